@@ -1,0 +1,322 @@
+"""Changes: patches, reset, diffs and the impact preview of an organization change.
+
+A patch names only what changes: a field left at :data:`KEEP` is unchanged; on an override,
+``None`` means "inherit again". Applying a patch is pure and idempotent.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Any, Final, Literal, TypeAlias
+
+import attrs
+from attrs import AttrsInstance
+
+from ai_settings_core._resolve import resolve_project, resolve_repository
+from ai_settings_core._settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+    Setting,
+)
+from ai_settings_core._values import BranchPattern, RepositoryRef, StoppingPoint
+
+__all__ = [
+    "KEEP",
+    "FieldChange",
+    "Impact",
+    "Keep",
+    "OrganizationPatch",
+    "ProjectImpact",
+    "ProjectPatch",
+    "RepositoryImpact",
+    "RepositoryPatch",
+    "diff_effective",
+    "diff_organization",
+    "diff_project",
+    "preview_impact",
+    "reset_project",
+]
+
+
+class _Keep(enum.Enum):
+    KEEP = "KEEP"
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep.KEEP
+"""The value of a patch field that leaves the stored value unchanged."""
+
+Keep: TypeAlias = Literal[_Keep.KEEP]
+"""The type of :data:`KEEP`."""
+
+
+def _changed_fields(patch: AttrsInstance) -> dict[str, Any]:
+    """The fields of a patch that are not ``KEEP``, by name."""
+    return {
+        name: value
+        for name in attrs.fields_dict(type(patch))
+        if (value := getattr(patch, name)) is not KEEP
+    }
+
+
+@attrs.frozen
+class OrganizationPatch:
+    """A change to an organization's defaults and policy; fields at ``KEEP`` stay as they are.
+
+    Attributes:
+        scan_enabled: New default, or ``KEEP``.
+        fix_enabled: New default, or ``KEEP``.
+        stopping_point: New default, or ``KEEP``.
+        locked: The new set of locked settings (it replaces the old one), or ``KEEP``.
+        max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
+    """
+
+    scan_enabled: bool | Keep = KEEP
+    fix_enabled: bool | Keep = KEEP
+    stopping_point: StoppingPoint | Keep = KEEP
+    locked: frozenset[Setting] | Keep = KEEP
+    max_stopping_point: StoppingPoint | None | Keep = KEEP
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the patch changes nothing."""
+        return not _changed_fields(self)
+
+    def apply(self, organization: OrganizationSettings) -> OrganizationSettings:
+        """The organization with this patch applied (the version is the store's business)."""
+        changes = _changed_fields(self)
+        return attrs.evolve(organization, **changes) if changes else organization
+
+
+@attrs.frozen
+class ProjectPatch:
+    """A change to a project; fields at ``KEEP`` stay, ``None`` on an override inherits again.
+
+    Attributes:
+        scan_enabled_override: New override, ``None`` to inherit, or ``KEEP``.
+        fix_enabled_override: New override, ``None`` to inherit, or ``KEEP``.
+        stopping_point_override: New override, ``None`` to inherit, or ``KEEP``.
+        repositories: The new list of repositories (it replaces the old one), or ``KEEP``.
+        environments: The new environment allow-list (empty for all), or ``KEEP``.
+    """
+
+    scan_enabled_override: bool | None | Keep = KEEP
+    fix_enabled_override: bool | None | Keep = KEEP
+    stopping_point_override: StoppingPoint | None | Keep = KEEP
+    repositories: tuple[RepositorySettings, ...] | Keep = KEEP
+    environments: frozenset[str] | Keep = KEEP
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the patch changes nothing."""
+        return not _changed_fields(self)
+
+    def apply(self, project: ProjectSettings) -> ProjectSettings:
+        """The project with this patch applied (the version is the store's business)."""
+        changes = _changed_fields(self)
+        return attrs.evolve(project, **changes) if changes else project
+
+
+@attrs.frozen
+class RepositoryPatch:
+    """A change to one repository of a project; fields at ``KEEP`` stay as they are.
+
+    Attributes:
+        ai_enabled: New value, or ``KEEP``.
+        branch_patterns: The new patterns (they replace the old ones), or ``KEEP``.
+        stopping_point_override: New override, ``None`` to inherit the project's, or ``KEEP``.
+    """
+
+    ai_enabled: bool | Keep = KEEP
+    branch_patterns: tuple[BranchPattern, ...] | Keep = KEEP
+    stopping_point_override: StoppingPoint | None | Keep = KEEP
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether the patch changes nothing."""
+        return not _changed_fields(self)
+
+    def apply(self, repository: RepositorySettings) -> RepositorySettings:
+        """The repository with this patch applied."""
+        changes = _changed_fields(self)
+        return attrs.evolve(repository, **changes) if changes else repository
+
+
+def reset_project(project: ProjectSettings) -> ProjectSettings:
+    """Clear every override of a project: it inherits all three settings again.
+
+    The project's own three overrides and each repository's stopping-point override are
+    cleared; the repositories themselves, their ``ai_enabled`` and branch patterns, and the
+    environment allow-list are configuration, not overrides, and stay.
+    """
+    return attrs.evolve(
+        project,
+        scan_enabled_override=None,
+        fix_enabled_override=None,
+        stopping_point_override=None,
+        repositories=tuple(
+            attrs.evolve(repository, stopping_point_override=None)
+            for repository in project.repositories
+        ),
+    )
+
+
+@attrs.frozen
+class FieldChange:
+    """One field that differs between two states.
+
+    Attributes:
+        field: The payload's field name (``scan_enabled_override``, ``repositories``...).
+        before: The value before, in payload form (enums as their text, sets sorted).
+        after: The value after, in the same form.
+    """
+
+    field: str
+    before: object
+    after: object
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, frozenset):
+        return tuple(sorted(_plain(item) for item in value))  # type: ignore[type-var]
+    if isinstance(value, RepositorySettings):
+        return (
+            str(value.repository),
+            value.ai_enabled,
+            tuple(pattern.text for pattern in value.branch_patterns),
+            _plain(value.stopping_point_override),
+        )
+    if isinstance(value, tuple):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, RepositoryRef | BranchPattern):
+        return str(value)
+    return value
+
+
+def _diff(before: object, after: object, names: Iterable[str]) -> tuple[FieldChange, ...]:
+    changes = []
+    for name in names:
+        old, new = _plain(getattr(before, name)), _plain(getattr(after, name))
+        if old != new:
+            changes.append(FieldChange(name, old, new))
+    return tuple(changes)
+
+
+_ORGANIZATION_FIELDS: Final = (
+    "scan_enabled",
+    "fix_enabled",
+    "stopping_point",
+    "locked",
+    "max_stopping_point",
+)
+_PROJECT_FIELDS: Final = (
+    "scan_enabled_override",
+    "fix_enabled_override",
+    "stopping_point_override",
+    "repositories",
+    "environments",
+)
+_EFFECTIVE_FIELDS: Final = ("scan_enabled", "fix_enabled", "stopping_point")
+
+
+def diff_organization(
+    before: OrganizationSettings, after: OrganizationSettings
+) -> tuple[FieldChange, ...]:
+    """The stored fields that differ between two states of an organization."""
+    return _diff(before, after, _ORGANIZATION_FIELDS)
+
+
+def diff_project(before: ProjectSettings, after: ProjectSettings) -> tuple[FieldChange, ...]:
+    """The stored fields that differ between two states of a project."""
+    return _diff(before, after, _PROJECT_FIELDS)
+
+
+def diff_effective(
+    organization_before: OrganizationSettings | None,
+    project_before: ProjectSettings | None,
+    organization_after: OrganizationSettings | None,
+    project_after: ProjectSettings | None,
+) -> tuple[FieldChange, ...]:
+    """The effective values of a project that differ between two states."""
+    return _diff(
+        resolve_project(organization_before, project_before).effective,
+        resolve_project(organization_after, project_after).effective,
+        _EFFECTIVE_FIELDS,
+    )
+
+
+@attrs.frozen
+class RepositoryImpact:
+    """How one repository's effective stopping point changes.
+
+    Attributes:
+        repository: Which repository.
+        changes: The effective values that change (only ``stopping_point`` can differ from
+            the project's).
+    """
+
+    repository: RepositoryRef
+    changes: tuple[FieldChange, ...]
+
+
+@attrs.frozen
+class ProjectImpact:
+    """How one project's effective values change.
+
+    Attributes:
+        project_id: Which project.
+        changes: The effective values of the project that change, from what to what.
+        repositories: The repositories whose effective stopping point changes.
+    """
+
+    project_id: str
+    changes: tuple[FieldChange, ...]
+    repositories: tuple[RepositoryImpact, ...] = ()
+
+
+@attrs.frozen
+class Impact:
+    """What an organization change would do, before it is saved.
+
+    Attributes:
+        organization: The organization's own changes (stored values).
+        projects: Only the projects whose effective values change, in the order given.
+        projects_considered: How many projects were looked at.
+    """
+
+    organization: tuple[FieldChange, ...]
+    projects: tuple[ProjectImpact, ...]
+    projects_considered: int
+
+
+def preview_impact(
+    before: OrganizationSettings | None,
+    after: OrganizationSettings,
+    projects: Iterable[ProjectSettings],
+) -> Impact:
+    """Which projects and repositories change their effective values, and how.
+
+    ``before`` is ``None`` when the organization stored nothing yet.
+    """
+    impacts = []
+    considered = 0
+    for project in projects:
+        considered += 1
+        changes = diff_effective(before, project, after, project)
+        repositories = []
+        for repository in project.repositories:
+            old = resolve_repository(before, project, repository).effective
+            new = resolve_repository(after, project, repository).effective
+            repo_changes = _diff(old, new, ("stopping_point",))
+            if repo_changes:
+                repositories.append(RepositoryImpact(repository.repository, repo_changes))
+        if changes or repositories:
+            impacts.append(ProjectImpact(project.project_id, changes, tuple(repositories)))
+    baseline = before if before is not None else OrganizationSettings(after.organization_id)
+    return Impact(diff_organization(baseline, after), tuple(impacts), considered)

@@ -1,0 +1,278 @@
+"""Resolution: the effective settings of a project or repository, each with its trace.
+
+Inheritance happens here, at read time. For each setting the chain is, outermost first:
+system default → organization → project → repository (stopping point only); the innermost
+explicit value wins, then the organization's policy applies: a lock enforces the
+organization's value, and the ceiling clamps the stopping point. Whatever the policy
+overrode is kept in the trace as *shadowed*, so the answer explains itself.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Generic, TypeVar
+
+import attrs
+
+from ai_settings_core._settings import (
+    SYSTEM_DEFAULTS,
+    EffectiveSettings,
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+    Setting,
+)
+from ai_settings_core._values import RepositoryRef, StoppingPoint
+
+__all__ = [
+    "Level",
+    "Reason",
+    "Resolution",
+    "Shadowed",
+    "Trace",
+    "resolve_organization",
+    "resolve_project",
+    "resolve_repository",
+]
+
+T = TypeVar("T", bool, StoppingPoint)
+
+
+class Level(enum.Enum):
+    """Where a value came from, outermost first."""
+
+    DEFAULT = "default"
+    ORGANIZATION = "organization"
+    PROJECT = "project"
+    REPOSITORY = "repository"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Reason(enum.Enum):
+    """Why a value is in force, in the spirit of OpenFeature's resolution reasons.
+
+    - ``DEFAULT``: the system default; nothing is stored for the organization.
+    - ``INHERITED``: the organization's default, not overridden below it.
+    - ``OVERRIDDEN``: set explicitly at the level named by the trace.
+    - ``LOCKED``: the organization enforces its value.
+    - ``CAPPED``: the value was above the organization's ceiling and was clamped to it.
+    """
+
+    DEFAULT = "DEFAULT"
+    INHERITED = "INHERITED"
+    OVERRIDDEN = "OVERRIDDEN"
+    LOCKED = "LOCKED"
+    CAPPED = "CAPPED"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@attrs.frozen
+class Shadowed(Generic[T]):
+    """A stored value that the organization's policy keeps out of force.
+
+    Attributes:
+        level: Where the value is stored.
+        value: The stored value.
+        reason: ``LOCKED`` or ``CAPPED``.
+    """
+
+    level: Level
+    value: T
+    reason: Reason
+
+
+@attrs.frozen
+class Trace(Generic[T]):
+    """One setting's effective value and where it came from.
+
+    Attributes:
+        setting: Which setting.
+        value: The value in force.
+        level: The level that supplied it.
+        reason: Why it is in force.
+        shadowed: Stored values the policy kept out of force, innermost first.
+    """
+
+    setting: Setting
+    value: T
+    level: Level
+    reason: Reason
+    shadowed: tuple[Shadowed[T], ...] = ()
+
+
+@attrs.frozen
+class Resolution:
+    """The effective settings of an organization, project or repository, with traces.
+
+    Attributes:
+        scan_enabled: The trace of the scan setting.
+        fix_enabled: The trace of the fix setting.
+        stopping_point: The trace of the stopping point.
+    """
+
+    scan_enabled: Trace[bool]
+    fix_enabled: Trace[bool]
+    stopping_point: Trace[StoppingPoint]
+
+    @property
+    def effective(self) -> EffectiveSettings:
+        """The three values in force."""
+        return EffectiveSettings(
+            self.scan_enabled.value, self.fix_enabled.value, self.stopping_point.value
+        )
+
+    def trace(self, setting: Setting) -> Trace[bool] | Trace[StoppingPoint]:
+        """The trace of one setting."""
+        trace: Trace[bool] | Trace[StoppingPoint] = getattr(self, setting.value)
+        return trace
+
+    @property
+    def traces(self) -> tuple[Trace[bool], Trace[bool], Trace[StoppingPoint]]:
+        """The three traces, in the order scan, fix, stopping point."""
+        return (self.scan_enabled, self.fix_enabled, self.stopping_point)
+
+
+def _base(organization: OrganizationSettings | None, setting: Setting) -> Trace[T]:
+    if organization is None:
+        default: T = getattr(SYSTEM_DEFAULTS, setting.value)
+        return Trace(setting, default, Level.DEFAULT, Reason.DEFAULT)
+    value: T = getattr(organization, setting.value)
+    return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED)
+
+
+def _apply_override(
+    trace: Trace[T],
+    organization: OrganizationSettings | None,
+    level: Level,
+    override: T | None,
+) -> Trace[T]:
+    locked = organization is not None and trace.setting in organization.locked
+    if override is None:
+        if locked and trace.reason is not Reason.LOCKED:
+            return attrs.evolve(trace, level=Level.ORGANIZATION, reason=Reason.LOCKED)
+        return trace
+    if locked:
+        shadow: Shadowed[T] = Shadowed(level, override, Reason.LOCKED)
+        return Trace(
+            trace.setting,
+            trace.value,
+            Level.ORGANIZATION,
+            Reason.LOCKED,
+            (shadow,) + trace.shadowed,
+        )
+    return Trace(trace.setting, override, level, Reason.OVERRIDDEN, trace.shadowed)
+
+
+def _cap(
+    trace: Trace[StoppingPoint], organization: OrganizationSettings | None
+) -> Trace[StoppingPoint]:
+    ceiling = None if organization is None else organization.max_stopping_point
+    if ceiling is None or trace.value <= ceiling:
+        return trace
+    shadow: Shadowed[StoppingPoint] = Shadowed(trace.level, trace.value, Reason.CAPPED)
+    return Trace(
+        trace.setting,
+        ceiling,
+        Level.ORGANIZATION,
+        Reason.CAPPED,
+        (shadow, *trace.shadowed),
+    )
+
+
+def resolve_organization(organization: OrganizationSettings | None) -> Resolution:
+    """The organization's own values with their source.
+
+    With nothing stored (``None``) they are the system defaults (reason ``DEFAULT``); a stored
+    organization supplies them itself (level ``ORGANIZATION``, reason ``OVERRIDDEN``: set
+    explicitly at that level). A default above the organization's own ceiling is ``CAPPED``.
+
+        >>> resolution = resolve_organization(None)
+        >>> resolution.fix_enabled.value, resolution.fix_enabled.reason
+        (False, <Reason.DEFAULT: 'DEFAULT'>)
+    """
+    if organization is None:
+        return Resolution(
+            _base(None, Setting.SCAN_ENABLED),
+            _base(None, Setting.FIX_ENABLED),
+            _base(None, Setting.STOPPING_POINT),
+        )
+    return Resolution(
+        Trace(
+            Setting.SCAN_ENABLED, organization.scan_enabled, Level.ORGANIZATION, Reason.OVERRIDDEN
+        ),
+        Trace(Setting.FIX_ENABLED, organization.fix_enabled, Level.ORGANIZATION, Reason.OVERRIDDEN),
+        _cap(
+            Trace(
+                Setting.STOPPING_POINT,
+                organization.stopping_point,
+                Level.ORGANIZATION,
+                Reason.OVERRIDDEN,
+            ),
+            organization,
+        ),
+    )
+
+
+def resolve_project(
+    organization: OrganizationSettings | None, project: ProjectSettings | None
+) -> Resolution:
+    """The effective settings of a project, each with its trace.
+
+    ``organization`` is ``None`` when the organization stored nothing (system defaults apply);
+    ``project`` is ``None`` when the project stored nothing (it inherits everything).
+
+        >>> from ai_settings_core import OrganizationSettings, ProjectSettings
+        >>> org = OrganizationSettings("acme", fix_enabled=True)
+        >>> project = ProjectSettings("acme", "web", scan_enabled_override=False)
+        >>> resolution = resolve_project(org, project)
+        >>> resolution.scan_enabled.value, resolution.scan_enabled.reason
+        (False, <Reason.OVERRIDDEN: 'OVERRIDDEN'>)
+        >>> resolution.fix_enabled.value, resolution.fix_enabled.reason
+        (True, <Reason.INHERITED: 'INHERITED'>)
+    """
+    return _resolve(organization, project, None)
+
+
+def resolve_repository(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings | None,
+    repository: RepositorySettings | RepositoryRef,
+) -> Resolution:
+    """The effective settings for one repository of a project.
+
+    Scan and fix are the project's; the stopping point may be overridden by the repository
+    (within the lock and the ceiling). A repository the project does not list inherits
+    everything from the project.
+    """
+    if isinstance(repository, RepositoryRef):
+        found = None if project is None else project.repository(repository)
+    else:
+        found = repository
+    return _resolve(organization, project, found)
+
+
+def _resolve(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings | None,
+    repository: RepositorySettings | None,
+) -> Resolution:
+    scan: Trace[bool] = _base(organization, Setting.SCAN_ENABLED)
+    fix: Trace[bool] = _base(organization, Setting.FIX_ENABLED)
+    point: Trace[StoppingPoint] = _base(organization, Setting.STOPPING_POINT)
+    if organization is not None or project is not None:
+        stored = project if project is not None else _NOTHING_STORED
+        scan = _apply_override(scan, organization, Level.PROJECT, stored.scan_enabled_override)
+        fix = _apply_override(fix, organization, Level.PROJECT, stored.fix_enabled_override)
+        point = _apply_override(point, organization, Level.PROJECT, stored.stopping_point_override)
+    if repository is not None:
+        point = _apply_override(
+            point, organization, Level.REPOSITORY, repository.stopping_point_override
+        )
+    return Resolution(scan, fix, _cap(point, organization))
+
+
+_NOTHING_STORED = ProjectSettings("", "")
