@@ -37,6 +37,15 @@ from ai_settings_core._resolve import (
     resolve_project,
     resolve_repository,
 )
+from ai_settings_core._rules import (
+    OrganizationRule,
+    ProjectContext,
+    ProjectRule,
+    raise_for_errors,
+    validate_identifier,
+    validate_organization,
+    validate_project,
+)
 from ai_settings_core._settings import (
     SYSTEM_DEFAULTS,
     EffectiveSettings,
@@ -75,11 +84,14 @@ __all__ = [
     "Limits",
     "NotFoundError",
     "OrganizationPatch",
+    "OrganizationRule",
     "OrganizationSettings",
     "Path",
     "PermissionDeniedError",
+    "ProjectContext",
     "ProjectImpact",
     "ProjectPatch",
+    "ProjectRule",
     "ProjectSettings",
     "Provider",
     "Reason",
@@ -102,10 +114,14 @@ __all__ = [
     "diff_project",
     "format_path",
     "preview_impact",
+    "raise_for_errors",
     "reset_project",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",
+    "validate_identifier",
+    "validate_organization",
+    "validate_project",
 ]
 
 

@@ -1,0 +1,366 @@
+"""Validation rules: what may be written, and advice for the UI.
+
+A rule looks at settings and returns findings. Errors block a write; warnings are returned for
+the settings page. The built-in rules cover locks, the ceiling, repository uniqueness, branch
+patterns, size limits and identifiers; a host adds its own by passing more rules.
+
+Locks and the ceiling judge only what a write *changes*: an override stored before a lock, or
+a stopping point stored before the ceiling was lowered, is kept (it is inert or clamped at read
+time) and does not block later, unrelated writes. Pass the stored state as ``previous``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Final, TypeAlias
+
+import attrs
+
+from ai_settings_core._findings import Finding, Severity, build_detail
+from ai_settings_core._limits import DEFAULT_LIMITS, Limits
+from ai_settings_core._resolve import resolve_project
+from ai_settings_core._settings import OrganizationSettings, ProjectSettings, Setting
+from ai_settings_core._values import StoppingPoint
+from ai_settings_core.errors import ValidationError
+
+__all__ = [
+    "OrganizationRule",
+    "ProjectContext",
+    "ProjectRule",
+    "raise_for_errors",
+    "validate_identifier",
+    "validate_organization",
+    "validate_project",
+]
+
+ERROR: Final = Severity.ERROR
+WARNING: Final = Severity.WARNING
+
+
+@attrs.frozen
+class ProjectContext:
+    """What a project rule sees.
+
+    Attributes:
+        organization: The organization's stored settings (``None``: nothing stored).
+        project: The project as it would be after the write.
+        previous: The project as stored before the write (``None``: not stored yet).
+        limits: The limits in force.
+    """
+
+    organization: OrganizationSettings | None
+    project: ProjectSettings
+    previous: ProjectSettings | None
+    limits: Limits
+
+
+OrganizationRule: TypeAlias = Callable[[OrganizationSettings, Limits], Iterable[Finding]]
+"""A rule over an organization's settings (after the write) and the limits."""
+
+ProjectRule: TypeAlias = Callable[[ProjectContext], Iterable[Finding]]
+"""A rule over a project write."""
+
+
+def validate_identifier(
+    value: str, path: tuple[str | int, ...], what: str, limits: Limits = DEFAULT_LIMITS
+) -> Finding | None:
+    """Check an identifier (organization, project or environment): printable, bounded.
+
+    >>> validate_identifier("web", ("project_id",), "Project id") is None
+    True
+    >>> validate_identifier("a b", ("project_id",), "Project id").code
+    'invalid_identifier'
+    """
+    if not isinstance(value, str) or not value:
+        return Finding("blank", ERROR, path, "This field may not be blank.")
+    if len(value) > limits.max_identifier_length:
+        return Finding(
+            "max_length",
+            ERROR,
+            path,
+            f"Ensure this field has no more than {limits.max_identifier_length} characters.",
+        )
+    if any(not char.isprintable() or char.isspace() for char in value):
+        return Finding(
+            "invalid_identifier",
+            ERROR,
+            path,
+            f"{what} may not contain whitespace or control characters.",
+        )
+    return None
+
+
+def _organization_structure(organization: OrganizationSettings, limits: Limits) -> list[Finding]:
+    findings: list[Finding] = []
+    problem = validate_identifier(
+        organization.organization_id, ("organization_id",), "Organization id", limits
+    )
+    if problem is not None:
+        findings.append(problem)
+    ceiling = organization.max_stopping_point
+    if ceiling is not None and organization.stopping_point > ceiling:
+        findings.append(
+            Finding(
+                "above_ceiling",
+                ERROR,
+                ("stopping_point",),
+                f'"{organization.stopping_point}" is above the organization\'s maximum '
+                f'stopping point "{ceiling}".',
+            )
+        )
+    if organization.fix_enabled and not organization.scan_enabled:
+        findings.append(
+            Finding(
+                "fix_without_scan",
+                WARNING,
+                ("fix_enabled",),
+                "Fixing is enabled while scanning is off: no fix will run, as fixes start "
+                "from a scan.",
+            )
+        )
+    return findings
+
+
+BUILTIN_ORGANIZATION_RULES: Final[tuple[OrganizationRule, ...]] = (_organization_structure,)
+
+
+def validate_organization(
+    organization: OrganizationSettings,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    rules: Sequence[OrganizationRule] = (),
+) -> tuple[Finding, ...]:
+    """Findings for an organization's settings: the built-in rules, then ``rules``.
+
+    >>> from ai_settings_core import OrganizationSettings, StoppingPoint
+    >>> org = OrganizationSettings(
+    ...     "acme", stopping_point=StoppingPoint.MERGE,
+    ...     max_stopping_point=StoppingPoint.PULL_REQUEST)
+    >>> [(f.code, f.field) for f in validate_organization(org)]
+    [('above_ceiling', 'stopping_point')]
+    """
+    findings: list[Finding] = []
+    for rule in (*BUILTIN_ORGANIZATION_RULES, *rules):
+        findings.extend(rule(organization, limits))
+    return tuple(findings)
+
+
+def _changed(new: object, old: object) -> bool:
+    return new is not None and new != old
+
+
+def _locks(context: ProjectContext) -> list[Finding]:
+    organization, project, previous = context.organization, context.project, context.previous
+    if organization is None or not organization.locked:
+        return []
+    findings = []
+    for setting in Setting:
+        if setting not in organization.locked:
+            continue
+        new = project.override(setting)
+        old = None if previous is None else previous.override(setting)
+        if _changed(new, old):
+            findings.append(
+                Finding(
+                    "locked",
+                    ERROR,
+                    (setting.override_field,),
+                    f"{_LABELS[setting]} is locked by the organization to "
+                    f"{_show(organization.get(setting))}.",
+                )
+            )
+    if Setting.STOPPING_POINT in organization.locked:
+        for index, repository in enumerate(project.repositories):
+            old_repo = None if previous is None else previous.repository(repository.repository)
+            old_value = None if old_repo is None else old_repo.stopping_point_override
+            if _changed(repository.stopping_point_override, old_value):
+                findings.append(
+                    Finding(
+                        "locked",
+                        ERROR,
+                        ("repositories", index, "stopping_point_override"),
+                        f"The stopping point is locked by the organization to "
+                        f'"{organization.stopping_point}".',
+                    )
+                )
+    return findings
+
+
+def _ceiling_finding(
+    value: StoppingPoint, ceiling: StoppingPoint, path: tuple[str | int, ...]
+) -> Finding:
+    return Finding(
+        "above_ceiling",
+        ERROR,
+        path,
+        f'"{value}" is above the organization\'s maximum stopping point "{ceiling}".',
+    )
+
+
+def _ceiling(context: ProjectContext) -> list[Finding]:
+    organization, project, previous = context.organization, context.project, context.previous
+    ceiling = None if organization is None else organization.max_stopping_point
+    if ceiling is None:
+        return []
+    findings = []
+    point = project.stopping_point_override
+    if (
+        point is not None
+        and point > ceiling
+        and _changed(point, None if previous is None else previous.stopping_point_override)
+    ):
+        findings.append(_ceiling_finding(point, ceiling, ("stopping_point_override",)))
+    for index, repository in enumerate(project.repositories):
+        value = repository.stopping_point_override
+        if value is None or value <= ceiling:
+            continue
+        old_repo = None if previous is None else previous.repository(repository.repository)
+        if _changed(value, None if old_repo is None else old_repo.stopping_point_override):
+            findings.append(
+                _ceiling_finding(value, ceiling, ("repositories", index, "stopping_point_override"))
+            )
+    return findings
+
+
+def _structure(context: ProjectContext) -> list[Finding]:
+    project, limits = context.project, context.limits
+    findings: list[Finding] = []
+    for path, value, what in (
+        (("organization_id",), project.organization_id, "Organization id"),
+        (("project_id",), project.project_id, "Project id"),
+    ):
+        problem = validate_identifier(value, path, what, limits)
+        if problem is not None:
+            findings.append(problem)
+    if len(project.repositories) > limits.max_repositories_per_project:
+        findings.append(_too_many(("repositories",), limits.max_repositories_per_project))
+    seen: dict[tuple[str, str, str], int] = {}
+    for index, repository in enumerate(project.repositories):
+        key = repository.repository.key
+        if key in seen:
+            findings.append(
+                Finding(
+                    "duplicate_repository",
+                    ERROR,
+                    ("repositories", index, "repository"),
+                    f'Repository "{repository.repository}" is listed more than once.',
+                )
+            )
+        seen.setdefault(key, index)
+        patterns = repository.branch_patterns
+        if not patterns:
+            findings.append(
+                Finding(
+                    "empty",
+                    ERROR,
+                    ("repositories", index, "branch_patterns"),
+                    'This list may not be empty (use "*" for all branches).',
+                )
+            )
+        elif len(patterns) > limits.max_patterns_per_repository:
+            findings.append(
+                _too_many(
+                    ("repositories", index, "branch_patterns"),
+                    limits.max_patterns_per_repository,
+                )
+            )
+    if len(project.environments) > limits.max_environments:
+        findings.append(_too_many(("environments",), limits.max_environments))
+    else:
+        for environment in sorted(project.environments):
+            problem = validate_identifier(environment, ("environments",), "Environment", limits)
+            if problem is not None:
+                findings.append(problem)
+    return findings
+
+
+def _advice(context: ProjectContext) -> list[Finding]:
+    effective = resolve_project(context.organization, context.project).effective
+    findings = []
+    if effective.fix_enabled and not effective.scan_enabled:
+        findings.append(
+            Finding(
+                "fix_without_scan",
+                WARNING,
+                ("fix_enabled_override",),
+                "Fixing is enabled while scanning is off: no fix will run, as fixes start "
+                "from a scan.",
+            )
+        )
+    if (
+        effective.fix_enabled
+        and effective.stopping_point >= StoppingPoint.PULL_REQUEST
+        and not any(repository.ai_enabled for repository in context.project.repositories)
+    ):
+        findings.append(
+            Finding(
+                "no_repository_for_stopping_point",
+                WARNING,
+                ("repositories",),
+                f'The stopping point "{effective.stopping_point}" needs a repository, and no '
+                "repository with AI enabled is configured for this project.",
+            )
+        )
+    return findings
+
+
+BUILTIN_PROJECT_RULES: Final[tuple[ProjectRule, ...]] = (_structure, _locks, _ceiling, _advice)
+
+
+def validate_project(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings,
+    *,
+    previous: ProjectSettings | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    rules: Sequence[ProjectRule] = (),
+) -> tuple[Finding, ...]:
+    """Findings for a project write: the built-in rules, then ``rules``.
+
+    ``previous`` is the stored project, so that overrides stored before a lock or a lower
+    ceiling do not block unrelated writes.
+
+    >>> from ai_settings_core import OrganizationSettings, ProjectSettings, Setting
+    >>> org = OrganizationSettings("acme", locked=frozenset({Setting.SCAN_ENABLED}))
+    >>> project = ProjectSettings("acme", "web", scan_enabled_override=False)
+    >>> [(f.code, f.field) for f in validate_project(org, project)]
+    [('locked', 'scan_enabled_override')]
+    """
+    context = ProjectContext(organization, project, previous, limits)
+    findings: list[Finding] = []
+    for rule in (*BUILTIN_PROJECT_RULES, *rules):
+        findings.extend(rule(context))
+    return tuple(findings)
+
+
+def raise_for_errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Raise :class:`ValidationError` when any finding is an error; else return the warnings.
+
+    >>> from ai_settings_core import Finding, Severity
+    >>> raise_for_errors([Finding("fix_without_scan", Severity.WARNING, (), "advice")])[0].code
+    'fix_without_scan'
+    """
+    findings = tuple(findings)
+    if any(finding.is_error for finding in findings):
+        detail, codes = build_detail(findings)
+        raise ValidationError(detail, codes, findings)
+    return findings
+
+
+_LABELS: Final = {
+    Setting.SCAN_ENABLED: "Scanning",
+    Setting.FIX_ENABLED: "Fixing",
+    Setting.STOPPING_POINT: "The stopping point",
+}
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    return f'"{value}"'
+
+
+def _too_many(path: tuple[str | int, ...], limit: int) -> Finding:
+    return Finding(
+        "max_length", ERROR, path, f"Ensure this field has no more than {limit} elements."
+    )

@@ -1,0 +1,88 @@
+"""A tiny reference resolver, written for the tests: plain dicts, obviously correct.
+
+It states the semantics of ARCHITECTURE §1 in the most direct way, and the property tests hold
+the real resolver to it.
+"""
+
+from __future__ import annotations
+
+RANK = {"suggestion": 0, "pull_request": 1, "merge": 2}
+DEFAULTS = {"scan_enabled": True, "fix_enabled": False, "stopping_point": "pull_request"}
+
+
+def reference_effective(
+    org: dict | None, project: dict | None, repository: dict | None = None
+) -> dict:
+    """Effective values as a dict {setting: value}.
+
+    org: {"scan_enabled", "fix_enabled", "stopping_point", "locked": set, "ceiling"} or None.
+    project: {"scan_enabled": override-or-None, ...} or None.
+    repository: {"stopping_point": override-or-None} or None.
+    """
+    result = {}
+    for setting in ("scan_enabled", "fix_enabled", "stopping_point"):
+        if org is None:
+            value = DEFAULTS[setting]
+        else:
+            value = org[setting]
+            if setting not in org["locked"]:
+                if project is not None and project.get(setting) is not None:
+                    value = project[setting]
+                if (
+                    setting == "stopping_point"
+                    and repository is not None
+                    and repository.get("stopping_point") is not None
+                ):
+                    value = repository["stopping_point"]
+        if org is None:
+            if project is not None and project.get(setting) is not None:
+                value = project[setting]
+            if (
+                setting == "stopping_point"
+                and repository is not None
+                and repository.get("stopping_point") is not None
+            ):
+                value = repository["stopping_point"]
+        ceiling = None if org is None else org["ceiling"]
+        if setting == "stopping_point" and ceiling is not None and RANK[value] > RANK[ceiling]:
+            value = ceiling
+        result[setting] = value
+    return result
+
+
+def org_dict(org) -> dict | None:
+    if org is None:
+        return None
+    return {
+        "scan_enabled": org.scan_enabled,
+        "fix_enabled": org.fix_enabled,
+        "stopping_point": org.stopping_point.value,
+        "locked": {setting.value for setting in org.locked},
+        "ceiling": None if org.max_stopping_point is None else org.max_stopping_point.value,
+    }
+
+
+def project_dict(project) -> dict | None:
+    if project is None:
+        return None
+    point = project.stopping_point_override
+    return {
+        "scan_enabled": project.scan_enabled_override,
+        "fix_enabled": project.fix_enabled_override,
+        "stopping_point": None if point is None else point.value,
+    }
+
+
+def repository_dict(repository) -> dict | None:
+    if repository is None:
+        return None
+    point = repository.stopping_point_override
+    return {"stopping_point": None if point is None else point.value}
+
+
+def plain(effective) -> dict:
+    return {
+        "scan_enabled": effective.scan_enabled,
+        "fix_enabled": effective.fix_enabled,
+        "stopping_point": effective.stopping_point.value,
+    }
