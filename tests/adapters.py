@@ -1,0 +1,20 @@
+"""Stores for tests that run on both adapters: the in-memory reference and SQLite on a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ai_settings_core.ports import UnitOfWorkFactory
+
+
+def make_store(kind: str, tmp_path: Path) -> UnitOfWorkFactory:
+    """A fresh store's unit-of-work factory: ``memory`` or ``sqlite`` (a new file)."""
+    if kind == "memory":
+        from ai_settings_core.adapters.memory import MemoryStore
+
+        return MemoryStore().unit_of_work
+    if kind == "sqlite":
+        from ai_settings_core.adapters.sqlite import SqliteStore
+
+        return SqliteStore(tmp_path / "settings.db").unit_of_work
+    raise ValueError(kind)
