@@ -11,6 +11,7 @@ is not revealed. An actor limited to some projects is refused the others.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -48,6 +49,14 @@ _IMPLIED: Final = {
 }
 
 
+def _scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes as a frozenset (a caller may pass any iterable of names, not one string)."""
+    if isinstance(scopes, str):
+        msg = f"scopes must be a collection of scope names, not the string {scopes!r}"
+        raise TypeError(msg)
+    return frozenset(scopes)
+
+
 def _expand(scopes: frozenset[str]) -> frozenset[str]:
     expanded: set[str] = set()
     for scope in scopes:
@@ -73,7 +82,7 @@ class Actor:
 
     id: str
     organization_id: str
-    scopes: frozenset[str] = attrs.field(converter=frozenset)
+    scopes: frozenset[str] = attrs.field(converter=_scopes)
     projects: frozenset[str] | None = None
     role: str | None = None
     _granted: frozenset[str] = attrs.field(init=False, eq=False, repr=False)

@@ -567,6 +567,12 @@ class SettingsService:
         what was exported changes nothing); projects the document does not name are left as
         they are. Findings carry the document's paths (``("projects", index, field...)``).
 
+        An import is judged as the sequence of writes that restores it: first the projects,
+        under the organization's policy as stored now, then the organization's settings. So a
+        document that writes an override of a setting the stored organization locks is
+        refused, while an exported organization whose projects hold overrides kept from before
+        a lock (inert, shadowed) restores into an empty store unchanged.
+
         Raises:
             ValidationError: The document breaks a rule; nothing is written.
         """
@@ -609,7 +615,7 @@ class SettingsService:
                 findings.extend(
                     attrs.evolve(finding, path=("projects", index, *finding.path))
                     for finding in validate_project(
-                        organization,
+                        stored_org,
                         project,
                         previous=previous,
                         limits=self._limits,

@@ -1,0 +1,98 @@
+"""Output documents of the service's results, built on the codec's dumps.
+
+The codec knows the domain's documents; this module composes them into the documents of the
+use cases (an explanation, an audit entry, a bulk result, the organization export without
+versions), shared by the command line and the HTTP kit.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ai_settings_core._audit import AuditEntry
+from ai_settings_core._codec import (
+    dump_decision,
+    dump_export,
+    dump_field_changes,
+    dump_project_view,
+    dump_repository,
+    dump_resolution,
+)
+from ai_settings_core._service import BulkResult, Explanation
+from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+
+__all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation", "dumps_portable_export"]
+
+JSON = dict[str, Any]
+
+
+def dump_explanation(explanation: Explanation) -> JSON:
+    """An explanation: the project read document, the repository asked about, the decision."""
+    repository: JSON | None = None
+    if explanation.repository is not None:
+        repository = {
+            "repository": str(explanation.repository),
+            "configured": explanation.repository_settings is not None,
+            "settings": (
+                None
+                if explanation.repository_settings is None
+                else dump_repository(explanation.repository_settings)
+            ),
+            "sources": (
+                None
+                if explanation.repository_resolution is None
+                else dump_resolution(explanation.repository_resolution)
+            ),
+        }
+    return {
+        "project": dump_project_view(explanation.view),
+        "repository": repository,
+        "decision": dump_decision(explanation.decision),
+    }
+
+
+def dump_audit_entry(entry: AuditEntry) -> JSON:
+    """One audit entry, with ISO 8601 UTC time and the changes as ``{field, before, after}``."""
+    return {
+        "id": entry.id,
+        "organization_id": entry.organization_id,
+        "project_id": entry.project_id,
+        "actor": entry.actor,
+        "event": entry.event.value,
+        "target": entry.target,
+        "occurred_at": entry.occurred_at.isoformat().replace("+00:00", "Z"),
+        "stored_changes": dump_field_changes(entry.stored_changes),
+        "effective_changes": dump_field_changes(entry.effective_changes),
+    }
+
+
+def dump_bulk_result(result: BulkResult) -> JSON:
+    """A bulk change: which projects changed, and every project named, after the change."""
+    return {
+        "changed": list(result.changed),
+        "projects": [dump_project_view(view) for view in result.projects],
+    }
+
+
+def _without_versions(document: JSON) -> JSON:
+    document.pop("version", None)
+    for project in document.get("projects", ()):
+        project.pop("version", None)
+    return document
+
+
+def dumps_portable_export(
+    organization: OrganizationSettings | None,
+    projects: Iterable[ProjectSettings],
+    organization_id: str,
+) -> str:
+    """The organization export as text, without versions: a settings document, not a record.
+
+    Versions belong to one store; leaving them out makes export, import (into any store),
+    export give the same bytes. ``organization`` is ``None`` when nothing is stored.
+    """
+    stored = organization if organization is not None else OrganizationSettings(organization_id)
+    document = _without_versions(dump_export(stored, projects))
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,335 @@
+"""The ``ai-settings`` command, run as a real subprocess against a temporary SQLite file."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXPECTED_RESOLVE = """\
+Organization demo (stored): scan on, fix on, stopping point pull_request
+Policy: locked: scan_enabled; maximum stopping point: pull_request
+
+PROJECT   SCAN   FIX    STOPPING POINT   REPOS  OVERRIDES
+billing   on L   off *  pull_request         1  fix
+checkout  on L   on     pull_request         1  -
+legacy    on L!  on     pull_request         0  scan
+mobile    on L   on     pull_request         1  -
+payments  on L   on     pull_request C!      1  stop
+search    on L   on     suggestion *         0  stop
+
+Legend: no mark  inherited (from the organization, or the system default)
+        *  overridden by the project     L  locked by the organization
+        C  capped at the organization's maximum stopping point
+        !  a stored override is shadowed by the lock or the maximum
+"""
+
+
+def run(db: Path, *args: str, stdin: str | None = None, env: dict | None = None):
+    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    environment.pop("AI_SETTINGS_DB", None)
+    if env and "AI_SETTINGS_DB" in env:
+        environment["AI_SETTINGS_DB"] = env["AI_SETTINGS_DB"]
+    command = [sys.executable, "-m", "ai_settings_core"]
+    if db is not None:
+        command += ["--db", str(db)]
+    result = subprocess.run(
+        [*command, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+@pytest.fixture
+def db(tmp_path):
+    return tmp_path / "settings.db"
+
+
+@pytest.fixture
+def demo_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    result = run(path, "demo")
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+def test_demo_then_resolve_shows_the_table(demo_db):
+    result = run(demo_db, "resolve", "demo")
+    assert result.returncode == 0
+    assert result.stdout == EXPECTED_RESOLVE
+    assert max(len(line) for line in result.stdout.splitlines()) <= 100
+
+
+def test_demo_twice_changes_nothing(demo_db):
+    before = run(demo_db, "export", "demo").stdout
+    again = run(demo_db, "demo")
+    assert again.returncode == 0
+    assert "exists already" in again.stdout
+    assert run(demo_db, "export", "demo").stdout == before
+
+
+def test_resolve_json_is_one_document(demo_db):
+    result = run(demo_db, "resolve", "demo", "--json")
+    document = json.loads(result.stdout)
+    projects = {p["project_id"]: p for p in document["projects"]}
+    assert sorted(projects) == ["billing", "checkout", "legacy", "mobile", "payments", "search"]
+    assert projects["payments"]["effective"]["stopping_point"] == "pull_request"
+    assert projects["payments"]["sources"]["stopping_point"]["reason"] == "CAPPED"
+    assert projects["legacy"]["sources"]["scan_enabled"]["reason"] == "LOCKED"
+
+
+def test_reading_a_missing_file_creates_nothing(db):
+    result = run(db, "org", "show", "acme", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert (document["scan_enabled"], document["fix_enabled"], document["stopping_point"]) == (
+        True,
+        False,
+        "pull_request",
+    )
+    assert document["sources"]["scan_enabled"]["reason"] == "DEFAULT"
+    assert not db.exists()
+
+
+def test_database_from_the_environment(tmp_path):
+    path = tmp_path / "env.db"
+    result = run(None, "org", "set", "acme", "--fix", "on", env={"AI_SETTINGS_DB": str(path)})
+    assert result.returncode == 0, result.stderr
+    assert path.exists()
+
+
+def test_org_set_and_show(db):
+    result = run(db, "org", "set", "acme", "--scan", "off", "--stopping-point", "merge", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["version"] == 1
+    result = run(db, "org", "set", "acme", "--lock", "fix", "--max-stopping-point", "merge")
+    assert result.returncode == 0, result.stderr
+    shown = run(db, "org", "show", "acme")
+    assert "scan_enabled    off" in shown.stdout
+    assert "locked          fix_enabled" in shown.stdout
+    assert (
+        run(db, "org", "set", "acme", "--unlock", "fix", "--max-stopping-point", "none").returncode
+        == 0
+    )
+    document = json.loads(run(db, "org", "show", "acme", "--json").stdout)
+    assert document["locked"] == []
+    assert document["max_stopping_point"] is None
+
+
+def test_project_set_show_reset(db):
+    assert (
+        run(
+            db,
+            "project",
+            "set",
+            "acme",
+            "web",
+            "--fix",
+            "on",
+            "--environments",
+            "production,staging",
+        ).returncode
+        == 0
+    )
+    document = json.loads(run(db, "project", "show", "acme", "web", "--json").stdout)
+    assert document["fix_enabled_override"] is True
+    assert document["environments"] == ["production", "staging"]
+    assert document["effective"]["fix_enabled"] is True
+    assert (
+        run(
+            db, "project", "set", "acme", "web", "--fix", "inherit", "--environments", "all"
+        ).returncode
+        == 0
+    )
+    document = json.loads(run(db, "project", "show", "acme", "web", "--json").stdout)
+    assert document["fix_enabled_override"] is None
+    assert document["environments"] == []
+    run(db, "project", "set", "acme", "web", "--scan", "off")
+    result = run(db, "project", "reset", "acme", "web", "--json")
+    assert json.loads(result.stdout)["scan_enabled_override"] is None
+
+
+def test_repositories(db):
+    result = run(
+        db,
+        "repo",
+        "add",
+        "acme",
+        "web",
+        "github:acme/api",
+        "--branch",
+        "main",
+        "--branch",
+        "release/*",
+        "--stopping-point",
+        "suggestion",
+    )
+    assert result.returncode == 0, result.stderr
+    result = run(
+        db,
+        "repo",
+        "set",
+        "acme",
+        "web",
+        "github:acme/api",
+        "--ai",
+        "off",
+        "--stopping-point",
+        "inherit",
+        "--json",
+    )
+    repository = json.loads(result.stdout)["repositories"][0]
+    assert repository["ai_enabled"] is False
+    assert repository["branch_patterns"] == ["main", "release/*"]
+    assert repository["stopping_point_override"] is None
+    assert run(db, "repo", "remove", "acme", "web", "github:acme/api").returncode == 0
+    assert run(db, "repo", "remove", "acme", "web", "github:acme/api").returncode == 4
+
+
+def test_explain_reads_as_a_chain(demo_db):
+    result = run(
+        demo_db, "explain", "demo", "payments", "--repo", "github:demo/payments", "--branch", "main"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "project       merge  <- shadowed: above the organization's maximum" in result.stdout
+    assert "maximum       pull_request  <- in force (capped)" in result.stdout
+    assert "  fix:  yes" in result.stdout
+    checkout = run(
+        demo_db,
+        "explain",
+        "demo",
+        "checkout",
+        "--repo",
+        "github:demo/checkout-web",
+        "--branch",
+        "feature/x",
+    )
+    assert "because: the branch matches none of the repository's patterns" in checkout.stdout
+    document = json.loads(run(demo_db, "explain", "demo", "legacy", "--json").stdout)
+    assert document["decision"]["scan"] is True
+
+
+def test_bulk_and_preview(demo_db, tmp_path):
+    preview = run(demo_db, "preview", "demo", "--fix", "off")
+    assert preview.returncode == 0, preview.stderr
+    lines = preview.stdout.splitlines()
+    assert lines[0] == "Organization: fix_enabled on -> off"
+    assert "billing" not in preview.stdout  # pinned off: nothing changes for it
+    assert "checkout: fix_enabled on -> off" in lines
+    result = run(demo_db, "bulk", "demo", "--projects", "checkout,mobile", "--fix", "off")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Changed 2 of 2 projects: checkout, mobile"
+    result = run(demo_db, "bulk", "demo", "--projects", "checkout,mobile", "--reset", "--json")
+    assert json.loads(result.stdout)["changed"] == ["checkout", "mobile"]
+
+
+def test_audit(demo_db):
+    result = run(demo_db, "audit", "demo", "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2
+    assert "org_ai_settings.edit" in lines[0]
+    assert "cli:" in lines[0]
+    entries = json.loads(run(demo_db, "audit", "demo", "--project", "legacy", "--json").stdout)[
+        "entries"
+    ]
+    assert entries[0]["event"] == "project_ai_settings.edit"
+
+
+def test_export_import_export_is_byte_identical(demo_db, tmp_path):
+    exported = run(demo_db, "export", "demo").stdout
+    other = tmp_path / "other.db"
+    result = run(other, "import", "-", stdin=exported)
+    assert result.returncode == 0, result.stderr
+    assert run(other, "export", "demo").stdout == exported
+    # Importing the same document again changes nothing.
+    file = tmp_path / "demo.json"
+    file.write_text(exported)
+    assert run(other, "import", str(file)).returncode == 0
+    assert run(other, "export", "demo").stdout == exported
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (("project", "show", "demo", "nope"), 4, "not found"),
+        (("project", "show", "globex", "checkout"), 4, "not found"),
+        (("explain", "demo", "nope"), 4, "not found"),
+        (("repo", "add", "demo", "checkout", "svn:demo/x"), 1, "not a valid provider"),
+        (
+            ("repo", "add", "demo", "checkout", "github:demo/x", "--branch", "a b"),
+            1,
+            "branch_patterns",
+        ),
+        (("repo", "add", "demo", "checkout", "github:demo/checkout-web"), 1, "already configured"),
+        (("project", "set", "demo", "checkout", "--scan", "maybe"), 2, "expected on or off"),
+        (("project", "set", "demo", "checkout", "--scan", "off"), 1, "locked"),
+        (("project", "set", "demo", "checkout", "--stopping-point", "merge"), 1, "above_ceiling"),
+        (("project", "set", "demo", "checkout", "--fix", "off", "--if-version", "1"), 3, "version"),
+        (("org", "set", "demo", "--fix", "off", "--if-version", "7"), 3, "version"),
+        (("org", "set", "demo", "--stopping-point", "merge"), 1, "above"),
+        (("bulk", "demo", "--projects", "checkout"), 2, "give --reset"),
+        (("frobnicate",), 2, "invalid choice"),
+        (("import", "/nonexistent/file.json"), 2, "cannot read"),
+    ],
+)
+def test_bad_input_changes_nothing(demo_db, args, status, message):
+    before = run(demo_db, "export", "demo").stdout
+    result = run(demo_db, *args)
+    assert result.returncode == status, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert result.stderr.count("\n") >= 1
+    assert run(demo_db, "export", "demo").stdout == before
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ("{not json", "not JSON"),
+        ("[1, 2]", "non_field_errors"),
+        ('{"organization_id": "demo", "scan_enabled": "false"}', "scan_enabled"),
+    ],
+)
+def test_bad_import_files_change_nothing(demo_db, document, message):
+    before = run(demo_db, "export", "demo").stdout
+    result = run(demo_db, "import", "-", stdin=document)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert run(demo_db, "export", "demo").stdout == before
+
+
+def test_import_naming_a_locked_override_is_refused(demo_db):
+    document = json.loads(run(demo_db, "export", "demo").stdout)
+    checkout = next(p for p in document["projects"] if p["project_id"] == "checkout")
+    checkout["scan_enabled_override"] = False
+    before = run(demo_db, "export", "demo").stdout
+    result = run(demo_db, "import", "-", stdin=json.dumps(document))
+    assert result.returncode == 1
+    assert "projects[1].scan_enabled_override" in result.stderr
+    assert "locked" in result.stderr
+    assert run(demo_db, "export", "demo").stdout == before
+
+
+def test_console_script_and_module_are_the_same_program(db):
+    # The test command installs the package, console script included, beside this Python.
+    script = Path(sys.executable).with_name("ai-settings")
+    assert script.exists()
+    a = subprocess.run(
+        [str(script), "--db", str(db), "org", "show", "acme", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    b = run(db, "org", "show", "acme", "--json")
+    assert a.stdout == b.stdout
+    assert a.returncode == b.returncode == 0
