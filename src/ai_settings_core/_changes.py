@@ -15,6 +15,7 @@ from attrs import AttrsInstance
 
 from ai_settings_core._resolve import resolve_project, resolve_repository
 from ai_settings_core._settings import (
+    EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -35,6 +36,7 @@ __all__ = [
     "diff_effective",
     "diff_organization",
     "diff_project",
+    "diff_settings",
     "preview_impact",
     "reset_project",
 ]
@@ -244,11 +246,15 @@ def diff_effective(
     project_after: ProjectSettings | None,
 ) -> tuple[FieldChange, ...]:
     """The effective values of a project that differ between two states."""
-    return _diff(
+    return diff_settings(
         resolve_project(organization_before, project_before).effective,
         resolve_project(organization_after, project_after).effective,
-        _EFFECTIVE_FIELDS,
     )
+
+
+def diff_settings(before: EffectiveSettings, after: EffectiveSettings) -> tuple[FieldChange, ...]:
+    """The values that differ between two sets of effective settings."""
+    return _diff(before, after, _EFFECTIVE_FIELDS)
 
 
 @attrs.frozen

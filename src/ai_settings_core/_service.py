@@ -25,6 +25,7 @@ from ai_settings_core._changes import (
     diff_effective,
     diff_organization,
     diff_project,
+    diff_settings,
     preview_impact,
     reset_project,
 )
@@ -57,7 +58,6 @@ from ai_settings_core._settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
-    Setting,
 )
 from ai_settings_core._values import RepositoryRef
 from ai_settings_core.errors import ConflictError, NotFoundError
@@ -263,8 +263,8 @@ class SettingsService:
             if not stored_changes and stored is not None:
                 return self._organization_view(organization_id, stored, warnings)
             saved = uow.organizations.save(after, expected_version)
-            effective_changes = _diff_resolutions(
-                resolve_organization(stored), resolve_organization(saved)
+            effective_changes = diff_settings(
+                resolve_organization(stored).effective, resolve_organization(saved).effective
             )
             uow.audit.append(
                 AuditEntry(
@@ -638,8 +638,9 @@ class SettingsService:
                         target=organization_id,
                         occurred_at=now,
                         stored_changes=org_changes,
-                        effective_changes=_diff_resolutions(
-                            resolve_organization(stored_org), resolve_organization(saved_org)
+                        effective_changes=diff_settings(
+                            resolve_organization(stored_org).effective,
+                            resolve_organization(saved_org).effective,
                         ),
                     )
                 )
@@ -1038,15 +1039,3 @@ def _not_found_finding(project_id: str) -> Finding:
         ("projects", project_id),
         _NOT_FOUND_MESSAGE.format(project=project_id),
     )
-
-
-def _diff_resolutions(before: Resolution, after: Resolution) -> tuple[FieldChange, ...]:
-    return tuple(
-        FieldChange(setting.value, _plain(old), _plain(new))
-        for setting in Setting
-        if (old := before.trace(setting).value) != (new := after.trace(setting).value)
-    )
-
-
-def _plain(value: object) -> object:
-    return value if isinstance(value, bool) else str(value)
