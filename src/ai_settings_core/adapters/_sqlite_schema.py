@@ -1,0 +1,185 @@
+"""The SQLite schema, as a list of forward migrations, and the checks made when a file is opened.
+
+Version ``n`` of the schema is what the statements of migrations 1..n build; the file records
+it in ``PRAGMA user_version``, and ``PRAGMA application_id`` marks the file as ours. A
+migration only ever adds: it never rewrites stored rows in a way older data could not survive.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Final
+
+from ai_settings_core.errors import StorageError
+
+__all__: list[str] = []
+
+APPLICATION_ID: Final = 0x41495343  # "AISC"
+
+_POINTS: Final = "('suggestion', 'pull_request', 'merge')"
+_EVENTS: Final = (
+    "('org_ai_settings.edit', 'project_ai_settings.edit', 'project_ai_settings.reset', "
+    "'project_ai_settings.repository_added', 'project_ai_settings.repository_changed', "
+    "'project_ai_settings.repository_removed', 'project_ai_settings.bulk_edit')"
+)
+
+V1: Final = (
+    f"""
+    CREATE TABLE organizations (
+        organization_id TEXT PRIMARY KEY NOT NULL CHECK (length(organization_id) > 0),
+        scan_enabled INTEGER NOT NULL CHECK (scan_enabled IN (0, 1)),
+        fix_enabled INTEGER NOT NULL CHECK (fix_enabled IN (0, 1)),
+        stopping_point TEXT NOT NULL CHECK (stopping_point IN {_POINTS}),
+        scan_enabled_locked INTEGER NOT NULL CHECK (scan_enabled_locked IN (0, 1)),
+        fix_enabled_locked INTEGER NOT NULL CHECK (fix_enabled_locked IN (0, 1)),
+        stopping_point_locked INTEGER NOT NULL CHECK (stopping_point_locked IN (0, 1)),
+        max_stopping_point TEXT CHECK (max_stopping_point IS NULL
+            OR max_stopping_point IN {_POINTS}),
+        version INTEGER NOT NULL CHECK (version >= 1)
+    ) STRICT
+    """,
+    f"""
+    CREATE TABLE projects (
+        id INTEGER PRIMARY KEY,
+        organization_id TEXT NOT NULL CHECK (length(organization_id) > 0),
+        project_id TEXT NOT NULL CHECK (length(project_id) > 0),
+        scan_enabled_override INTEGER CHECK (scan_enabled_override IS NULL
+            OR scan_enabled_override IN (0, 1)),
+        fix_enabled_override INTEGER CHECK (fix_enabled_override IS NULL
+            OR fix_enabled_override IN (0, 1)),
+        stopping_point_override TEXT CHECK (stopping_point_override IS NULL
+            OR stopping_point_override IN {_POINTS}),
+        version INTEGER NOT NULL CHECK (version >= 1),
+        UNIQUE (organization_id, project_id)
+    ) STRICT
+    """,
+    f"""
+    CREATE TABLE repositories (
+        id INTEGER PRIMARY KEY,
+        project_row INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        provider TEXT NOT NULL CHECK (provider IN ('github', 'gitlab', 'bitbucket')),
+        owner TEXT NOT NULL CHECK (length(owner) > 0),
+        name TEXT NOT NULL CHECK (length(name) > 0),
+        owner_key TEXT NOT NULL CHECK (length(owner_key) > 0),
+        name_key TEXT NOT NULL CHECK (length(name_key) > 0),
+        ai_enabled INTEGER NOT NULL CHECK (ai_enabled IN (0, 1)),
+        stopping_point_override TEXT CHECK (stopping_point_override IS NULL
+            OR stopping_point_override IN {_POINTS}),
+        UNIQUE (project_row, provider, owner_key, name_key),
+        UNIQUE (project_row, position)
+    ) STRICT
+    """,
+    """
+    CREATE TABLE branch_patterns (
+        repository_row INTEGER NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL CHECK (position >= 0),
+        pattern TEXT NOT NULL CHECK (length(pattern) BETWEEN 1 AND 255),
+        PRIMARY KEY (repository_row, position)
+    ) STRICT, WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE environments (
+        project_row INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+        name TEXT NOT NULL CHECK (length(name) > 0),
+        PRIMARY KEY (project_row, name)
+    ) STRICT, WITHOUT ROWID
+    """,
+    f"""
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        organization_id TEXT NOT NULL CHECK (length(organization_id) > 0),
+        project_id TEXT CHECK (project_id IS NULL OR length(project_id) > 0),
+        actor TEXT NOT NULL CHECK (length(actor) > 0),
+        event TEXT NOT NULL CHECK (event IN {_EVENTS}),
+        target TEXT NOT NULL CHECK (length(target) > 0),
+        occurred_at TEXT NOT NULL CHECK (occurred_at GLOB
+            '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].*Z'),
+        stored_changes TEXT NOT NULL CHECK (json_valid(stored_changes)
+            AND json_type(stored_changes) = 'array'),
+        effective_changes TEXT NOT NULL CHECK (json_valid(effective_changes)
+            AND json_type(effective_changes) = 'array')
+    ) STRICT
+    """,
+    "CREATE INDEX audit_log_by_organization ON audit_log (organization_id, id)",
+)
+"""Schema version 1: the tables."""
+
+V2: Final = (
+    "CREATE INDEX audit_log_by_project ON audit_log (organization_id, project_id, id)",
+    """
+    CREATE INDEX projects_overriding ON projects (organization_id, project_id)
+    WHERE scan_enabled_override IS NOT NULL
+        OR fix_enabled_override IS NOT NULL
+        OR stopping_point_override IS NOT NULL
+    """,
+)
+"""Schema version 2: indexes for audit queries by project and for listing overriding projects."""
+
+MIGRATIONS: Final = (V1, V2)
+"""``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
+
+CURRENT_VERSION: Final = len(MIGRATIONS)
+
+TABLES: Final = frozenset(
+    {"organizations", "projects", "repositories", "branch_patterns", "environments", "audit_log"}
+)
+
+
+def _tables(connection: sqlite3.Connection) -> set[str]:
+    rows = connection.execute(
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite!_%' "
+        "ESCAPE '!'"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+def _refuse_foreign(label: str, version: int, application_id: int, tables: set[str]) -> None:
+    """Raise :class:`StorageError` unless the file is empty or one of ours we can read."""
+    if application_id not in {0, APPLICATION_ID}:
+        raise StorageError(
+            f"{label} is not an ai_settings_core database "
+            f"(its application_id is {application_id:#x})."
+        )
+    if version == 0 and tables:
+        raise StorageError(
+            f"{label} holds tables that are not ai_settings_core's "
+            f"({', '.join(sorted(tables))}); refusing to use it."
+        )
+    if version > CURRENT_VERSION:
+        raise StorageError(
+            f"{label} has schema version {version}, newer than this version of "
+            f"ai_settings_core supports ({CURRENT_VERSION}); upgrade ai_settings_core."
+        )
+    missing = TABLES - tables
+    if version > 0 and (application_id != APPLICATION_ID or missing):
+        raise StorageError(
+            f"{label} is not an ai_settings_core database "
+            f"(missing tables: {', '.join(sorted(missing)) or 'none'}; "
+            f"application_id {application_id:#x})."
+        )
+
+
+def migrate(connection: sqlite3.Connection, label: str, *, target: int = CURRENT_VERSION) -> int:
+    """Check the file is ours and bring its schema to ``target``; return the version found.
+
+    Runs in its own ``BEGIN IMMEDIATE`` transaction, so concurrent openers take turns.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        version = int(connection.execute("PRAGMA user_version").fetchone()[0])
+        application_id = int(connection.execute("PRAGMA application_id").fetchone()[0])
+        _refuse_foreign(label, version, application_id, _tables(connection))
+        for number in range(version + 1, target + 1):
+            for statement in MIGRATIONS[number - 1]:
+                connection.execute(statement)
+        if version < target:
+            # PRAGMA takes no parameters; both values are this module's integer constants.
+            connection.execute(f"PRAGMA application_id = {int(APPLICATION_ID)}")
+            connection.execute(f"PRAGMA user_version = {int(target)}")
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return int(version)

@@ -1,0 +1,244 @@
+"""The storage ports: what the service layer needs from a store, as ``typing.Protocol`` s.
+
+A host satisfies them structurally (no base class to inherit). The library ships two adapters,
+:mod:`ai_settings_core.adapters.memory` (the reference) and
+:mod:`ai_settings_core.adapters.sqlite`; :mod:`ai_settings_core.testing` is the contract suite a
+third adapter runs to prove it behaves the same.
+
+Semantics every adapter keeps (the contract suite checks each):
+
+- **Versions and compare-and-set.** A record that was never saved is at version 0. ``save``
+  with an ``expected_version`` that differs from the stored version raises
+  :class:`~ai_settings_core.errors.ConflictError` and changes nothing; with ``None`` it saves
+  over whatever is stored. Either way the saved record gets the stored version plus one, and
+  ``save`` returns it with that version (the ``version`` on the object passed in is ignored).
+- **Units of work.** Everything done through one unit of work is one transaction: it is kept by
+  :meth:`UnitOfWork.commit` and discarded when the block ends without a commit or with an
+  exception. Reads inside see the unit's own writes. A unit of work that may write holds the
+  store's write lock from its start, so a read followed by a save (a read-modify-write without
+  a version) is atomic against every other writer, in this process or another. After
+  ``commit`` or ``rollback`` the unit is finished; using it again raises
+  :class:`~ai_settings_core.errors.StorageError`.
+- **Order and pages.** Projects are listed by ``project_id`` (code-point order), audit entries
+  newest first (by id, which increases with every append). A page holds at most ``limit``
+  items; ``next_cursor`` is ``None`` exactly when nothing follows. Cursors are opaque strings:
+  pass back the one a page returned. ``limit`` below 1 or a cursor that was not produced by the
+  store raises :class:`~ai_settings_core.errors.ValidationError` (codes ``invalid_limit``,
+  ``invalid_cursor``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+import attrs
+
+from ai_settings_core._audit import AuditEntry
+from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "AuditLog",
+    "OrganizationRepository",
+    "OrganizationState",
+    "Page",
+    "ProjectRepository",
+    "UnitOfWork",
+    "UnitOfWorkFactory",
+]
+
+DEFAULT_PAGE_SIZE = 100
+"""How many items a page holds when the caller names no limit."""
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+@attrs.frozen
+class Page(Generic[T_co]):
+    """One page of a listing.
+
+    Attributes:
+        items: The items of this page, in the listing's order.
+        next_cursor: Pass it back to get the next page; ``None`` when this is the last one.
+    """
+
+    items: tuple[T_co, ...]
+    next_cursor: str | None = None
+
+
+@attrs.frozen
+class OrganizationState:
+    """An organization and every one of its projects, read in one consistent snapshot.
+
+    It feeds resolve-all, the impact preview and the decision snapshot.
+
+    Attributes:
+        organization_id: The organization.
+        organization: Its stored settings, or ``None`` when it stored none (system defaults).
+        projects: Every stored project of the organization, sorted by ``project_id``.
+    """
+
+    organization_id: str
+    organization: OrganizationSettings | None
+    projects: tuple[ProjectSettings, ...]
+
+
+class OrganizationRepository(Protocol):
+    """The organizations' settings, one record per organization."""
+
+    def get(self, organization_id: str) -> OrganizationSettings | None:
+        """The stored settings of an organization, or ``None`` when it stored none."""
+        ...
+
+    def save(
+        self, settings: OrganizationSettings, expected_version: int | None = None
+    ) -> OrganizationSettings:
+        """Store ``settings`` (compare-and-set on ``expected_version``); return the stored value.
+
+        Raises:
+            ConflictError: ``expected_version`` is given and is not the stored version.
+        """
+        ...
+
+
+class ProjectRepository(Protocol):
+    """The projects' settings with their repositories and environments."""
+
+    def get(self, organization_id: str, project_id: str) -> ProjectSettings | None:
+        """The stored settings of a project, or ``None`` when it stored none."""
+        ...
+
+    def get_many(
+        self, organization_id: str, project_ids: Iterable[str]
+    ) -> Mapping[str, ProjectSettings]:
+        """The stored projects among ``project_ids``, by id; missing ones are left out."""
+        ...
+
+    def save(
+        self, project: ProjectSettings, expected_version: int | None = None
+    ) -> ProjectSettings:
+        """Store ``project`` (compare-and-set on ``expected_version``); return the stored value.
+
+        Its repositories and environments replace the stored ones.
+
+        Raises:
+            ConflictError: ``expected_version`` is given and is not the stored version.
+        """
+        ...
+
+    def delete(
+        self, organization_id: str, project_id: str, expected_version: int | None = None
+    ) -> bool:
+        """Forget a project (the host deleted it); ``False`` when nothing was stored.
+
+        Raises:
+            ConflictError: ``expected_version`` is given and is not the stored version
+                (0 when nothing is stored).
+        """
+        ...
+
+    def list(
+        self,
+        organization_id: str,
+        *,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+        overriding_only: bool = False,
+    ) -> Page[ProjectSettings]:
+        """A page of the organization's projects, by ``project_id``.
+
+        With ``overriding_only``, only projects that override at least one of the three
+        settings themselves (:attr:`ProjectSettings.has_overrides`; which ones is
+        :attr:`ProjectSettings.overridden`).
+        """
+        ...
+
+    def load_organization(self, organization_id: str) -> OrganizationState:
+        """The organization's settings and all its projects, in one call and one snapshot."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The append-only audit log."""
+
+    def append(self, entry: AuditEntry) -> AuditEntry:
+        """Record ``entry``; return it with the id the log assigned (its own ``id`` is ignored)."""
+        ...
+
+    def query(
+        self,
+        organization_id: str,
+        *,
+        project_id: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        cursor: str | None = None,
+        limit: int = DEFAULT_PAGE_SIZE,
+    ) -> Page[AuditEntry]:
+        """A page of an organization's entries, newest first.
+
+        ``project_id`` keeps only that project's entries; ``since`` (inclusive) and ``until``
+        (exclusive) bound ``occurred_at`` and must be timezone-aware.
+        """
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction over the repositories; a context manager.
+
+    ::
+
+        with store() as uow:
+            project = uow.projects.get("acme", "web")
+            ...
+            uow.projects.save(changed)
+            uow.audit.append(entry)
+            uow.commit()
+    """
+
+    @property
+    def organizations(self) -> OrganizationRepository:
+        """The organizations, inside this transaction."""
+        ...
+
+    @property
+    def projects(self) -> ProjectRepository:
+        """The projects, inside this transaction."""
+        ...
+
+    @property
+    def audit(self) -> AuditLog:
+        """The audit log, inside this transaction."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Keep everything done in this unit of work and finish it."""
+        ...
+
+    def rollback(self) -> None:
+        """Discard everything done in this unit of work and finish it."""
+        ...
+
+
+class UnitOfWorkFactory(Protocol):
+    """Makes units of work: the one dependency the service layer takes on storage.
+
+    ``read_only=True`` asks for a unit of work that only reads: it does not take the write
+    lock, sees one consistent snapshot, and raises ``StorageError`` on any write.
+    """
+
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A new, not yet entered, unit of work."""
+        ...
