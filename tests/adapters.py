@@ -12,9 +12,9 @@ def make_store(kind: str, tmp_path: Path) -> UnitOfWorkFactory:
     if kind == "memory":
         from ai_settings_core.adapters.memory import MemoryStore
 
-        return MemoryStore().unit_of_work
+        return MemoryStore()
     if kind == "sqlite":
         from ai_settings_core.adapters.sqlite import SqliteStore
 
-        return SqliteStore(tmp_path / "settings.db").unit_of_work
+        return SqliteStore(tmp_path / "settings.db")
     raise ValueError(kind)

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
+    InvalidValueError,
     OrganizationSettings,
     ProjectSettings,
     Provider,
@@ -106,3 +107,53 @@ def project_settings(
 
 
 optional_organizations = st.none() | organization_settings("acme")
+
+
+# Snapshots and resolve-all (issue 7): whole organizations and repository text as events carry it.
+project_lists = st.lists(
+    project_settings(), max_size=6, unique_by=lambda project: project.project_id
+)
+
+
+def _does_not_parse(text: str) -> bool:
+    try:
+        RepositoryRef.parse(text)
+    except InvalidValueError:
+        return True
+    return False
+
+
+unparsable_repository_texts = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "github",
+            "github:",
+            "github:acme",
+            "github:acme/",
+            "github:/api",
+            "GITHUB:acme/api",
+            "GitHub:acme/api",
+            "svn:acme/api",
+            "github:a/b/c",
+            " github:acme/api",
+            "github:acme/api ",
+            "github:acme/..",
+            "github:acme/\u212aey",
+        ]
+    ),
+    st.text(max_size=30).filter(_does_not_parse),
+)
+"""Text that is not a valid ``provider:owner/name`` (a decision treats it as an unlisted one)."""
+
+
+# Codec fuzzing: any value a JSON decoder can produce.
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text()
+json_values = st.recursive(
+    json_scalars,
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=25), children, max_size=5)
+    ),
+    max_leaves=20,
+)
+"""Arbitrary decoded JSON: ``None``, booleans, numbers, strings, lists and objects."""

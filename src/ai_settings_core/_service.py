@@ -182,7 +182,7 @@ class SettingsService:
 
     >>> from ai_settings_core import Actor, ALL_SCOPES, OrganizationPatch, SettingsService
     >>> from ai_settings_core.adapters.memory import MemoryStore
-    >>> service = SettingsService(MemoryStore().unit_of_work)
+    >>> service = SettingsService(MemoryStore())
     >>> admin = Actor("user:1", "acme", ALL_SCOPES)
     >>> service.get_organization(admin, "acme").settings.fix_enabled
     False
