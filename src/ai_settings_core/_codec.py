@@ -646,6 +646,12 @@ _MISSING: Final = object()
 # --- dumps -----------------------------------------------------------------------------------
 
 
+_POINT_TEXT: Final[dict[StoppingPoint | None, str | None]] = {
+    None: None,
+    **{point: point.value for point in StoppingPoint},
+}
+
+
 def _point(value: StoppingPoint | None) -> str | None:
     return None if value is None else value.value
 
@@ -657,13 +663,11 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     {'repository': 'github:acme/api', 'ai_enabled': True, 'branch_patterns': ['*'], \
 'stopping_point_override': None}
     """
-    ref = repository.repository
-    point = repository.stopping_point_override
     return {
-        "repository": f"{ref.provider.value}:{ref.owner}/{ref.name}",
+        "repository": str(repository.repository),
         "ai_enabled": repository.ai_enabled,
         "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
-        "stopping_point_override": None if point is None else point.value,
+        "stopping_point_override": _POINT_TEXT[repository.stopping_point_override],
     }
 
 
@@ -755,13 +759,12 @@ def dump_project(
 'fix_enabled_override': True, 'stopping_point_override': None, 'repositories': [], \
 'environments': [], 'version': 0}
     """
-    point = project.stopping_point_override
     document: JSON = {
         "organization_id": project.organization_id,
         "project_id": project.project_id,
         "scan_enabled_override": project.scan_enabled_override,
         "fix_enabled_override": project.fix_enabled_override,
-        "stopping_point_override": None if point is None else point.value,
+        "stopping_point_override": _POINT_TEXT[project.stopping_point_override],
         "repositories": [dump_repository(repository) for repository in project.repositories],
         "environments": sorted(project.environments),
         "version": project.version,

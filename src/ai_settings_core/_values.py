@@ -135,9 +135,11 @@ class RepositoryRef:
     provider: Provider
     owner: str
     name: str
+    _text: str = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         text = f"{self.provider.value}:{self.owner}/{self.name}"
+        object.__setattr__(self, "_text", text)
         if (
             not isinstance(self.owner, str)
             or not isinstance(self.name, str)
@@ -184,10 +186,24 @@ class RepositoryRef:
         return (self.provider.value, self.owner.casefold(), self.name.casefold())
 
     def __str__(self) -> str:
-        return f"{self.provider.value}:{self.owner}/{self.name}"
+        return self._text
 
     def __repr__(self) -> str:
-        return f"RepositoryRef.parse({str(self)!r})"
+        return f"RepositoryRef.parse({self._text!r})"
+
+
+def trusted_repository_ref(provider: Provider, owner: str, name: str) -> RepositoryRef:
+    """A repository from text that was validated before (a store's own rows), unchecked.
+
+    Skipping the constructor's regular expressions is most of what loading a large
+    organization costs; only adapters reading back what they wrote may use it.
+    """
+    ref: RepositoryRef = object.__new__(RepositoryRef)
+    object.__setattr__(ref, "provider", provider)
+    object.__setattr__(ref, "owner", owner)
+    object.__setattr__(ref, "name", name)
+    object.__setattr__(ref, "_text", f"{provider.value}:{owner}/{name}")
+    return ref
 
 
 _MAX_PATTERN_LENGTH: Final = 255

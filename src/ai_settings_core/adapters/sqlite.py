@@ -42,7 +42,13 @@ from ai_settings_core._settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core._values import (
+    BranchPattern,
+    Provider,
+    RepositoryRef,
+    StoppingPoint,
+    trusted_repository_ref,
+)
 from ai_settings_core.adapters import _common, _sqlite_schema
 from ai_settings_core.errors import AISettingsError, StorageError
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
@@ -334,17 +340,9 @@ _OVERRIDING: Final = (
 def _unchecked_ref(provider: str, owner: str, name: str) -> RepositoryRef:
     """A repository read back from our own rows: it was validated when it was written.
 
-    Skipping the constructor's regular expressions is most of what loading 100,000 projects
-    costs; the rows' CHECK constraints and our writes keep them valid.
+    The rows' CHECK constraints and our writes keep them valid.
     """
-    ref: RepositoryRef = object.__new__(RepositoryRef)
-    _set_attribute(ref, "provider", _PROVIDERS[provider])
-    _set_attribute(ref, "owner", owner)
-    _set_attribute(ref, "name", name)
-    return ref
-
-
-_set_attribute: Final = object.__setattr__
+    return trusted_repository_ref(_PROVIDERS[provider], owner, name)
 
 
 def _stitch(
