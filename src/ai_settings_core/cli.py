@@ -47,6 +47,7 @@ from ai_settings_core.errors import (
     NotFoundError,
     ValidationError,
 )
+from ai_settings_core.http._cli import add_api_parser, run_api
 
 __all__ = ["main"]
 
@@ -235,6 +236,8 @@ def _build_parser() -> _Parser:
 
     importing = add("import", "store an exported document (atomic and validated)")
     importing.add_argument("file", metavar="FILE|-")
+
+    add_api_parser(commands)
     return parser
 
 
@@ -414,6 +417,8 @@ def _cmd_resolve(app: _App, organization_id: str) -> None:
 def _run(app: _App) -> int:
     args = app.args
     command = args.command
+    if command == "api":
+        return run_api(args, app.store, app.out, sys.stderr, actor_id=app.login)
     if command == "demo":
         _cmd_demo(app)
     elif command == "org":

@@ -1,0 +1,49 @@
+"""The HTTP API of the AI settings, framework-neutral: a handler, a WSGI app, OpenAPI.
+
+:class:`SettingsApi` answers a :class:`Request` (method, path, headers, body bytes) with a
+:class:`Response` (status, headers, body bytes), routing the seed's URLs under any prefix;
+:class:`WsgiApp` serves it to any WSGI server; :func:`openapi_document` describes it. The
+host brings its authentication as a callable (see :data:`Authenticate`).
+
+>>> from ai_settings_core import ALL_SCOPES, Actor, SettingsService
+>>> from ai_settings_core.adapters.memory import MemoryStore
+>>> from ai_settings_core.http import Request, SettingsApi
+>>> service = SettingsService(MemoryStore().unit_of_work)
+>>> api = SettingsApi(service, lambda request, org: Actor("user:1", org, ALL_SCOPES))
+>>> response = api.handle(Request(
+...     "PUT", "/organizations/acme/ai-settings/",
+...     headers=[("Content-Type", "application/json"), ("If-Match", '"0"')],
+...     body=b'{"stopping_point": "invalid"}',
+... ))
+>>> response.status, response.json()
+(400, {'stopping_point': ['"invalid" is not a valid choice.']})
+"""
+
+from __future__ import annotations
+
+from ai_settings_core.http._handler import (
+    ERROR_CODE_HEADER,
+    ERROR_CODES_HEADER,
+    Authenticate,
+    Request,
+    Response,
+    SettingsApi,
+)
+from ai_settings_core.http._openapi import openapi_document
+from ai_settings_core.http._wsgi import WsgiApp, request_from_environ
+
+__all__ = [
+    "ERROR_CODES_HEADER",
+    "ERROR_CODE_HEADER",
+    "Authenticate",
+    "Request",
+    "Response",
+    "SettingsApi",
+    "WsgiApp",
+    "openapi_document",
+    "request_from_environ",
+]
+
+
+def __dir__() -> list[str]:
+    return list(__all__)

@@ -1,0 +1,490 @@
+"""The OpenAPI 3.1 document of the HTTP API, generated from the codec's JSON Schemas.
+
+Request and response bodies are the codec's payload schemas (the ones the parser enforces),
+moved under ``components/schemas``; the API's own documents (pages, the audit entry, the
+explanation, bulk requests and results, error bodies) come from
+:mod:`ai_settings_core.http._payloads`. Paths carry the prefix the API is mounted under.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from ai_settings_core import _schema
+from ai_settings_core._limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.http import _payloads as payloads
+from ai_settings_core.http._handler import ERROR_CODE_HEADER, ERROR_CODES_HEADER
+from ai_settings_core.ports import DEFAULT_PAGE_SIZE
+
+__all__ = ["openapi_document"]
+
+JSON = dict[str, Any]
+
+_CODEC_SCHEMAS: Final = {
+    "organization_patch": "OrganizationPatch",
+    "project_patch": "ProjectPatch",
+    "repository": "Repository",
+    "repository_patch": "RepositoryPatch",
+    "organization_read": "OrganizationRead",
+    "project_read": "ProjectRead",
+    "resolution": "Resolution",
+    "decision": "Decision",
+    "impact": "Impact",
+    "findings": "Findings",
+}
+_DEFS: Final = {
+    "repository": "Repository",
+    "project": "Project",
+    "trace": "Trace",
+    "resolution": "Resolution",
+    "findings": "Findings",
+    "changes": "Changes",
+}
+
+
+def _rewrite(value: Any) -> Any:  # noqa: ANN401 - JSON in, JSON out
+    """Point ``#/$defs/x`` references at ``#/components/schemas/X``."""
+    if isinstance(value, dict):
+        result = {}
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str) and item.startswith("#/$defs/"):
+                result[key] = f"#/components/schemas/{_DEFS[item.removeprefix('#/$defs/')]}"
+            else:
+                result[key] = _rewrite(item)
+        return result
+    if isinstance(value, list):
+        return [_rewrite(item) for item in value]
+    return value
+
+
+def _component_schemas(limits: Limits) -> dict[str, JSON]:
+    components: dict[str, JSON] = {}
+    for name, component in _CODEC_SCHEMAS.items():
+        schema = _schema.json_schema(name, limits=limits)
+        defs = schema.pop("$defs", {})
+        schema.pop("$schema", None)
+        for def_name, def_schema in defs.items():
+            components.setdefault(_DEFS[def_name], _rewrite(def_schema))
+        components[component] = _rewrite(schema)
+    components.update(
+        payloads.schemas(
+            components["ProjectRead"],
+            max_bulk_projects=limits.max_bulk_projects,
+            max_identifier_length=limits.max_identifier_length,
+        )
+    )
+    return dict(sorted(components.items()))
+
+
+def _ref(name: str) -> JSON:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: JSON) -> JSON:
+    return {"application/json": {"schema": schema}}
+
+
+def _error_headers() -> JSON:
+    return {
+        ERROR_CODE_HEADER: {
+            "description": "The error's stable code: invalid, parse_error, not_authenticated, "
+            "permission_denied, not_found, version_conflict, precondition_failed, "
+            "payload_too_large, unsupported_media_type.",
+            "required": True,
+            "schema": {"type": "string"},
+        }
+    }
+
+
+def _responses(max_body_bytes: int) -> JSON:
+    def error(description: str, extra: JSON | None = None) -> JSON:
+        return {
+            "description": description,
+            "headers": {**_error_headers(), **(extra or {})},
+            "content": _json(_ref("ErrorDetail")),
+        }
+
+    return {
+        "BadRequest": {
+            "description": "Invalid input: Django REST Framework's validation error body "
+            "(or its parse error body for a body that is not JSON). Nothing was written.",
+            "headers": {
+                **_error_headers(),
+                ERROR_CODES_HEADER: {
+                    "description": "The stable codes in the shape of the body, as JSON "
+                    "(left out when longer than 4096 characters).",
+                    "required": False,
+                    "schema": {"type": "string"},
+                },
+            },
+            "content": _json(_ref("ValidationErrorDetail")),
+        },
+        "Unauthorized": error(
+            "The host's authentication refused the request.",
+            {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
+        ),
+        "Forbidden": error("The user lacks the scope, or cannot reach the project."),
+        "NotFound": error(
+            "No such route, organization (another organization is always not found), "
+            "project or repository."
+        ),
+        "Conflict": error("The record changed during the write; nothing was written."),
+        "PreconditionFailed": error(
+            "If-Match names a version that is not the stored one; nothing was written."
+        ),
+        "PayloadTooLarge": error(f"The body is larger than {max_body_bytes} bytes."),
+        "UnsupportedMediaType": error("A body that is not application/json."),
+    }
+
+
+def _error_refs(*statuses: int) -> JSON:
+    names = {
+        400: "BadRequest",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "NotFound",
+        409: "Conflict",
+        412: "PreconditionFailed",
+        413: "PayloadTooLarge",
+        415: "UnsupportedMediaType",
+    }
+    return {str(status): {"$ref": f"#/components/responses/{names[status]}"} for status in statuses}
+
+
+_IF_MATCH: Final = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$'
+_READ_ERRORS: Final = (400, 401, 403, 404)
+_WRITE_ERRORS: Final = (400, 401, 403, 404, 409, 412, 413, 415)
+_BODY_ERRORS: Final = (400, 401, 403, 404, 409, 413, 415)
+
+
+def _ok(description: str, schema: str, *, etag: bool = False, status: int = 200) -> JSON:
+    response: JSON = {"description": description, "content": _json(_ref(schema))}
+    if etag:
+        response["headers"] = {
+            "ETag": {
+                "description": 'The record\'s version, quoted ("3"); send it back in If-Match.',
+                "required": True,
+                "schema": {"type": "string"},
+            }
+        }
+    return {str(status): response}
+
+
+def _parameter(name: str, where: str, description: str, schema: JSON | None = None) -> JSON:
+    parameter: JSON = {
+        "name": name,
+        "in": where,
+        "description": description,
+        "schema": schema or {"type": "string"},
+    }
+    if where == "path":
+        parameter["required"] = True
+        parameter["schema"] = schema or {"type": "string", "minLength": 1}
+    return parameter
+
+
+def _body(schema: str, description: str, *, required: bool = True) -> JSON:
+    return {"description": description, "required": required, "content": _json(_ref(schema))}
+
+
+def openapi_document(
+    *,
+    prefix: str = "",
+    limits: Limits = DEFAULT_LIMITS,
+    max_page_size: int = 1000,
+    max_body_bytes: int = 1_048_576,
+) -> JSON:
+    """The OpenAPI 3.1 document of the API mounted at ``prefix``.
+
+    >>> document = openapi_document(prefix="/api/0")
+    >>> document["openapi"], "/api/0/organizations/{org}/ai-settings/" in document["paths"]
+    ('3.1.0', True)
+
+    Args:
+        prefix: Where the API is mounted; the paths start with it.
+        limits: The limits the payload schemas state (sizes of lists and identifiers).
+        max_page_size: The largest ``limit`` of a listing.
+        max_body_bytes: The largest body, stated in the 413 response.
+    """
+    base = "/" + prefix.strip("/") if prefix.strip("/") else ""
+    org = _parameter("org", "path", "The organization's id or slug.")
+    project = _parameter("project", "path", "The project's id or slug.")
+    repository = _parameter(
+        "repository",
+        "path",
+        "The repository as provider:owner/name (github:acme/api). The slash may be sent as "
+        "is or percent-encoded (%2F); GitLab group paths keep their slashes.",
+    )
+    if_match = _parameter(
+        "If-Match",
+        "header",
+        'The ETag of the record as read ("3"): a write against another version is refused '
+        "with 412 and changes nothing.",
+        {"type": "string", "pattern": _IF_MATCH},
+    )
+    cursor = _parameter(
+        "cursor", "query", "The next_cursor of the previous page; absent for the first page."
+    )
+    limit = _parameter(
+        "limit",
+        "query",
+        f"Items per page (default {min(DEFAULT_PAGE_SIZE, max_page_size)}).",
+        {"type": "integer", "minimum": 1, "maximum": max_page_size},
+    )
+    since = _parameter(
+        "since",
+        "query",
+        "Entries at or after this time (ISO 8601 with a time zone).",
+        {"type": "string", "format": "date-time"},
+    )
+    until = _parameter(
+        "until",
+        "query",
+        "Entries before this time (ISO 8601 with a time zone).",
+        {"type": "string", "format": "date-time"},
+    )
+    paths: JSON = {
+        "/openapi.json": {
+            "get": {
+                "operationId": "getOpenApiDocument",
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "The OpenAPI 3.1 document.",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    }
+                },
+            }
+        },
+        "/organizations/{org}/ai-settings/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getOrganizationSettings",
+                "summary": "The organization's settings and policy, with their sources",
+                "description": "The system defaults (version 0) when nothing is stored. "
+                "Needs org:read.",
+                "responses": {
+                    **_ok("The organization's settings.", "OrganizationRead", etag=True),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+            "put": {
+                "operationId": "updateOrganizationSettings",
+                "summary": "Change the organization's settings and policy (a partial body)",
+                "description": "Absent keys are unchanged. Needs org:admin.",
+                "parameters": [if_match],
+                "requestBody": _body("OrganizationPatch", "The fields to change.", required=False),
+                "responses": {
+                    **_ok("The organization after the change.", "OrganizationRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/preview/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "previewOrganizationChange",
+                "summary": "Which projects and repositories a change would affect (nothing "
+                "is saved)",
+                "description": "Needs org:read.",
+                "requestBody": _body("OrganizationPatch", "The change to preview.", required=False),
+                "responses": {
+                    **_ok("The impact of the change.", "Impact"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/audit/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getOrganizationAuditLog",
+                "summary": "The organization's audit log, newest first",
+                "description": "Needs org:admin; with ?project=, project:read on that project.",
+                "parameters": [
+                    _parameter("project", "query", "Only this project's entries."),
+                    since,
+                    until,
+                    cursor,
+                    limit,
+                ],
+                "responses": {
+                    **_ok("A page of audit entries.", "AuditPage"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-projects/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "listOverridingProjects",
+                "summary": "The projects that override a setting, and which ones",
+                "description": "Ordered by project id; projects the user cannot reach are left "
+                "out, so a page may hold fewer items than limit. Needs project:read.",
+                "parameters": [cursor, limit],
+                "responses": {
+                    **_ok("A page of projects.", "ProjectPage"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-projects/bulk/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "bulkUpdateProjects",
+                "summary": "One change, or a reset, to many projects: all or none",
+                "description": "Errors name each failing project: "
+                '{"projects": {"web": {"fix_enabled_override": [...]}}}. Needs project:admin.',
+                "requestBody": _body("BulkRequest", "The projects and the change."),
+                "responses": {
+                    **_ok("What changed.", "BulkResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/": {
+            "parameters": [org, project],
+            "get": {
+                "operationId": "getProjectSettings",
+                "summary": "The project's overrides, repositories, effective values and sources",
+                "description": "Needs project:read and access to the project.",
+                "responses": {
+                    **_ok("The project's settings.", "ProjectRead", etag=True),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+            "put": {
+                "operationId": "updateProjectSettings",
+                "summary": "Change the project's overrides (a partial body; null inherits)",
+                "description": "Absent keys are unchanged; null on an override means inherit "
+                "again; repositories and environments replace the whole list. Needs "
+                "project:admin.",
+                "parameters": [if_match],
+                "requestBody": _body("ProjectPatch", "The fields to change.", required=False),
+                "responses": {
+                    **_ok("The project after the change.", "ProjectRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/reset/": {
+            "parameters": [org, project],
+            "post": {
+                "operationId": "resetProjectSettings",
+                "summary": "Clear every override of the project",
+                "description": "Needs project:admin.",
+                "parameters": [if_match],
+                "responses": {
+                    **_ok("The project after the reset.", "ProjectRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/explain/": {
+            "parameters": [org, project],
+            "get": {
+                "operationId": "explainProjectSettings",
+                "summary": "Where each value comes from, and what AI may do for one event",
+                "description": "Needs project:read.",
+                "parameters": [
+                    _parameter(
+                        "repository", "query", "The event's repository, provider:owner/name."
+                    ),
+                    _parameter("branch", "query", "The event's branch."),
+                    _parameter("environment", "query", "The event's environment."),
+                ],
+                "responses": {
+                    **_ok("The explanation and the decision.", "Explanation"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/audit/": {
+            "parameters": [org, project],
+            "get": {
+                "operationId": "getProjectAuditLog",
+                "summary": "The project's audit log, newest first",
+                "description": "Needs project:read and access to the project.",
+                "parameters": [since, until, cursor, limit],
+                "responses": {
+                    **_ok("A page of audit entries.", "AuditPage"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/repositories/": {
+            "parameters": [org, project],
+            "post": {
+                "operationId": "addRepository",
+                "summary": "Add a repository to the project",
+                "description": "Location names the new repository. Needs project:admin.",
+                "parameters": [if_match],
+                "requestBody": _body("Repository", "The repository and its settings."),
+                "responses": {
+                    **_ok("The project after the change.", "ProjectRead", etag=True, status=201),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/projects/{org}/{project}/ai-settings/repositories/{repository}/": {
+            "parameters": [org, project, repository],
+            "get": {
+                "operationId": "getRepository",
+                "summary": "One repository of the project, with its effective values",
+                "description": "ETag is the project's version. Needs project:read.",
+                "responses": {
+                    **_ok("The repository.", "RepositoryRead", etag=True),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+            "put": {
+                "operationId": "updateRepository",
+                "summary": "Change a repository of the project (a partial body)",
+                "description": "Same as PATCH. Needs project:admin.",
+                "parameters": [if_match],
+                "requestBody": _body("RepositoryPatch", "The fields to change.", required=False),
+                "responses": {
+                    **_ok("The project after the change.", "ProjectRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+            "patch": {
+                "operationId": "patchRepository",
+                "summary": "Change a repository of the project (a partial body)",
+                "description": "Needs project:admin.",
+                "parameters": [if_match],
+                "requestBody": _body("RepositoryPatch", "The fields to change.", required=False),
+                "responses": {
+                    **_ok("The project after the change.", "ProjectRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+            "delete": {
+                "operationId": "removeRepository",
+                "summary": "Remove a repository from the project",
+                "description": "Answers the project after the change (with its new ETag). "
+                "Needs project:admin.",
+                "parameters": [if_match],
+                "responses": {
+                    **_ok("The project after the change.", "ProjectRead", etag=True),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "AI settings",
+            "version": "1",
+            "description": "Organization defaults and policy for AI issue scanning, AI fixing "
+            "and the stopping point of an automated fix; project and repository overrides that "
+            "inherit at read time. Authentication is the host's. Errors other than validation "
+            'answer Django REST Framework\'s {"detail": message}; validation errors its field '
+            "dictionary. Every error carries its code in the AI-Settings-Error-Code header.",
+        },
+        "paths": {base + path: item for path, item in paths.items()},
+        "components": {
+            "schemas": _component_schemas(limits),
+            "responses": _responses(max_body_bytes),
+        },
+    }

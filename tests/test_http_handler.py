@@ -1,0 +1,423 @@
+"""The HTTP handler: the seed's API tests and every status a client can provoke."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from ai_settings_core import ALL_SCOPES, Actor, SettingsService
+from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.http import (
+    ERROR_CODE_HEADER,
+    ERROR_CODES_HEADER,
+    Request,
+    SettingsApi,
+)
+
+JSON_HEADERS = [("Content-Type", "application/json")]
+
+
+@pytest.fixture
+def store(tmp_path):
+    return SqliteStore(tmp_path / "settings.db")
+
+
+def make_api(store, scopes=ALL_SCOPES, organization=None, projects=None, **options):
+    def authenticate(request, org):
+        if request.header("Authorization") == "none":
+            return None
+        return Actor("user:1", organization or org, scopes, projects=projects)
+
+    return SettingsApi(SettingsService(store), authenticate, **options)
+
+
+@pytest.fixture
+def api(store):
+    return make_api(store)
+
+
+def call(api, method, target, body=None, headers=()):
+    data = b"" if body is None else json.dumps(body).encode()
+    request = Request.from_target(
+        method, target, [*(JSON_HEADERS if body is not None else []), *headers], data
+    )
+    return api.handle(request)
+
+
+ORG = "/organizations/acme/ai-settings/"
+PROJECT = "/projects/acme/web/ai-settings/"
+
+
+# The seed's API tests ----------------------------------------------------------------------
+
+
+def test_get_returns_the_default_settings(api):
+    response = call(api, "GET", ORG)
+    assert response.status == 200
+    assert response.header("Content-Type") == "application/json"
+    body = response.json()
+    assert (body["scan_enabled"], body["fix_enabled"], body["stopping_point"]) == (
+        True,
+        False,
+        "pull_request",
+    )
+    assert body["version"] == 0
+    assert response.header("ETag") == '"0"'
+
+
+def test_put_updates_every_setting(api):
+    response = call(
+        api,
+        "PUT",
+        ORG,
+        {"scan_enabled": False, "fix_enabled": True, "stopping_point": "merge"},
+    )
+    assert response.status == 200
+    assert response.header("ETag") == '"1"'
+    body = call(api, "GET", ORG).json()
+    assert (body["scan_enabled"], body["fix_enabled"], body["stopping_point"]) == (
+        False,
+        True,
+        "merge",
+    )
+
+
+def test_an_invalid_stopping_point_is_a_400_with_the_drf_body(api):
+    response = call(api, "PUT", ORG, {"stopping_point": "invalid"})
+    assert response.status == 400
+    assert response.json() == {"stopping_point": ['"invalid" is not a valid choice.']}
+    assert response.header(ERROR_CODE_HEADER) == "invalid"
+    assert json.loads(response.header(ERROR_CODES_HEADER)) == {"stopping_point": ["invalid_choice"]}
+    assert call(api, "GET", ORG).json()["version"] == 0
+
+
+# Partial bodies, projects, repositories ----------------------------------------------------
+
+
+def test_put_is_partial_and_null_inherits_again(api):
+    call(api, "PUT", ORG, {"fix_enabled": True})
+    first = call(
+        api, "PUT", PROJECT, {"fix_enabled_override": False, "scan_enabled_override": True}
+    )
+    assert first.status == 200
+    assert first.json()["effective"]["fix_enabled"] is False
+    second = call(api, "PUT", PROJECT, {"fix_enabled_override": None})
+    body = second.json()
+    assert body["scan_enabled_override"] is True  # absent: unchanged
+    assert body["fix_enabled_override"] is None
+    assert body["effective"]["fix_enabled"] is True
+    assert body["sources"]["fix_enabled"]["level"] == "organization"
+    assert second.header("ETag") == '"2"'
+
+
+def test_an_empty_body_changes_nothing(api):
+    call(api, "PUT", ORG, {"fix_enabled": True})
+    response = api.handle(Request("PUT", ORG))
+    assert response.status == 200
+    assert response.json()["fix_enabled"] is True
+    assert response.header("ETag") == '"1"'
+
+
+def test_a_locked_override_is_refused_with_its_field(api):
+    call(api, "PUT", ORG, {"fix_enabled": True, "locked": ["fix_enabled"]})
+    response = call(api, "PUT", PROJECT, {"fix_enabled_override": False})
+    assert response.status == 400
+    assert list(response.json()) == ["fix_enabled_override"]
+    assert json.loads(response.header(ERROR_CODES_HEADER)) == {"fix_enabled_override": ["locked"]}
+
+
+def test_unknown_and_read_only_fields_are_refused(api):
+    response = call(api, "PUT", PROJECT, {"colour": "red", "version": 3})
+    assert response.status == 400
+    assert response.json() == {
+        "colour": ["Unknown field."],
+        "version": ["This field is read-only."],
+    }
+
+
+def test_repositories_are_added_changed_read_and_removed(api):
+    added = call(
+        api,
+        "POST",
+        PROJECT + "repositories/",
+        {"repository": "gitlab:group/sub/api", "branch_patterns": ["main"]},
+    )
+    assert added.status == 201
+    assert added.header("Location") == PROJECT + "repositories/gitlab:group/sub/api/"
+    # The slash may be sent as is or percent-encoded; the owner is matched case-insensitively.
+    one = call(api, "GET", PROJECT + "repositories/gitlab:Group%2Fsub%2Fapi/")
+    assert one.status == 200
+    assert one.json()["branch_patterns"] == ["main"]
+    assert one.json()["effective"]["stopping_point"] == "pull_request"
+    changed = call(
+        api,
+        "PATCH",
+        PROJECT + "repositories/gitlab:group/sub/api/",
+        {"stopping_point_override": "suggestion"},
+        headers=[("If-Match", added.header("ETag"))],
+    )
+    assert changed.status == 200
+    assert changed.json()["repositories"][0]["stopping_point_override"] == "suggestion"
+    duplicate = call(api, "POST", PROJECT + "repositories/", {"repository": "gitlab:group/sub/api"})
+    assert duplicate.status == 400
+    assert json.loads(duplicate.header(ERROR_CODES_HEADER)) == {
+        "repository": ["duplicate_repository"]
+    }
+    removed = call(api, "DELETE", PROJECT + "repositories/gitlab:group/sub/api/")
+    assert removed.status == 200
+    assert removed.json()["repositories"] == []
+    assert call(api, "DELETE", PROJECT + "repositories/gitlab:group/sub/api/").status == 404
+    bad = call(api, "GET", PROJECT + "repositories/svn:a/b/")
+    assert bad.status == 400
+    assert list(bad.json()) == ["repository"]
+
+
+def test_bulk_changes_all_or_none(api):
+    call(api, "PUT", ORG, {"max_stopping_point": "pull_request"})
+    ok = call(
+        api,
+        "POST",
+        "/organizations/acme/ai-projects/bulk/",
+        {"projects": ["a", "b"], "changes": {"fix_enabled_override": True}},
+    )
+    assert ok.status == 200
+    assert ok.json()["changed"] == ["a", "b"]
+    refused = call(
+        api,
+        "POST",
+        "/organizations/acme/ai-projects/bulk/",
+        {"projects": ["a", "c"], "changes": {"stopping_point_override": "merge"}},
+    )
+    assert refused.status == 400
+    assert set(refused.json()["projects"]) == {"a", "c"}
+    assert call(api, "GET", "/projects/acme/c/ai-settings/").status == 404
+    reset = call(
+        api, "POST", "/organizations/acme/ai-projects/bulk/", {"projects": ["a"], "reset": True}
+    )
+    assert reset.json()["projects"][0]["fix_enabled_override"] is None
+    both = call(
+        api,
+        "POST",
+        "/organizations/acme/ai-projects/bulk/",
+        {"projects": ["a"], "reset": True, "changes": {}, "extra": 1},
+    )
+    assert both.status == 400
+    assert set(both.json()) == {"extra", "non_field_errors"}
+    too_many = call(
+        api,
+        "POST",
+        "/organizations/acme/ai-projects/bulk/",
+        {"projects": ["a"] * 10_001, "reset": True},
+    )
+    assert too_many.status == 400
+    assert json.loads(too_many.header(ERROR_CODES_HEADER)) == {"projects": ["max_length"]}
+
+
+def test_the_listing_shows_overriding_projects_page_by_page(api):
+    for project in ("p1", "p2", "p3"):
+        call(api, "PUT", f"/projects/acme/{project}/ai-settings/", {"scan_enabled_override": False})
+    call(api, "PUT", "/projects/acme/quiet/ai-settings/", {"environments": ["production"]})
+    first = call(api, "GET", "/organizations/acme/ai-projects/?limit=2").json()
+    assert [item["project_id"] for item in first["results"]] == ["p1", "p2"]
+    assert first["results"][0]["overridden"] == ["scan_enabled"]
+    target = f"/organizations/acme/ai-projects/?limit=2&cursor={first['next_cursor']}"
+    second = call(api, "GET", target).json()
+    assert [item["project_id"] for item in second["results"]] == ["p3"]
+    assert second["next_cursor"] is None
+    for query in ("limit=0", "limit=x", "limit=5000", "cursor=forged"):
+        response = call(api, "GET", f"/organizations/acme/ai-projects/?{query}")
+        assert response.status == 400, query
+        assert list(response.json()) in (["limit"], ["cursor"])
+
+
+def test_preview_saves_nothing(api):
+    call(api, "PUT", PROJECT, {"repositories": [{"repository": "github:acme/web"}]})
+    response = call(api, "POST", "/organizations/acme/ai-settings/preview/", {"fix_enabled": True})
+    assert response.status == 200
+    assert response.json()["projects"][0]["project_id"] == "web"
+    assert call(api, "GET", ORG).json()["fix_enabled"] is False
+
+
+def test_explain_answers_for_one_event(api):
+    call(api, "PUT", ORG, {"fix_enabled": True})
+    call(
+        api,
+        "POST",
+        PROJECT + "repositories/",
+        {"repository": "github:acme/web", "branch_patterns": ["release/*"]},
+    )
+    query = "repository=github:acme/web&branch=main"
+    body = call(api, "GET", f"{PROJECT}explain/?{query}").json()
+    assert body["repository"]["configured"] is True
+    assert "branch_not_matched" in body["decision"]["reasons"]
+    bad = call(api, "GET", f"{PROJECT}explain/?repository=nope")
+    assert bad.status == 400
+    assert list(bad.json()) == ["repository"]
+
+
+def test_the_audit_log_pages_newest_first(api):
+    call(api, "PUT", ORG, {"fix_enabled": True})
+    call(api, "PUT", PROJECT, {"scan_enabled_override": False})
+    organization_log = call(api, "GET", "/organizations/acme/ai-settings/audit/?limit=1").json()
+    assert [entry["event"] for entry in organization_log["results"]] == ["project_ai_settings.edit"]
+    assert organization_log["next_cursor"] is not None
+    project_log = call(api, "GET", f"{PROJECT}audit/").json()
+    assert [entry["target"] for entry in project_log["results"]] == ["web"]
+    naive = call(api, "GET", f"{PROJECT}audit/?since=2025-01-01T00:00:00")
+    assert naive.status == 400
+    assert list(naive.json()) == ["since"]
+
+
+def test_reset_clears_every_override(api):
+    call(api, "PUT", PROJECT, {"scan_enabled_override": False})
+    response = call(api, "POST", PROJECT + "reset/", headers=[("If-Match", '"1"')])
+    assert response.status == 200
+    assert response.json()["scan_enabled_override"] is None
+
+
+# Versions ----------------------------------------------------------------------------------
+
+
+def test_a_stale_if_match_is_a_412_and_changes_nothing(api):
+    etag = call(api, "PUT", PROJECT, {"scan_enabled_override": False}).header("ETag")
+    call(api, "PUT", PROJECT, {"fix_enabled_override": True}, headers=[("If-Match", etag)])
+    stale = call(api, "PUT", PROJECT, {"scan_enabled_override": True}, headers=[("If-Match", etag)])
+    assert stale.status == 412
+    assert type(stale.status) is int
+    assert stale.header(ERROR_CODE_HEADER) == "precondition_failed"
+    assert call(api, "GET", PROJECT).json()["scan_enabled_override"] is False
+
+
+@pytest.mark.parametrize(
+    ("if_match", "status"),
+    [
+        ('"1"', 200),
+        ('W/"1"', 200),
+        ('"0", "1"', 200),
+        ("*", 200),
+        ('"7"', 412),
+        ('"abc"', 412),
+        ("1", 400),
+        ("", 400),
+    ],
+)
+def test_if_match_forms(api, if_match, status):
+    call(api, "PUT", ORG, {"fix_enabled": True})
+    response = call(api, "PUT", ORG, {"scan_enabled": False}, headers=[("If-Match", if_match)])
+    assert response.status == status
+
+
+# Errors ------------------------------------------------------------------------------------
+
+
+def test_a_refused_authentication_is_a_401(api):
+    response = call(api, "GET", ORG, headers=[("Authorization", "none")])
+    assert response.status == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert response.header("WWW-Authenticate")
+
+
+def test_a_missing_scope_is_a_403(store):
+    api = make_api(store, scopes=frozenset({"org:read", "project:read"}))
+    response = call(api, "PUT", ORG, {"fix_enabled": True})
+    assert response.status == 403
+    assert response.header(ERROR_CODE_HEADER) == "permission_denied"
+    assert call(api, "GET", ORG).status == 200
+
+
+def test_an_unreachable_project_is_a_403(store):
+    call(make_api(store), "PUT", PROJECT, {"scan_enabled_override": False})
+    api = make_api(store, projects=frozenset({"other"}))
+    assert call(api, "GET", PROJECT).status == 403
+
+
+def test_another_organization_is_a_404(store):
+    call(make_api(store), "PUT", PROJECT, {"scan_enabled_override": False})
+    outsider = make_api(store, organization="globex")
+    for target in (ORG, PROJECT, "/organizations/acme/ai-projects/"):
+        response = call(outsider, "GET", target)
+        assert response.status == 404, target
+        assert response.header(ERROR_CODE_HEADER) == "not_found"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/nothing/",
+        "/organizations/acme/",
+        "/organizations//ai-settings/",
+        "/organizations/a%20b/ai-settings/",
+        "/projects/acme/web/ai-settings/repositories/github:acme/missing/",
+        "/projects/acme/unknown/ai-settings/",
+    ],
+)
+def test_unknown_routes_and_records_are_404(api, target):
+    response = call(api, "GET", target)
+    assert response.status == 404
+    assert response.json()["detail"]
+
+
+def test_a_method_not_allowed_is_a_405_with_allow(api):
+    response = call(api, "DELETE", ORG)
+    assert response.status == 405
+    assert response.header("Allow") == "GET, HEAD, PUT"
+
+
+def test_an_oversized_body_is_a_413(store):
+    api = make_api(store, max_body_bytes=64)
+    response = call(api, "PUT", ORG, {"locked": ["fix_enabled"] * 20})
+    assert response.status == 413
+    assert call(api, "GET", ORG).json()["version"] == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "text/plain", "application/json; charset=latin-1"])
+def test_a_body_that_is_not_json_is_a_415(api, content_type):
+    headers = [] if content_type is None else [("Content-Type", content_type)]
+    response = api.handle(Request("PUT", ORG, headers, b'{"fix_enabled": true}'))
+    assert response.status == 415
+    assert response.header(ERROR_CODE_HEADER) == "unsupported_media_type"
+
+
+@pytest.mark.parametrize(
+    "body", [b"{", b"\xff\xfe", b"NaN", b"[" * 100_000, b'{"version": 1' + b"0" * 5000 + b"}"]
+)
+def test_malformed_json_is_a_400_parse_error(api, body):
+    response = api.handle(Request("PUT", ORG, JSON_HEADERS, body))
+    assert response.status == 400
+    assert response.json()["detail"].startswith("JSON parse error")
+    assert response.header(ERROR_CODE_HEADER) == "parse_error"
+
+
+@pytest.mark.parametrize("body", [[], "text", 3, None, {"repository": 5}])
+def test_wrong_documents_are_400_not_500(api, body):
+    assert call(api, "POST", PROJECT + "repositories/", body).status == 400
+
+
+def test_a_server_fault_is_a_logged_500(tmp_path, caplog):
+    (tmp_path / "broken.db").write_bytes(b"this is not a database" * 100)
+    api = make_api(SqliteStore(tmp_path / "broken.db"))
+    with caplog.at_level(logging.ERROR, logger="ai_settings_core.http"):
+        response = call(api, "GET", ORG)
+    assert response.status == 500
+    assert response.json() == {"detail": "A server error occurred."}
+    assert "GET /organizations/acme/ai-settings/ failed" in caplog.text
+
+
+def test_head_answers_the_headers_of_get(api):
+    response = api.handle(Request("HEAD", ORG))
+    assert response.status == 200
+    assert response.body == b""
+    assert response.header("ETag") == '"0"'
+
+
+def test_routes_live_under_the_prefix(store):
+    api = make_api(store, prefix="/api/0/")
+    assert call(api, "GET", "/api/0" + ORG).status == 200
+    assert call(api, "GET", ORG).status == 404
+    document = call(api, "GET", "/api/0/openapi.json").json()
+    assert "/api/0/organizations/{org}/ai-settings/" in document["paths"]
+    assert (
+        call(api, "GET", "/api/0/openapi.json", headers=[("Authorization", "none")]).status == 200
+    )
