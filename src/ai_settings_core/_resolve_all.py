@@ -1,0 +1,55 @@
+"""Resolve-all: the effective settings, with traces, of every project of an organization.
+
+A project's resolution depends only on the organization and the project's three overrides, so
+an organization of any size has at most 36 distinct resolutions (three states for each flag,
+four for the stopping point). They are computed once each and shared: a
+:class:`~ai_settings_core.Resolution` is frozen, so sharing is safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ai_settings_core._resolve import Resolution, resolve_project
+from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+
+__all__ = ["resolve_all"]
+
+
+def resolve_all(
+    organization: OrganizationSettings | None, projects: Iterable[ProjectSettings]
+) -> dict[str, Resolution]:
+    """The resolution of every project, by project id, in the order the projects come.
+
+    Each value equals ``resolve_project(organization, project)``; projects with the same
+    overrides share one :class:`~ai_settings_core.Resolution` object. The dictionary is new
+    and belongs to the caller. A later project with the same id replaces an earlier one.
+
+        >>> from ai_settings_core import OrganizationSettings, ProjectSettings, Reason
+        >>> org = OrganizationSettings("acme", fix_enabled=True)
+        >>> projects = [
+        ...     ProjectSettings("acme", "api"),
+        ...     ProjectSettings("acme", "web", fix_enabled_override=False),
+        ...     ProjectSettings("acme", "docs"),
+        ... ]
+        >>> resolved = resolve_all(org, projects)
+        >>> [(pid, r.fix_enabled.value, str(r.fix_enabled.reason)) for pid, r in resolved.items()]
+        [('api', True, 'INHERITED'), ('web', False, 'OVERRIDDEN'), ('docs', True, 'INHERITED')]
+        >>> resolved["api"] is resolved["docs"]
+        True
+    """
+    # Keyed by the stopping point's identity: enum members are singletons, and hashing an
+    # enum member runs Python code (a quarter more time when most projects override it).
+    memo: dict[tuple[bool | None, bool | None, int], Resolution] = {}
+    resolved: dict[str, Resolution] = {}
+    for project in projects:
+        key = (
+            project.scan_enabled_override,
+            project.fix_enabled_override,
+            id(project.stopping_point_override),
+        )
+        resolution = memo.get(key)
+        if resolution is None:
+            resolution = memo[key] = resolve_project(organization, project)
+        resolved[project.project_id] = resolution
+    return resolved
