@@ -9,14 +9,13 @@ Ours (``parse_project``, ``dump_project``) against, in the same process:
 - msgspec ``convert`` into frozen strict structs with the same checks (for information);
 - cattrs out of the box (not strict: it turns ``"false"`` into ``True``), for information.
 
-Run: ``python benchmarks/bench_codec.py [repeats]``; ``run(repeats)`` returns the rows.
+Run: ``python benchmarks/run.py --only bench_codec``; ``run(repeats)`` returns the rows.
 """
 
 from __future__ import annotations
 
 import enum
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -42,6 +41,7 @@ from ai_settings_core import (
     parse_project,
 )
 from ai_settings_core._values import _NAME_RE, _OWNER_RE, _pattern_problem
+from benchmarks import row
 
 PAYLOAD: dict[str, Any] = {
     "organization_id": "acme",
@@ -215,16 +215,16 @@ def _compare(
 def _row(
     name: str, baseline: str, ours_ns: float, baseline_ns: float, target: float | None
 ) -> dict[str, Any]:
+    """A row in the runner's contract (see benchmarks/run.py)."""
     ratio = ours_ns / baseline_ns
-    return {
-        "name": name,
-        "baseline": baseline,
-        "median_ns": round(ours_ns),
-        "baseline_median_ns": round(baseline_ns),
-        "ratio": round(ratio, 3),
-        "target": target,
-        "passed": target is None or ratio <= target,
-    }
+    return row(
+        f"{name} vs {baseline}",
+        ours_ns,
+        baseline_name=baseline,
+        baseline_median_ns=baseline_ns,
+        target="information" if target is None else f"ratio <= {target:g}",
+        passed=target is None or ratio <= target,
+    )
 
 
 def run(repeats: int = 15, number: int = 2000) -> list[dict[str, Any]]:
@@ -277,22 +277,3 @@ def run(repeats: int = 15, number: int = 2000) -> list[dict[str, Any]]:
         _row("codec: parse project (3 repositories)", "cattrs, not strict", ours, theirs, None)
     )
     return rows
-
-
-def _table(rows: list[dict[str, Any]]) -> str:
-    header = f"{'benchmark':40} {'baseline':20} {'ours ns':>9} {'base ns':>9} {'ratio':>6} {'target':>7}  ok"
-    lines = [header, "-" * len(header)]
-    for row in rows:
-        target = "-" if row["target"] is None else f"<={row['target']}"
-        lines.append(
-            f"{row['name']:40} {row['baseline']:20} {row['median_ns']:>9} "
-            f"{row['baseline_median_ns']:>9} {row['ratio']:>6.2f} {target:>7}  "
-            f"{'yes' if row['passed'] else 'NO'}"
-        )
-    return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    results = run(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
-    print(_table(results))
-    sys.exit(0 if all(row["passed"] for row in results) else 1)

@@ -17,23 +17,20 @@ returns one row per figure, a dict with exactly these keys:
 
     name                str          what was measured ("resolve_all, 100k projects")
     median_ns           float        median time of ONE operation, in nanoseconds
-                                     (a module may give "median_s" in seconds instead)
     baseline_name       str | None   what it is compared with, or None
-    baseline_median_ns  float | None the baseline's median, same unit and operation
-                                     (or "baseline_median_s"), or None
+    baseline_median_ns  float | None the baseline's median, same unit and operation, or None
     ratio               float | None median_ns / baseline_median_ns, or None
     target              str          the target in words ("<= 50 ms"), or "information"
     passed              bool         whether the target is met (True for information rows)
 
-``benchmarks.row(...)`` builds such a row. A module that does not exist yet is skipped with a
-note; a module that fails to import or to run counts as a missed target.
+``benchmarks.row(...)`` builds such a row. A module that fails to import or to run, or returns
+a row that breaks the contract, counts as a missed target.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import platform
 import sys
 import time
@@ -49,42 +46,12 @@ MODULES = ("bench_decide", "bench_resolve_all", "bench_codec", "bench_storage")
 KEYS = ("name", "median_ns", "baseline_name", "baseline_median_ns", "ratio", "target", "passed")
 
 
-def normalise(raw: dict[str, object]) -> dict[str, object]:
-    """A row with every key of the contract, durations in nanoseconds; ``ValueError`` if bad.
-
-    Also accepted, so that early modules need not change: ``median`` and ``baseline`` as
-    floats in seconds, ``baseline`` as the baseline's name, and ``target`` as the largest ratio
-    allowed (a number, or ``None`` for information).
-    """
-    found = dict(raw)
-    if "median_ns" not in found and isinstance(found.get("median"), int | float):
-        found["median_s"] = found.pop("median")
-    baseline = found.pop("baseline", None)
-    if isinstance(baseline, str):
-        found.setdefault("baseline_name", baseline)
-    elif isinstance(baseline, int | float) and "baseline_median_ns" not in found:
-        found["baseline_median_s"] = baseline
-        found.setdefault("baseline_name", "baseline")
-    for key in ("median", "baseline_median"):
-        seconds = found.pop(f"{key}_s", None)
-        if f"{key}_ns" not in found and isinstance(seconds, int | float):
-            found[f"{key}_ns"] = float(seconds) * 1e9
-    found.setdefault("baseline_name", None)
-    found.setdefault("baseline_median_ns", None)
-    target = found.get("target")
-    if target is None:
-        found["target"] = "information"
-    elif isinstance(target, int | float) and not isinstance(target, bool):
-        found["target"] = f"ratio <= {target:g}"
-    median, base = found.get("median_ns"), found["baseline_median_ns"]
-    has_baseline = isinstance(base, int | float) and base
-    if found.get("ratio") is None and isinstance(median, int | float) and has_baseline:
-        found["ratio"] = median / base  # type: ignore[operator]
-    found.setdefault("ratio", None)
-    missing = [key for key in KEYS if key not in found]
-    if missing or not isinstance(found["passed"], bool):
+def check(raw: dict[str, object]) -> dict[str, object]:
+    """The row with the contract's keys, in order; ``ValueError`` if it breaks the contract."""
+    missing = [key for key in KEYS if key not in raw]
+    if missing or not isinstance(raw["passed"], bool):
         raise ValueError(f"row {raw!r} breaks the contract (missing: {', '.join(missing)})")
-    return {key: found[key] for key in KEYS}
+    return {key: raw[key] for key in KEYS}
 
 
 def duration(ns: object) -> str:
@@ -157,13 +124,10 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     for name in args.only or MODULES:
         module_name = f"benchmarks.{name}"
-        if importlib.util.find_spec(module_name) is None:
-            notes.append(f"skipped {name}: benchmarks/{name}.py does not exist yet")
-            continue
         start = time.perf_counter()
         try:
             module = importlib.import_module(module_name)
-            produced = [normalise(item) for item in module.run(repeats)]
+            produced = [check(item) for item in module.run(repeats)]
         except Exception:  # a broken module is a missed target, reported, not a crash
             failed = True
             notes.append(f"FAILED {name}:\n{traceback.format_exc()}")

@@ -172,3 +172,17 @@ def test_preview_shows_repository_changes():
     assert impact.projects[0].repositories[0].changes == (
         FieldChange("stopping_point", "merge", "pull_request"),
     )
+
+
+def test_lock_and_unlock_apply_to_what_is_stored_when_the_patch_runs():
+    stale_read = OrganizationSettings("acme")
+    current = attrs.evolve(stale_read, locked=frozenset({Setting.FIX_ENABLED}))
+    patch = OrganizationPatch(lock=frozenset({Setting.SCAN_ENABLED}))
+    # Built from a read that did not see the fix lock, applied to the current state:
+    assert patch.apply(current).locked == {Setting.FIX_ENABLED, Setting.SCAN_ENABLED}
+    both = OrganizationPatch(
+        locked=frozenset({Setting.STOPPING_POINT}),
+        lock=frozenset({Setting.SCAN_ENABLED}),
+        unlock=frozenset({Setting.STOPPING_POINT, Setting.SCAN_ENABLED}),
+    )
+    assert both.apply(current).locked == frozenset()  # locked, then lock, then unlock

@@ -281,6 +281,9 @@ def test_export_import_export_is_byte_identical(demo_db, tmp_path):
         (("bulk", "demo", "--projects", "checkout"), 2, "give --reset"),
         (("frobnicate",), 2, "invalid choice"),
         (("import", "/nonexistent/file.json"), 2, "cannot read"),
+        (("org", "set", "demo"), 2, "give at least one change"),
+        (("project", "set", "demo", "checkout"), 2, "give at least one change"),
+        (("audit", "demo", "--limit", "99999999999999999999999"), 1, "invalid_limit"),
     ],
 )
 def test_bad_input_changes_nothing(demo_db, args, status, message):
@@ -298,6 +301,8 @@ def test_bad_input_changes_nothing(demo_db, args, status, message):
         ("{not json", "not JSON"),
         ("[1, 2]", "non_field_errors"),
         ('{"organization_id": "demo", "scan_enabled": "false"}', "scan_enabled"),
+        ("[" * 100_000 + "]" * 100_000, "maximum recursion depth"),
+        ('{"organization_id": "demo", "projects": [], "x": NaN}', "NaN is not valid JSON"),
     ],
 )
 def test_bad_import_files_change_nothing(demo_db, document, message):
@@ -333,3 +338,20 @@ def test_console_script_and_module_are_the_same_program(db):
     b = run(db, "org", "show", "acme", "--json")
     assert a.stdout == b.stdout
     assert a.returncode == b.returncode == 0
+
+
+def test_a_failed_write_creates_no_file(db):
+    result = run(
+        db, "org", "set", "acme", "--stopping-point", "merge", "--max-stopping-point", "suggestion"
+    )
+    assert result.returncode == 1
+    assert "above_ceiling" in result.stderr
+    assert not db.exists()
+
+
+def test_an_import_file_that_is_not_utf8(demo_db, tmp_path):
+    file = tmp_path / "latin1.json"
+    file.write_bytes(b"\xff\xfe{}")
+    result = run(demo_db, "import", str(file))
+    assert result.returncode == 1
+    assert "not JSON" in result.stderr

@@ -478,3 +478,10 @@ def test_every_schema_is_json(name: str) -> None:
 def test_unknown_schema_name() -> None:
     with pytest.raises(KeyError, match="Unknown payload 'nope'"):
         json_schema("nope")
+
+
+def test_a_repository_item_with_a_non_string_key_is_an_error_not_dropped() -> None:
+    """Python callers (and YAML, msgpack) can send keys JSON cannot; nothing vanishes."""
+    with pytest.raises(ValidationError) as info:
+        parse_project_patch({"repositories": [{"repository": "github:a/b", 5: 1}]})
+    assert info.value.codes == {"repositories": [{"non_field_errors": ["unknown_field"]}]}

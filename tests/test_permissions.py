@@ -23,7 +23,8 @@ from tests.adapters import make_store
 REPO = RepositoryRef.parse("github:acme/api")
 OWNER = Actor("user:owner", "acme", ALL_SCOPES)
 
-# Each use case: (name, the scope it needs, whether it concerns the project "web", the call).
+# Each use case: (name, the scope or scopes it needs, whether it concerns the project "web",
+# the call).
 USE_CASES = [
     ("get_organization", "org:read", False, lambda s, a, org: s.get_organization(a, org)),
     (
@@ -34,7 +35,7 @@ USE_CASES = [
     ),
     (
         "preview_organization_change",
-        "org:read",
+        ("org:read", "project:read"),
         False,
         lambda s, a, org: s.preview_organization_change(
             a, org, OrganizationPatch(fix_enabled=True)
@@ -113,8 +114,9 @@ def expected_outcome(needed, scopes_name, own_org, reachable, concerns_project):
     if not own_org:
         return "not_found"
     granted = SCOPE_SETS[scopes_name]
-    if not (granted & IMPLIES[needed]):
-        return "forbidden"
+    for scope in (needed,) if isinstance(needed, str) else needed:
+        if not (granted & IMPLIES[scope]):
+            return "forbidden"
     if concerns_project and not reachable:
         return "forbidden"
     return "ok"
@@ -164,7 +166,7 @@ def test_listing_leaves_out_unreachable_projects(tmp_path):
     limited = Actor("user:l", "acme", {"project:read"}, projects=frozenset({"b"}))
     assert [v.project.project_id for v in service.list_projects(limited, "acme").items] == ["b"]
     impact = service.preview_organization_change(
-        Actor("user:m", "acme", {"org:read"}, projects=frozenset({"a"})),
+        Actor("user:m", "acme", {"org:read", "project:read"}, projects=frozenset({"a"})),
         "acme",
         OrganizationPatch(scan_enabled=False),
     )

@@ -429,3 +429,44 @@ def test_patch_fields_left_at_keep_are_untouched(service):
     )
     assert view.project.scan_enabled_override is False
     assert view.project.fix_enabled_override is None
+
+
+def test_concurrent_lock_changes_both_survive(service):
+    """Two people lock different settings from the same stale read: neither lock is lost."""
+    seen = service.get_organization(ADMIN, "acme")
+    service.update_organization(
+        ADMIN, "acme", OrganizationPatch(lock=frozenset({Setting.FIX_ENABLED}))
+    )
+    assert seen.version == 0  # the second writer read before the first wrote
+    view = service.update_organization(
+        ADMIN, "acme", OrganizationPatch(lock=frozenset({Setting.SCAN_ENABLED}))
+    )
+    assert view.settings.locked == {Setting.FIX_ENABLED, Setting.SCAN_ENABLED}
+
+
+def test_an_empty_patch_does_not_store_an_organization(service):
+    view = service.update_organization(ADMIN, "acme", OrganizationPatch())
+    assert not view.stored
+    assert service.audit_log(ADMIN, "acme").items == ()
+
+
+def test_bulk_error_paths_are_the_inputs_indices(service):
+    with pytest.raises(ValidationError) as info:
+        service.bulk_update(
+            ADMIN, "acme", ["a", "a", "b c", 7], ProjectPatch(fix_enabled_override=True)
+        )
+    assert info.value.codes == {"projects": {"2": ["invalid_identifier"], "3": ["invalid"]}}
+
+
+def test_import_sends_events_after_the_commit(service, sink):
+    from ai_settings_core import OrganizationSettings, ProjectSettings
+
+    service.import_organization(
+        ADMIN,
+        OrganizationSettings("acme", fix_enabled=True),
+        [ProjectSettings("acme", "p", scan_enabled_override=False)],
+    )
+    assert [event.name for event in sink.events] == [
+        "ai_settings_org_changed",
+        "ai_settings_project_override",
+    ]

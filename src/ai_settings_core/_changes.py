@@ -69,12 +69,25 @@ def _changed_fields(patch: AttrsInstance) -> dict[str, Any]:
 class OrganizationPatch:
     """A change to an organization's defaults and policy; fields at ``KEEP`` stay as they are.
 
+    ``locked`` replaces the set of locked settings; ``lock`` and ``unlock`` change it relative
+    to what is stored *when the patch is applied* (inside the write's transaction), so two
+    people locking different settings at once both keep their lock. They apply in that order:
+    ``locked``, then ``lock``, then ``unlock``.
+
+        >>> from ai_settings_core import OrganizationSettings, Setting
+        >>> org = OrganizationSettings("acme", locked=frozenset({Setting.FIX_ENABLED}))
+        >>> sorted(s.value for s in OrganizationPatch(lock=frozenset({Setting.SCAN_ENABLED}))
+        ...        .apply(org).locked)
+        ['fix_enabled', 'scan_enabled']
+
     Attributes:
         scan_enabled: New default, or ``KEEP``.
         fix_enabled: New default, or ``KEEP``.
         stopping_point: New default, or ``KEEP``.
         locked: The new set of locked settings (it replaces the old one), or ``KEEP``.
         max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
+        lock: Settings to add to the locked ones, or ``KEEP``.
+        unlock: Settings to remove from the locked ones, or ``KEEP``.
     """
 
     scan_enabled: bool | Keep = KEEP
@@ -82,6 +95,8 @@ class OrganizationPatch:
     stopping_point: StoppingPoint | Keep = KEEP
     locked: frozenset[Setting] | Keep = KEEP
     max_stopping_point: StoppingPoint | None | Keep = KEEP
+    lock: frozenset[Setting] | Keep = KEEP
+    unlock: frozenset[Setting] | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -91,6 +106,11 @@ class OrganizationPatch:
     def apply(self, organization: OrganizationSettings) -> OrganizationSettings:
         """The organization with this patch applied (the version is the store's business)."""
         changes = _changed_fields(self)
+        lock = changes.pop("lock", frozenset())
+        unlock = changes.pop("unlock", frozenset())
+        if lock or unlock:
+            locked = changes.get("locked", organization.locked)
+            changes["locked"] = (locked | lock) - unlock
         return attrs.evolve(organization, **changes) if changes else organization
 
 

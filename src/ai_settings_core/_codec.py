@@ -44,7 +44,11 @@ from ai_settings_core._decide import Decision
 from ai_settings_core._findings import NON_FIELD_ERRORS, Finding, Path, Severity, build_detail
 from ai_settings_core._limits import DEFAULT_LIMITS, Limits
 from ai_settings_core._resolve import Resolution, Trace
-from ai_settings_core._rules import validate_identifier
+from ai_settings_core._rules import (
+    duplicate_repository,
+    validate_document_projects,
+    validate_identifier,
+)
 from ai_settings_core._settings import (
     OrganizationSettings,
     ProjectSettings,
@@ -73,6 +77,7 @@ __all__ = [
     "dump_repository",
     "dump_resolution",
     "dumps_export",
+    "load_json",
     "parse_export",
     "parse_organization",
     "parse_organization_patch",
@@ -288,18 +293,15 @@ def _structure_repositories(value: object, _: object) -> tuple[RepositorySetting
         try:
             repository = _structure_repository_item(element, RepositorySettings)
         except ClassValidationError as error:
-            findings.extend(_findings_of(error, (index,)))
+            # Never drop an item quietly: an error without a finding is still an error.
+            findings.extend(
+                _findings_of(error, (index,))
+                or [Finding("invalid", _ERROR, (index, NON_FIELD_ERRORS), "Invalid item.")]
+            )
             continue
         key = repository.repository.key
         if key in seen:
-            findings.append(
-                Finding(
-                    "duplicate_repository",
-                    _ERROR,
-                    (index, "repository"),
-                    f'Repository "{repository.repository}" is listed more than once.',
-                )
-            )
+            findings.append(duplicate_repository((index, "repository"), repository.repository))
         seen.add(key)
         parsed.append(repository)
     if findings:
@@ -456,6 +458,10 @@ def _findings_of(error: BaseException, path: Path) -> list[Finding]:
             if key in read_only
             else Finding("unknown_field", _ERROR, (*path, key), "Unknown field.")
             for key in sorted(key for key in error.extra_fields if isinstance(key, str))
+        ] + [
+            Finding("unknown_field", _ERROR, (*path, NON_FIELD_ERRORS), f"Unknown field {key!r}.")
+            for key in error.extra_fields
+            if not isinstance(key, str)
         ]
     if isinstance(error, ClassValidationError):
         findings: list[Finding] = []
@@ -601,7 +607,7 @@ def parse_export(
     elif not isinstance(raw_projects, list):
         findings.extend(_prefixed(_not_a_list(raw_projects).findings, ("projects",)))
     else:
-        seen: set[str] = set()
+        indexed: list[tuple[int, ProjectSettings]] = []
         for index, item in enumerate(raw_projects):
             path: Path = ("projects", index)
             try:
@@ -613,35 +619,41 @@ def parse_export(
                     else _prefixed(error.findings, (*path, NON_FIELD_ERRORS))
                 )
                 continue
-            if organization is not None and project.organization_id != (
-                organization.organization_id
-            ):
-                findings.append(
-                    Finding(
-                        "organization_mismatch",
-                        _ERROR,
-                        (*path, "organization_id"),
-                        f"The project belongs to {_quote(project.organization_id)}, not to "
-                        f"{_quote(organization.organization_id)}.",
-                    )
-                )
-            if project.project_id in seen:
-                findings.append(
-                    Finding(
-                        "duplicate_project",
-                        _ERROR,
-                        (*path, "project_id"),
-                        f"Project {_quote(project.project_id)} is listed more than once.",
-                    )
-                )
-            seen.add(project.project_id)
+            indexed.append((index, project))
             projects.append(project)
+        if organization is not None:
+            findings.extend(validate_document_projects(organization.organization_id, indexed))
     if findings or organization is None:
         raise _raise(findings)
     return organization, tuple(projects)
 
 
 _MISSING: Final = object()
+
+
+def load_json(data: str | bytes) -> object:
+    """Decode one JSON document strictly, for every edge that reads JSON from outside.
+
+    UTF-8 only; ``NaN`` and ``Infinity`` are not JSON; nesting too deep for the decoder is an
+    error, not a crash. Raises ``ValueError`` with a message a person can read.
+
+    >>> load_json(b'{"scan_enabled": false}')
+    {'scan_enabled': False}
+    >>> load_json("[NaN]")
+    Traceback (most recent call last):
+    ...
+    ValueError: JSON parse error - NaN is not valid JSON
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return json.loads(text, parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ValueError(f"JSON parse error - {error}") from None
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not valid JSON")
+
 
 # --- dumps -----------------------------------------------------------------------------------
 

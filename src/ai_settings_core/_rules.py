@@ -20,14 +20,16 @@ from ai_settings_core._findings import Finding, Severity, build_detail
 from ai_settings_core._limits import DEFAULT_LIMITS, Limits
 from ai_settings_core._resolve import resolve_project
 from ai_settings_core._settings import OrganizationSettings, ProjectSettings, Setting
-from ai_settings_core._values import StoppingPoint
+from ai_settings_core._values import RepositoryRef, StoppingPoint, _quote
 from ai_settings_core.errors import ValidationError
 
 __all__ = [
     "OrganizationRule",
     "ProjectContext",
     "ProjectRule",
+    "duplicate_repository",
     "raise_for_errors",
+    "validate_document_projects",
     "validate_identifier",
     "validate_organization",
     "validate_project",
@@ -99,25 +101,9 @@ def _organization_structure(organization: OrganizationSettings, limits: Limits) 
         findings.append(problem)
     ceiling = organization.max_stopping_point
     if ceiling is not None and organization.stopping_point > ceiling:
-        findings.append(
-            Finding(
-                "above_ceiling",
-                ERROR,
-                ("stopping_point",),
-                f'"{organization.stopping_point}" is above the organization\'s maximum '
-                f'stopping point "{ceiling}".',
-            )
-        )
+        findings.append(_ceiling_finding(organization.stopping_point, ceiling, ("stopping_point",)))
     if organization.fix_enabled and not organization.scan_enabled:
-        findings.append(
-            Finding(
-                "fix_without_scan",
-                WARNING,
-                ("fix_enabled",),
-                "Fixing is enabled while scanning is off: no fix will run, as fixes start "
-                "from a scan.",
-            )
-        )
+        findings.append(_fix_without_scan(("fix_enabled",)))
     return findings
 
 
@@ -186,6 +172,15 @@ def _locks(context: ProjectContext) -> list[Finding]:
     return findings
 
 
+def _fix_without_scan(path: tuple[str | int, ...]) -> Finding:
+    return Finding(
+        "fix_without_scan",
+        WARNING,
+        path,
+        "Fixing is enabled while scanning is off: no fix will run, as fixes start from a scan.",
+    )
+
+
 def _ceiling_finding(
     value: StoppingPoint, ceiling: StoppingPoint, path: tuple[str | int, ...]
 ) -> Finding:
@@ -239,12 +234,7 @@ def _structure(context: ProjectContext) -> list[Finding]:
         key = repository.repository.key
         if key in seen:
             findings.append(
-                Finding(
-                    "duplicate_repository",
-                    ERROR,
-                    ("repositories", index, "repository"),
-                    f'Repository "{repository.repository}" is listed more than once.',
-                )
+                duplicate_repository(("repositories", index, "repository"), repository.repository)
             )
         seen.setdefault(key, index)
         patterns = repository.branch_patterns
@@ -278,15 +268,7 @@ def _advice(context: ProjectContext) -> list[Finding]:
     effective = resolve_project(context.organization, context.project).effective
     findings = []
     if effective.fix_enabled and not effective.scan_enabled:
-        findings.append(
-            Finding(
-                "fix_without_scan",
-                WARNING,
-                ("fix_enabled_override",),
-                "Fixing is enabled while scanning is off: no fix will run, as fixes start "
-                "from a scan.",
-            )
-        )
+        findings.append(_fix_without_scan(("fix_enabled_override",)))
     if (
         effective.fix_enabled
         and effective.stopping_point >= StoppingPoint.PULL_REQUEST
@@ -358,6 +340,50 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "on" if value else "off"
     return f'"{value}"'
+
+
+def duplicate_repository(path: tuple[str | int, ...], repository: RepositoryRef) -> Finding:
+    """The finding for a repository listed twice in one project (``duplicate_repository``)."""
+    return Finding(
+        "duplicate_repository",
+        ERROR,
+        path,
+        f'Repository "{repository}" is listed more than once.',
+    )
+
+
+def validate_document_projects(
+    organization_id: str, projects: Iterable[tuple[int, ProjectSettings]]
+) -> list[Finding]:
+    """Findings for the projects of one organization document (an export), by input index.
+
+    Each project must belong to the organization (``organization_mismatch``) and appear once
+    (``duplicate_project``); paths are ``("projects", index, field)``.
+    """
+    findings = []
+    seen: set[str] = set()
+    for index, project in projects:
+        if project.organization_id != organization_id:
+            findings.append(
+                Finding(
+                    "organization_mismatch",
+                    ERROR,
+                    ("projects", index, "organization_id"),
+                    f"The project belongs to {_quote(project.organization_id)}, not to "
+                    f"{_quote(organization_id)}.",
+                )
+            )
+        if project.project_id in seen:
+            findings.append(
+                Finding(
+                    "duplicate_project",
+                    ERROR,
+                    ("projects", index, "project_id"),
+                    f"Project {_quote(project.project_id)} is listed more than once.",
+                )
+            )
+        seen.add(project.project_id)
+    return findings
 
 
 def _too_many(path: tuple[str | int, ...], limit: int) -> Finding:

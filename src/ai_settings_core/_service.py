@@ -50,6 +50,7 @@ from ai_settings_core._rules import (
     OrganizationRule,
     ProjectRule,
     raise_for_errors,
+    validate_document_projects,
     validate_identifier,
     validate_organization,
     validate_project,
@@ -260,7 +261,8 @@ class SettingsService:
                 validate_organization(after, limits=self._limits, rules=self._organization_rules)
             )
             stored_changes = diff_organization(before, after)
-            if not stored_changes and stored is not None:
+            if patch.is_empty or (not stored_changes and stored is not None):
+                # A patch of nothing changes nothing: not even "defaults" into "stored".
                 return self._organization_view(organization_id, stored, warnings)
             saved = uow.organizations.save(after, expected_version)
             effective_changes = diff_settings(
@@ -288,9 +290,12 @@ class SettingsService:
     ) -> Impact:
         """Which projects and repositories would change their effective values, and how.
 
-        Nothing is written. The patched organization is validated as a write would be.
+        Nothing is written. The patched organization is validated as a write would be. It
+        shows projects' effective values, so it needs ``project:read`` beside ``org:read``, and
+        lists only the projects the actor reaches.
         """
         actor.require(organization_id, ORG_READ)
+        actor.require(organization_id, PROJECT_READ)
         with self._uow(read_only=True) as uow:
             state = uow.projects.load_organization(organization_id)
         before = state.organization
@@ -584,28 +589,7 @@ class SettingsService:
         findings: list[Finding] = list(
             validate_organization(organization, limits=self._limits, rules=self._organization_rules)
         )
-        seen: set[str] = set()
-        for index, project in enumerate(projects):
-            if project.organization_id != organization_id:
-                findings.append(
-                    Finding(
-                        "wrong_organization",
-                        Severity.ERROR,
-                        ("projects", index, "organization_id"),
-                        f"The project belongs to {project.organization_id!r}, not to "
-                        f"{organization_id!r}.",
-                    )
-                )
-            if project.project_id in seen:
-                findings.append(
-                    Finding(
-                        "duplicate_project",
-                        Severity.ERROR,
-                        ("projects", index, "project_id"),
-                        f"Project {project.project_id!r} is listed more than once.",
-                    )
-                )
-            seen.add(project.project_id)
+        findings.extend(validate_document_projects(organization_id, enumerate(projects)))
         raise_for_errors(findings)
         with self._uow() as uow:
             stored_org = uow.organizations.get(organization_id)
@@ -646,6 +630,7 @@ class SettingsService:
                 )
             views: list[ProjectView] = []
             changed: list[str] = []
+            emitted: list[tuple[ProjectSettings | None, ProjectSettings]] = []
             for project in projects:
                 previous = stored.get(project.project_id)
                 before = previous or ProjectSettings(organization_id, project.project_id)
@@ -665,8 +650,14 @@ class SettingsService:
                             effective_changes=diff_effective(stored_org, before, saved_org, saved),
                         )
                     )
+                    emitted.append((previous, saved))
                 views.append(self._project_view(saved_org, saved, with_warnings=False))
             uow.commit()
+        if self._events is not None:
+            if org_changes:
+                self._emit_organization_changed(actor, organization_id, org_changes)
+            for previous, saved in emitted:
+                self._emit_project_override(previous, saved)
         return BulkResult(tuple(views), tuple(changed), warnings)
 
     # Lists, explanations, audit ----------------------------------------------------------
@@ -913,13 +904,12 @@ class SettingsService:
         if isinstance(project_ids, str):
             msg = "project_ids must be a sequence of project ids, not one string."
             raise TypeError(msg)
-        ids = tuple(dict.fromkeys(project_ids))
         findings: list[Finding] = []
-        if not ids:
+        if not project_ids:
             findings.append(
                 Finding("empty", Severity.ERROR, ("projects",), "This list may not be empty.")
             )
-        if len(ids) > self._limits.max_bulk_projects:
+        elif len(project_ids) > self._limits.max_bulk_projects:
             findings.append(
                 Finding(
                     "max_length",
@@ -929,13 +919,23 @@ class SettingsService:
                     f"{self._limits.max_bulk_projects} elements.",
                 )
             )
-        for index, project_id in enumerate(ids):
-            problem = validate_identifier(
-                project_id, ("projects", index), "Project id", self._limits
-            )
-            if problem is not None:
-                findings.append(problem)
+        else:
+            # Checked before repeated ids are dropped, so paths are the input's indices.
+            for index, project_id in enumerate(project_ids):
+                if not isinstance(project_id, str):
+                    findings.append(
+                        Finding(
+                            "invalid", Severity.ERROR, ("projects", index), "Not a valid string."
+                        )
+                    )
+                    continue
+                problem = validate_identifier(
+                    project_id, ("projects", index), "Project id", self._limits
+                )
+                if problem is not None:
+                    findings.append(problem)
         raise_for_errors(findings)
+        ids = tuple(dict.fromkeys(project_ids))
         for project_id in ids:
             actor.require_project(organization_id, project_id, PROJECT_ADMIN)
         return ids

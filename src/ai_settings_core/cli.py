@@ -316,20 +316,19 @@ class _App:
             self.print(render_project(view))
 
 
-def _org_patch(args: argparse.Namespace, current_locked: frozenset[Setting]) -> OrganizationPatch:
-    locked: frozenset[Setting] | Keep = KEEP
-    if args.lock or args.unlock:
-        both = set(args.lock) & set(args.unlock)
-        if both:
-            names = ", ".join(sorted(s.value for s in both))
-            raise _UsageError(f"ai-settings: cannot both lock and unlock {names}")
-        locked = (current_locked | frozenset(args.lock)) - frozenset(args.unlock)
+def _org_patch(args: argparse.Namespace) -> OrganizationPatch:
+    both = set(args.lock) & set(args.unlock)
+    if both:
+        names = ", ".join(sorted(s.value for s in both))
+        raise _UsageError(f"ai-settings: cannot both lock and unlock {names}")
     return OrganizationPatch(
         scan_enabled=KEEP if args.scan is None else args.scan,
         fix_enabled=KEEP if args.fix is None else args.fix,
         stopping_point=KEEP if args.stopping_point is None else args.stopping_point,
-        locked=locked,
         max_stopping_point=args.max_stopping_point,
+        # Relative to what is stored when the write runs: a concurrent lock is kept.
+        lock=frozenset(args.lock) if args.lock else KEEP,
+        unlock=frozenset(args.unlock) if args.unlock else KEEP,
     )
 
 
@@ -426,10 +425,11 @@ def _run(app: _App) -> int:
         if args.action == "show":
             app.show_org(app.service.get_organization(actor, args.org))
         else:
-            current = app.service.get_organization(actor, args.org).settings.locked
+            if not _has_org_change(args):
+                raise _UsageError("ai-settings org set: give at least one change")
             app.show_org(
                 app.service.update_organization(
-                    actor, args.org, _org_patch(args, current), expected_version=args.if_version
+                    actor, args.org, _org_patch(args), expected_version=args.if_version
                 )
             )
     elif command == "project":
@@ -437,6 +437,8 @@ def _run(app: _App) -> int:
         if args.action == "show":
             app.show_project(app.service.get_project(actor, args.org, args.project))
         elif args.action == "set":
+            if _project_patch(args).is_empty:
+                raise _UsageError("ai-settings project set: give at least one change")
             app.show_project(
                 app.service.update_project(
                     actor,
@@ -545,9 +547,9 @@ def _cmd_preview(app: _App) -> None:
     args = app.args
     if not _has_org_change(args):
         raise _UsageError("ai-settings preview: give at least one change to preview")
-    actor = app.actor(args.org)
-    current = app.service.get_organization(actor, args.org).settings.locked
-    impact = app.service.preview_organization_change(actor, args.org, _org_patch(args, current))
+    impact = app.service.preview_organization_change(
+        app.actor(args.org), args.org, _org_patch(args)
+    )
     if app.as_json:
         app.json(codec.dump_impact(impact))
     else:
@@ -566,12 +568,12 @@ def _cmd_export(app: _App) -> None:
 def _cmd_import(app: _App) -> None:
     source = app.args.file
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
         raise _UsageError(f"ai-settings import: cannot read {source!r}: {error}") from None
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
+        document = codec.load_json(data)
+    except ValueError as error:
         message = f"The file is not JSON: {error}."
         raise ValidationError(
             {"non_field_errors": [message]}, {"non_field_errors": ["parse_error"]}
@@ -603,27 +605,39 @@ def _report_validation(error: ValidationError, err: TextIO) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
     out, err = sys.stdout, sys.stderr
+    created: Path | None = None
     try:
         args = _build_parser().parse_args(argv)
-        return _run(_App(args, out))
+        database = _database(args)
+        created = None if database.exists() else database
+        status = _run(_App(args, out))
     except _UsageError as error:
         err.write(f"{error}\nTry 'ai-settings --help'.\n")
-        return EXIT_USAGE
+        status = EXIT_USAGE
     except ValidationError as error:
         _report_validation(error, err)
-        return EXIT_INVALID
+        status = EXIT_INVALID
     except ConflictError as error:
         err.write(f"ai-settings: conflict: {error.message}\n")
-        return EXIT_CONFLICT
+        status = EXIT_CONFLICT
     except NotFoundError as error:
         err.write(f"ai-settings: not found: {error.message}\n")
-        return EXIT_NOT_FOUND
+        status = EXIT_NOT_FOUND
     except AISettingsError as error:
         err.write(f"ai-settings: {error.message}\n")
-        return EXIT_INVALID
+        status = EXIT_INVALID
     except KeyboardInterrupt:
         err.write("ai-settings: interrupted\n")
-        return 130
+        status = 130
     except Exception as error:  # noqa: BLE001 - never a traceback; say what broke, in one line
         err.write(f"ai-settings: internal error ({type(error).__name__}): {error}\n")
-        return EXIT_INTERNAL
+        status = EXIT_INTERNAL
+    if status != EXIT_OK and created is not None:
+        _remove_new_database(created)
+    return status
+
+
+def _remove_new_database(path: Path) -> None:
+    """A failed command changes nothing: remove the file it created (it holds no data)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

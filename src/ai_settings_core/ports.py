@@ -22,8 +22,9 @@ Semantics every adapter keeps (the contract suite checks each):
 - **Order and pages.** Projects are listed by ``project_id`` (code-point order), audit entries
   newest first (by id, which increases with every append). A page holds at most ``limit``
   items; ``next_cursor`` is ``None`` exactly when nothing follows. Cursors are opaque strings:
-  pass back the one a page returned. ``limit`` below 1 or a cursor that was not produced by the
-  store raises :class:`~ai_settings_core.errors.ValidationError` (codes ``invalid_limit``,
+  pass back the one a page returned. A ``limit`` below 1 or above :data:`MAX_PAGE_SIZE`, or a
+  cursor that was not produced by the store, raises
+  :class:`~ai_settings_core.errors.ValidationError` (codes ``invalid_limit``,
   ``invalid_cursor``).
 """
 
@@ -41,6 +42,7 @@ from ai_settings_core._settings import OrganizationSettings, ProjectSettings
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
     "AuditLog",
     "OrganizationRepository",
     "OrganizationState",
@@ -52,6 +54,9 @@ __all__ = [
 
 DEFAULT_PAGE_SIZE = 100
 """How many items a page holds when the caller names no limit."""
+
+MAX_PAGE_SIZE = 10_000
+"""The largest page a caller may ask for; a larger ``limit`` raises ``invalid_limit``."""
 
 T_co = TypeVar("T_co", covariant=True)
 

@@ -14,6 +14,7 @@ from ai_settings_core._changes import FieldChange
 from ai_settings_core._findings import Finding, Path, Severity, build_detail
 from ai_settings_core._settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.errors import ConflictError, ValidationError
+from ai_settings_core.ports import MAX_PAGE_SIZE
 
 __all__: list[str] = []
 
@@ -30,9 +31,13 @@ def invalid(path: Path, code: str, message: str) -> ValidationError:
 
 
 def check_limit(limit: object) -> int:
-    """Return ``limit`` when it is an int of at least 1; else raise ``invalid_limit``."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise invalid(("limit",), "invalid_limit", f"Limit must be an integer >= 1, not {limit!r}.")
+    """Return ``limit`` when it is an int from 1 to ``MAX_PAGE_SIZE``; else ``invalid_limit``."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        raise invalid(
+            ("limit",),
+            "invalid_limit",
+            f"Limit must be an integer from 1 to {MAX_PAGE_SIZE}, not {limit!r}.",
+        )
     return limit
 
 

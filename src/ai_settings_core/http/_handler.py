@@ -409,9 +409,9 @@ def _read_document(request: Request, max_body_bytes: int) -> object:
             "unsupported_media_type",
         )
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise _detail(400, f"JSON parse error - {error}", "parse_error") from None
+        return codec.load_json(body)
+    except ValueError as error:
+        raise _detail(400, str(error), "parse_error") from None
 
 
 def error_response(status: int, message: str, code: str) -> Response:
@@ -420,10 +420,6 @@ def error_response(status: int, message: str, code: str) -> Response:
 
 
 _NOBODY: Final = Actor("anonymous", "", frozenset())
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not valid JSON")
 
 
 def _charset(parameters: str) -> str | None:
