@@ -864,15 +864,26 @@ def dump_impact(impact: Impact) -> JSON:
     }
 
 
-def dump_export(organization: OrganizationSettings, projects: Iterable[ProjectSettings]) -> JSON:
+def dump_export(
+    organization: OrganizationSettings,
+    projects: Iterable[ProjectSettings],
+    *,
+    versions: bool = True,
+) -> JSON:
     """The organization export: the organization document plus its projects by ``project_id``.
 
-    :func:`parse_export` reads it back unchanged.
+    :func:`parse_export` reads it back unchanged. With ``versions=False`` the record versions
+    are left out: the document then describes settings, not one store's records, so export,
+    import (into any store), export gives the same document.
     """
     document = dump_organization(organization)
     document["projects"] = [
         dump_project(project) for project in sorted(projects, key=operator.attrgetter("project_id"))
     ]
+    if not versions:
+        del document["version"]
+        for project in document["projects"]:
+            del project["version"]
     return document
 
 
@@ -880,14 +891,17 @@ def dumps_export(
     organization: OrganizationSettings | None,
     projects: Iterable[ProjectSettings],
     organization_id: str,
+    *,
+    versions: bool = True,
 ) -> str:
     """:func:`dump_export` as indented JSON text, ending with a newline.
 
     ``organization`` is ``None`` when the organization stored nothing: its document is then
-    the system defaults for ``organization_id`` (version 0).
+    the system defaults for ``organization_id``.
     """
     stored = organization if organization is not None else OrganizationSettings(organization_id)
-    return json.dumps(dump_export(stored, projects), indent=2, ensure_ascii=False) + "\n"
+    document = dump_export(stored, projects, versions=versions)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 CONVERTER: Final = _build_converter()

@@ -1,29 +1,25 @@
 """Output documents of the service's results, built on the codec's dumps.
 
 The codec knows the domain's documents; this module composes them into the documents of the
-use cases (an explanation, an audit entry, a bulk result, the organization export without
-versions), shared by the command line and the HTTP kit.
+use cases (an explanation, an audit entry, a bulk result), shared by the command line and the
+HTTP kit.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any
 
 from ai_settings_core._audit import AuditEntry
 from ai_settings_core._codec import (
     dump_decision,
-    dump_export,
     dump_field_changes,
     dump_project_view,
     dump_repository,
     dump_resolution,
 )
 from ai_settings_core._service import BulkResult, Explanation
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
 
-__all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation", "dumps_portable_export"]
+__all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation"]
 
 JSON = dict[str, Any]
 
@@ -74,25 +70,3 @@ def dump_bulk_result(result: BulkResult) -> JSON:
         "changed": list(result.changed),
         "projects": [dump_project_view(view) for view in result.projects],
     }
-
-
-def _without_versions(document: JSON) -> JSON:
-    document.pop("version", None)
-    for project in document.get("projects", ()):
-        project.pop("version", None)
-    return document
-
-
-def dumps_portable_export(
-    organization: OrganizationSettings | None,
-    projects: Iterable[ProjectSettings],
-    organization_id: str,
-) -> str:
-    """The organization export as text, without versions: a settings document, not a record.
-
-    Versions belong to one store; leaving them out makes export, import (into any store),
-    export give the same bytes. ``organization`` is ``None`` when nothing is stored.
-    """
-    stored = organization if organization is not None else OrganizationSettings(organization_id)
-    document = _without_versions(dump_export(stored, projects))
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

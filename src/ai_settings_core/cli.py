@@ -25,7 +25,6 @@ from ai_settings_core._documents import (
     dump_audit_entry,
     dump_bulk_result,
     dump_explanation,
-    dumps_portable_export,
 )
 from ai_settings_core._permissions import ALL_SCOPES, Actor
 from ai_settings_core._render import (
@@ -562,7 +561,9 @@ def _cmd_export(app: _App) -> None:
         state = uow.projects.load_organization(organization_id)
     if state.organization is None and not state.projects:
         raise NotFoundError(f"Organization {organization_id!r} not found.")
-    app.out.write(dumps_portable_export(state.organization, state.projects, organization_id))
+    app.out.write(
+        codec.dumps_export(state.organization, state.projects, organization_id, versions=False)
+    )
 
 
 def _cmd_import(app: _App) -> None:
