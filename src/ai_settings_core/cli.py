@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Final, NoReturn, TextIO
 
 from ai_settings_core import _codec as codec
-from ai_settings_core._changes import KEEP, Keep, OrganizationPatch, ProjectPatch, RepositoryPatch
+from ai_settings_core._changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core._documents import (
     dump_audit_entry,
     dump_bulk_result,
     dump_explanation,
 )
+from ai_settings_core._findings import Finding, Severity, build_detail
 from ai_settings_core._permissions import ALL_SCOPES, Actor
 from ai_settings_core._render import (
     render_audit,
@@ -36,8 +37,8 @@ from ai_settings_core._render import (
     render_resolve,
 )
 from ai_settings_core._service import OrganizationView, ProjectView, SettingsService
-from ai_settings_core._settings import RepositorySettings, Setting
-from ai_settings_core._values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core._settings import Setting
+from ai_settings_core._values import RepositoryRef, StoppingPoint
 from ai_settings_core.adapters.sqlite import SqliteStore
 from ai_settings_core.errors import (
     AISettingsError,
@@ -187,7 +188,7 @@ def _build_parser() -> _Parser:
     r_add.add_argument("repository", metavar="PROVIDER:OWNER/NAME")
     r_add.add_argument("--branch", action="append", metavar="PATTERN")
     r_add.add_argument("--ai", type=_on_off, metavar="on|off")
-    r_add.add_argument("--stopping-point", type=_point, metavar="P")
+    r_add.add_argument("--stopping-point", type=_point, default=KEEP, metavar="P")
     r_add.add_argument("--json", action="store_true", help="print one JSON document")
     r_set = repo_commands.add_parser("set", help="change a repository of a project")
     r_set.add_argument("org")
@@ -356,22 +357,22 @@ def _repository(text: str, path: str = "repository") -> RepositoryRef:
     try:
         return RepositoryRef.parse(text)
     except InvalidValueError as error:
-        raise ValidationError({path: [error.message]}, {path: [error.code]}) from None
+        finding = Finding(error.code, Severity.ERROR, (path,), error.message)
+        detail, codes = build_detail([finding])
+        raise ValidationError(detail, codes, [finding]) from None
 
 
-def _patterns(texts: Sequence[str] | None) -> tuple[BranchPattern, ...] | None:
-    if texts is None:
-        return None
-    patterns = []
-    for index, text in enumerate(texts):
-        try:
-            patterns.append(BranchPattern(text))
-        except InvalidValueError as error:
-            raise ValidationError(
-                {"branch_patterns": {str(index): [error.message]}},
-                {"branch_patterns": {str(index): [error.code]}},
-            ) from None
-    return tuple(patterns)
+def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
+    """The repository options as the codec's payload, so the codec checks all of them at once."""
+    payload: dict[str, object] = {}
+    if args.branch is not None:
+        payload["branch_patterns"] = args.branch
+    if args.ai is not None:
+        payload["ai_enabled"] = args.ai
+    if args.stopping_point is not KEEP:
+        point = args.stopping_point
+        payload["stopping_point_override"] = None if point is None else point.value
+    return payload
 
 
 def _cmd_demo(app: _App) -> None:
@@ -481,25 +482,19 @@ def _run(app: _App) -> int:
 def _run_repo(app: _App) -> None:
     args = app.args
     actor = app.actor(args.org)
-    ref = _repository(args.repository)
-    patterns = _patterns(getattr(args, "branch", None))
     if args.action == "add":
-        settings = RepositorySettings(
-            ref,
-            ai_enabled=True if args.ai is None else args.ai,
-            branch_patterns=patterns if patterns is not None else (BranchPattern("*"),),
-            stopping_point_override=args.stopping_point,
+        settings = codec.parse_repository(
+            {"repository": args.repository, **_repository_payload(args)}
         )
         view = app.service.add_repository(actor, args.org, args.project, settings)
     elif args.action == "set":
-        patch = RepositoryPatch(
-            ai_enabled=KEEP if args.ai is None else args.ai,
-            branch_patterns=KEEP if patterns is None else patterns,
-            stopping_point_override=args.stopping_point,
-        )
+        ref = _repository(args.repository)
+        patch = codec.parse_repository_patch(_repository_payload(args))
         view = app.service.update_repository(actor, args.org, args.project, ref, patch)
     else:
-        view = app.service.remove_repository(actor, args.org, args.project, ref)
+        view = app.service.remove_repository(
+            actor, args.org, args.project, _repository(args.repository)
+        )
     app.show_project(view)
 
 
