@@ -38,6 +38,7 @@ from ai_settings_core import (
     dump_resolution,
     dumps_export,
     json_schema,
+    load_json,
     parse_export,
     parse_organization,
     parse_organization_patch,
@@ -485,3 +486,22 @@ def test_a_repository_item_with_a_non_string_key_is_an_error_not_dropped() -> No
     with pytest.raises(ValidationError) as info:
         parse_project_patch({"repositories": [{"repository": "github:a/b", 5: 1}]})
     assert info.value.codes == {"repositories": [{"non_field_errors": ["unknown_field"]}]}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": "\\ud800"}',
+        '{"b\\ud800": 1}',
+        "[NaN]",
+        '{"a": Infinity}',
+        "[" * 50_000 + "]" * 50_000,
+    ],
+)
+def test_load_json_refuses_what_no_edge_can_handle(text: str) -> None:
+    with pytest.raises(ValueError, match=r"^JSON parse error - "):
+        load_json(text)
+
+
+def test_load_json_keeps_proper_surrogate_pairs() -> None:
+    assert load_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}

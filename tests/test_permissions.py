@@ -171,3 +171,19 @@ def test_listing_leaves_out_unreachable_projects(tmp_path):
         OrganizationPatch(scan_enabled=False),
     )
     assert [p.project_id for p in impact.projects] == ["a"]
+
+
+def test_pages_of_a_limited_actor_never_name_unreachable_projects(tmp_path):
+    service = SettingsService(make_store("memory", tmp_path))
+    for project in ("a", "b", "c", "secret"):
+        service.update_project(OWNER, "acme", project, ProjectPatch(fix_enabled_override=True))
+    limited = Actor("user:l", "acme", {"project:read"}, projects=frozenset({"a", "c", "zz"}))
+    first = service.list_projects(limited, "acme", limit=1)
+    assert [v.project.project_id for v in first.items] == ["a"]
+    assert first.next_cursor == "after:a"
+    second = service.list_projects(limited, "acme", limit=1, cursor=first.next_cursor)
+    assert [v.project.project_id for v in second.items] == ["c"]
+    assert second.next_cursor is None
+    # Even a cursor naming another project leaks nothing beyond the reachable ones.
+    after_b = service.list_projects(limited, "acme", cursor="after:b")
+    assert [v.project.project_id for v in after_b.items] == ["c"]

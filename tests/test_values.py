@@ -142,3 +142,26 @@ def test_values_are_immutable():
     with pytest.raises(AttributeError):
         ref.owner = "other"  # type: ignore[misc]
     assert hash(BranchPattern("main")) == hash(BranchPattern("main"))
+
+
+def test_settings_hold_tuples_and_frozensets_whatever_they_are_given():
+    from ai_settings_core import OrganizationSettings, ProjectSettings, RepositorySettings, Setting
+
+    environments = {"production"}
+    patterns = [BranchPattern("main")]
+    repository = RepositorySettings(RepositoryRef.parse("github:a/b"), branch_patterns=patterns)
+    project = ProjectSettings("acme", "web", repositories=[repository], environments=environments)
+    environments.add("staging")
+    patterns.append(BranchPattern("dev"))
+    assert project.environments == frozenset({"production"})
+    assert project.repositories == (repository,)
+    assert repository.branch_patterns == (BranchPattern("main"),)
+    assert hash(project) == hash(
+        ProjectSettings(
+            "acme", "web", repositories=(repository,), environments=frozenset({"production"})
+        )
+    )
+    org = OrganizationSettings("acme", locked=[Setting.SCAN_ENABLED])
+    assert org.locked == frozenset({Setting.SCAN_ENABLED})
+    with pytest.raises(TypeError):
+        ProjectSettings("acme", "web", environments="production")

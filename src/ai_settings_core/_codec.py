@@ -20,6 +20,7 @@ import contextvars
 import functools
 import json
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final, Protocol, TypeVar, get_args
 
@@ -646,9 +647,34 @@ def load_json(data: str | bytes) -> object:
     """
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        return json.loads(text, parse_constant=_no_constant)
+        document = json.loads(text, parse_constant=_no_constant)
+        if _SURROGATE_ESCAPE.search(text) is not None or not text.isascii():
+            _check_text(document)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ValueError(f"JSON parse error - {error}") from None
+    return document
+
+
+# An escaped surrogate; a proper pair decodes to one character, a lone one stays a surrogate.
+_SURROGATE_ESCAPE: Final = re.compile(r"\\[uU][dD][89a-fA-F]")
+
+
+def _check_text(value: object) -> None:
+    """Refuse strings that are not Unicode text (lone surrogates): nothing can encode them."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = ascii(item)[:40]
+                raise ValueError(f"{shown} is not Unicode text (a lone surrogate)") from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
 
 
 def _no_constant(name: str) -> object:

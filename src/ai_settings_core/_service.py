@@ -62,7 +62,13 @@ from ai_settings_core._settings import (
 )
 from ai_settings_core._values import RepositoryRef
 from ai_settings_core.errors import ConflictError, NotFoundError
-from ai_settings_core.ports import DEFAULT_PAGE_SIZE, Page, UnitOfWork, UnitOfWorkFactory
+from ai_settings_core.ports import (
+    DEFAULT_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    Page,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 
 __all__ = [
     "BulkResult",
@@ -674,20 +680,30 @@ class SettingsService:
         """A page of the organization's stored projects with their effective settings.
 
         With ``overriding_only``, only projects that override a setting ("project override
-        visibility"); which ones is ``view.project.overridden``. Projects the actor cannot
-        reach are left out, so a page may hold fewer than ``limit`` items.
+        visibility"); which ones is ``view.project.overridden``. An actor limited to some
+        projects pages through those only: neither the items nor the cursors name a project
+        it cannot reach.
         """
         actor.require(organization_id, PROJECT_READ)
         with self._uow(read_only=True) as uow:
             organization = uow.organizations.get(organization_id)
-            page = uow.projects.list(
-                organization_id, cursor=cursor, limit=limit, overriding_only=overriding_only
-            )
+            if actor.projects is None:
+                page = uow.projects.list(
+                    organization_id, cursor=cursor, limit=limit, overriding_only=overriding_only
+                )
+            else:
+                page = _reachable_page(
+                    uow,
+                    organization_id,
+                    actor.projects,
+                    cursor=cursor,
+                    limit=limit,
+                    overriding_only=overriding_only,
+                )
         return Page(
             tuple(
                 self._project_view(organization, project, with_warnings=False)
                 for project in page.items
-                if actor.reaches(project.project_id)
             ),
             page.next_cursor,
         )
@@ -1039,3 +1055,47 @@ def _not_found_finding(project_id: str) -> Finding:
         ("projects", project_id),
         _NOT_FOUND_MESSAGE.format(project=project_id),
     )
+
+
+_CURSOR_PREFIX: Final = "after:"
+
+
+def _reachable_page(
+    uow: UnitOfWork,
+    organization_id: str,
+    reachable: frozenset[str],
+    *,
+    cursor: str | None,
+    limit: int,
+    overriding_only: bool,
+) -> Page[ProjectSettings]:
+    """A page of the stored projects among ``reachable``, by id, with cursors of those only."""
+    findings = []
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE_SIZE:
+        findings.append(
+            Finding(
+                "invalid_limit",
+                Severity.ERROR,
+                ("limit",),
+                f"Limit must be an integer from 1 to {MAX_PAGE_SIZE}, not {limit!r}.",
+            )
+        )
+    after = ""
+    if cursor is not None:
+        if not isinstance(cursor, str) or not cursor.startswith(_CURSOR_PREFIX):
+            findings.append(
+                Finding("invalid_cursor", Severity.ERROR, ("cursor",), "Invalid cursor.")
+            )
+        else:
+            after = cursor[len(_CURSOR_PREFIX) :]
+    raise_for_errors(findings)
+    ids = sorted(project_id for project_id in reachable if project_id > after)
+    stored = uow.projects.get_many(organization_id, ids)
+    matching = [
+        stored[project_id]
+        for project_id in ids
+        if project_id in stored and (stored[project_id].has_overrides or not overriding_only)
+    ]
+    items = tuple(matching[:limit])
+    more = len(matching) > limit
+    return Page(items, f"{_CURSOR_PREFIX}{items[-1].project_id}" if more else None)

@@ -9,6 +9,7 @@ value) is explicit and stays put when the parent changes (a *pin*).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from typing import Final
 
 import attrs
@@ -67,6 +68,25 @@ SYSTEM_DEFAULTS: Final = EffectiveSettings()
 """What applies when an organization has stored nothing: scan on, fix off, pull request."""
 
 
+def _settings_set(value: Iterable[Setting]) -> frozenset[Setting]:
+    return value if type(value) is frozenset else frozenset(value)
+
+
+def _patterns(value: Iterable[BranchPattern]) -> tuple[BranchPattern, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
+def _repositories(value: Iterable[RepositorySettings]) -> tuple[RepositorySettings, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
+def _environments(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        msg = f"environments must be a collection of names, not the string {value!r}"
+        raise TypeError(msg)
+    return value if type(value) is frozenset else frozenset(value)
+
+
 @attrs.frozen
 class OrganizationSettings:
     """An organization's defaults and policy.
@@ -86,7 +106,7 @@ class OrganizationSettings:
     scan_enabled: bool = True
     fix_enabled: bool = False
     stopping_point: StoppingPoint = StoppingPoint.PULL_REQUEST
-    locked: frozenset[Setting] = frozenset()
+    locked: frozenset[Setting] = attrs.field(default=frozenset(), converter=_settings_set)
     max_stopping_point: StoppingPoint | None = None
     version: int = 0
 
@@ -115,7 +135,9 @@ class RepositorySettings:
 
     repository: RepositoryRef
     ai_enabled: bool = True
-    branch_patterns: tuple[BranchPattern, ...] = (ALL_BRANCHES,)
+    branch_patterns: tuple[BranchPattern, ...] = attrs.field(
+        default=(ALL_BRANCHES,), converter=_patterns
+    )
     stopping_point_override: StoppingPoint | None = None
 
     def matches_branch(self, branch: str) -> bool:
@@ -146,8 +168,8 @@ class ProjectSettings:
     scan_enabled_override: bool | None = None
     fix_enabled_override: bool | None = None
     stopping_point_override: StoppingPoint | None = None
-    repositories: tuple[RepositorySettings, ...] = ()
-    environments: frozenset[str] = frozenset()
+    repositories: tuple[RepositorySettings, ...] = attrs.field(default=(), converter=_repositories)
+    environments: frozenset[str] = attrs.field(default=frozenset(), converter=_environments)
     version: int = 0
 
     def override(self, setting: Setting) -> bool | StoppingPoint | None:
