@@ -9,10 +9,12 @@ import pytest
 
 from ai_settings_core import ALL_SCOPES, Actor, SettingsService
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.errors import ValidationError
 from ai_settings_core.http import (
     ERROR_CODE_HEADER,
     ERROR_CODES_HEADER,
     Request,
+    Response,
     SettingsApi,
 )
 
@@ -294,7 +296,8 @@ def test_a_stale_if_match_is_a_412_and_changes_nothing(api):
     ("if_match", "status"),
     [
         ('"1"', 200),
-        ('W/"1"', 200),
+        ('W/"1"', 412),
+        ('W/"1", "1"', 200),
         ('"0", "1"', 200),
         ("*", 200),
         ('"7"', 412),
@@ -421,3 +424,97 @@ def test_routes_live_under_the_prefix(store):
     assert (
         call(api, "GET", "/api/0/openapi.json", headers=[("Authorization", "none")]).status == 200
     )
+
+
+# Review fixes: nothing a client sends makes handle() raise or answer 500 ------------------
+
+
+def test_a_weak_if_match_never_matches_and_writes_nothing(api):
+    etag = call(api, "PUT", PROJECT, {"scan_enabled_override": False}).header("ETag")
+    response = call(
+        api, "PUT", PROJECT, {"fix_enabled_override": True}, headers=[("If-Match", f"W/{etag}")]
+    )
+    assert response.status == 412
+    assert response.header(ERROR_CODE_HEADER) == "precondition_failed"
+    assert "weak tag never matches" in response.json()["detail"]
+    assert call(api, "GET", PROJECT).json()["fix_enabled_override"] is None
+
+
+def test_a_lone_surrogate_in_a_json_body_is_a_400(api):
+    for body in (b'{"bogus\\ud800": 1}', b'{"stopping_point_override": "\\ud800"}'):
+        response = api.handle(Request("PUT", PROJECT, JSON_HEADERS, body))
+        assert response.status == 400, body
+        assert response.json()["detail"].startswith("JSON parse error")
+
+
+def test_an_error_quoting_text_that_is_not_unicode_is_still_answered(api):
+    # A framework may hand over header text that has no UTF-8 form; the message quotes it.
+    response = api.handle(Request("PUT", PROJECT, [("Content-Type", "text/\ud800")], b"x"))
+    assert response.status == 415
+    assert response.body.isascii()
+    assert response.json()["detail"] == (
+        'Unsupported media type "text/\ud800" in request; send application/json.'
+    )
+
+
+def test_a_fault_while_rendering_an_answer_is_a_logged_500(store, caplog):
+    def authenticate(request, org):  # a host's bug: a detail that is not JSON
+        raise ValidationError({"token": [object()]}, {"token": ["invalid"]})
+
+    api = SettingsApi(SettingsService(store), authenticate)
+    with caplog.at_level(logging.ERROR, logger="ai_settings_core.http"):
+        response = call(api, "GET", ORG)
+    assert response.status == 500
+    assert response.json() == {"detail": "A server error occurred."}
+    assert "TypeError" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("limit", "code"),
+    [("9" * 5000, "max_value"), ("0" * 5000, "min_value"), ("1001", "max_value")],
+)
+def test_a_limit_of_any_length_is_a_400(api, limit, code):
+    response = call(api, "GET", f"/organizations/acme/ai-projects/?limit={limit}")
+    assert response.status == 400
+    assert json.loads(response.header(ERROR_CODES_HEADER)) == {"limit": [code]}
+
+
+def test_a_limit_with_leading_zeros_is_its_value(api):
+    for project in ("p1", "p2", "p3"):
+        call(api, "PUT", f"/projects/acme/{project}/ai-settings/", {"scan_enabled_override": False})
+    page = call(api, "GET", "/organizations/acme/ai-projects/?limit=0002").json()
+    assert [item["project_id"] for item in page["results"]] == ["p1", "p2"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=0001-01-01T00:00:00%2B01:00",
+        "until=9999-12-31T23:59:59-12:00",
+        "since=2025-01-01T00:00:00%2B14:00&until=9999-12-31T23:59:59-12:00",
+    ],
+)
+def test_a_time_out_of_range_in_utc_is_a_400(api, query):
+    for target in ("/organizations/acme/ai-settings/audit/", f"{PROJECT}audit/"):
+        response = call(api, "GET", f"{target}?{query}")
+        assert response.status == 400, target
+        field = "until" if "until" in query else "since"
+        assert json.loads(response.header(ERROR_CODES_HEADER)) == {field: ["invalid_timestamp"]}
+
+
+def test_the_edges_of_time_in_utc_are_accepted(api):
+    call(api, "PUT", PROJECT, {"scan_enabled_override": False})
+    query = "since=0001-01-01T00:00:00-01:00&until=9999-12-31T23:59:59%2B01:00"
+    response = call(api, "GET", f"/organizations/acme/ai-settings/audit/?{query}")
+    assert response.status == 200
+    assert [entry["target"] for entry in response.json()["results"]] == ["web"]
+
+
+def test_headers_are_found_alike_on_requests_and_responses():
+    pairs = [("x-one", "1"), ("X-One", "2"), ("Two", "3")]
+    request = Request("GET", ORG, pairs)
+    response = Response(200, tuple(pairs))
+    for message in (request, response):
+        assert message.header("X-ONE") == "1"
+        assert message.header("two") == "3"
+        assert message.header("three") is None

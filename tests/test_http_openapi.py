@@ -48,6 +48,18 @@ def test_request_bodies_are_the_codecs_schemas():
     assert schemas["ProjectPatch"]["additionalProperties"] is False
 
 
+def test_411_is_documented_where_a_body_can_be_refused_for_want_of_a_length():
+    paths = openapi_document()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            listed = "411" in operation["responses"]
+            assert listed == (method in {"put", "post", "patch"}), (method, path)
+    document = openapi_document()
+    assert "LengthRequired" in document["components"]["responses"]
+
+
 # Property-based testing of the app against its own document, in process. Every operation
 # gets a few dozen generated requests, valid and invalid: no answer may be a 5xx, and every
 # answer must be one the document allows (status, content type, headers, body schema).

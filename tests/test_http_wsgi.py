@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
+import socket
 import threading
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
@@ -190,3 +192,120 @@ def test_a_mounted_app_sees_the_whole_path(tmp_path):
     body = b"".join(WsgiApp(api)(environ, lambda status, headers: statuses.append(status)))
     assert statuses == ["200 OK"]
     assert json.loads(body)["organization_id"] == "café"
+
+
+# Bodies without a Content-Length -----------------------------------------------------------
+
+
+def _serve(httpd):
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+def _api(tmp_path):
+    return SettingsApi(
+        SettingsService(SqliteStore(tmp_path / "settings.db")),
+        lambda request, org: Actor("user:1", org, ALL_SCOPES),
+        max_body_bytes=4096,
+    )
+
+
+def test_a_chunked_write_the_server_cannot_end_is_a_411(server):
+    # wsgiref passes Transfer-Encoding through without wsgi.input_terminated: the body cannot
+    # be read, so the write is refused instead of running with no body.
+    body = b'{"fix_enabled": true}'
+    raw = (
+        f"PUT /api/0{ORG} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer admin\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        f"{len(body):x}\r\n".encode()
+        + body
+        + b"\r\n0\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server), timeout=10) as connection:
+        connection.sendall(raw)  # one piece: the server's first read takes all of it
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].split(b" ", 2)[1] == b"411"
+    assert b"AI-Settings-Error-Code: length_required" in head
+    assert json.loads(payload)["detail"].startswith("This server cannot read a body")
+    assert request(server, "GET", ORG)[2]["fix_enabled"] is False
+
+
+def test_a_chunked_write_is_read_when_the_server_ends_the_input(tmp_path):
+    # werkzeug comes with the test extra (schemathesis needs it); its server dechunks and sets
+    # wsgi.input_terminated, as production servers do.
+    from werkzeug import serving
+
+    httpd = serving.make_server("127.0.0.1", 0, WsgiApp(_api(tmp_path)))
+    thread = _serve(httpd)
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", httpd.server_port, timeout=10)
+        pieces = [b'{"fix_enabled": ', b"true, ", b'"stopping_point": "merge"}']
+        connection.request(
+            "PUT",
+            ORG,
+            body=iter(pieces),
+            headers={"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+            encode_chunked=True,
+        )
+        response = connection.getresponse()
+        assert response.status == 200
+        assert json.loads(response.read())["stopping_point"] == "merge"
+        connection.request("GET", ORG)
+        body = json.loads(connection.getresponse().read())
+        assert (body["fix_enabled"], body["stopping_point"]) == (True, "merge")
+        connection.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=10)
+
+
+def _environ(stream, **extra):
+    from wsgiref.util import setup_testing_defaults
+
+    environ = {
+        "REQUEST_METHOD": "PUT",
+        "PATH_INFO": ORG,
+        "CONTENT_TYPE": "application/json",
+        "wsgi.input": stream,
+        **extra,
+    }
+    setup_testing_defaults(environ)
+    return environ
+
+
+def _call(app, environ):
+    statuses = []
+    body = b"".join(app(environ, lambda status, headers: statuses.append(status)))
+    return statuses[0], json.loads(body)
+
+
+def test_a_terminated_input_over_the_limit_is_a_413_read_no_further(tmp_path):
+    app = WsgiApp(_api(tmp_path))
+    stream = io.BytesIO(b" " * 10_000 + b"{}")
+    status, body = _call(app, _environ(stream, **{"wsgi.input_terminated": True}))
+    assert status == "413 Request Entity Too Large"
+    assert body == {"detail": "The request body is larger than 4096 bytes."}
+    assert stream.tell() == 4097
+    stream = io.BytesIO(b'{"scan_enabled": false}')
+    status, body = _call(app, _environ(stream, **{"wsgi.input_terminated": True}))
+    assert (status, body["scan_enabled"]) == ("200 OK", False)
+
+
+@pytest.mark.parametrize(
+    ("length", "status"),
+    [
+        ("9" * 5000, "413 Request Entity Too Large"),
+        ("0" * 5000 + "4097", "413 Request Entity Too Large"),
+        ("1e3", "400 Bad Request"),
+    ],
+)
+def test_a_content_length_of_any_length_is_answered(tmp_path, length, status):
+    stream = io.BytesIO(b"{}")
+    answer, _ = _call(WsgiApp(_api(tmp_path)), _environ(stream, CONTENT_LENGTH=length))
+    assert answer == status
+    assert stream.tell() == 0

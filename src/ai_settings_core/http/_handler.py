@@ -59,6 +59,7 @@ ERROR_CODES_HEADER: Final = "AI-Settings-Error-Codes"
 _MAX_CODES_HEADER: Final = 4096
 _JSON_TYPE: Final = "application/json"
 _MAX_QUERY_FIELDS: Final = 50
+_MAX_VERSION_DIGITS: Final = 19
 
 
 def _upper(method: str) -> str:
@@ -67,6 +68,15 @@ def _upper(method: str) -> str:
 
 def _pairs(headers: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
     return tuple((str(name), str(value)) for name, value in headers)
+
+
+def _first_header(headers: Iterable[tuple[str, str]], name: str) -> str | None:
+    """The first value of header ``name`` among ``headers`` (case-insensitive), or ``None``."""
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
 
 
 @attrs.frozen
@@ -120,11 +130,7 @@ class Request:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return _first_header(self.headers, name)
 
 
 @attrs.frozen
@@ -143,11 +149,7 @@ class Response:
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or ``None``."""
-        wanted = name.lower()
-        for key, value in self.headers:
-            if key.lower() == wanted:
-                return value
-        return None
+        return _first_header(self.headers, name)
 
     def json(self) -> Any:  # noqa: ANN401 - a JSON document
         """The body parsed as JSON."""
@@ -218,17 +220,25 @@ class _Route:
 
 
 _ETAG_LIST_RE: Final = re.compile(r'(?:W/)?"[^"]*"(?:\s*,\s*(?:W/)?"[^"]*")*')
-_ETAG_RE: Final = re.compile(r'(?:W/)?"([^"]*)"')
+_ETAG_RE: Final = re.compile(r'(W/)?"([^"]*)"')
 
 
 def _etag(version: int) -> tuple[str, str]:
     return ("ETag", f'"{version}"')
 
 
+def _tag_version(weak: str, tag: str) -> int | None:
+    """The version a strong entity tag names (``"3"``); ``None`` if weak or not ours."""
+    if weak or not (tag.isascii() and tag.isdigit()) or len(tag) > _MAX_VERSION_DIGITS:
+        return None
+    return int(tag)
+
+
 def _expected_version(header: str | None, current: Callable[[], int]) -> int | None:
     """``If-Match`` as the version a write expects (``None`` when absent or ``*``).
 
-    An entity tag that is not one of ours (``"abc"``) can match nothing: 412. Several tags
+    An entity tag that is not one of ours (``"abc"``) can match nothing: 412, and neither can
+    a weak one (``W/"3"``): ``If-Match`` compares strongly (RFC 9110 §13.1.1). Several tags
     name several acceptable versions: the stored one is expected when it is among them (the
     write still checks it atomically). A value that is not a list of entity tags is a 400.
     """
@@ -243,18 +253,17 @@ def _expected_version(header: str | None, current: Callable[[], int]) -> int | N
             f'Invalid If-Match header {header!r}: expected entity tags such as "3".',
             "invalid_if_match",
         )
-    versions = [
-        int(tag) if tag.isascii() and tag.isdigit() and len(tag) < 20 else None  # noqa: PLR2004
-        for tag in _ETAG_RE.findall(text)
-    ]
+    tags = _ETAG_RE.findall(text)
+    versions = [_tag_version(weak, tag) for weak, tag in tags]
     if len(versions) == 1 and versions[0] is not None:
         return versions[0]
     stored = current()
     if stored in versions:
         return stored
+    weak = " (a weak tag never matches: send the ETag as read)" if any(w for w, _ in tags) else ""
     raise _detail(
         412,
-        f"If-Match {header!r} does not name the stored version ({stored}); nothing was "
+        f"If-Match {header!r} does not name the stored version ({stored}){weak}; nothing was "
         "written. Reload and try again.",
         "precondition_failed",
     )
@@ -308,9 +317,24 @@ class SettingsApi:
         return self.handle(request)
 
     def handle(self, request: Request) -> Response:
-        """Answer one request; never raises for anything a client can send."""
+        """Answer one request; never raises for anything a client can send.
+
+        The whole answer, error bodies included, is built under one guard: whatever goes
+        wrong on the way is logged and answered 500.
+        """
         try:
-            response = self._dispatch(request)
+            response = self._answer(request)
+        except Exception:  # noqa: BLE001 - a server fault: logged, answered 500
+            _log.exception("%s %s failed", request.method, request.path)
+            response = _SERVER_ERROR
+        if request.method == "HEAD":
+            return attrs.evolve(response, body=b"")
+        return response
+
+    def _answer(self, request: Request) -> Response:
+        """The response to ``request``, a client's error included; raises on a server fault."""
+        try:
+            return self._dispatch(request)
         except _HttpError as error:
             response = _error_response(error.status, error.body, error.code, error.headers)
         except ValidationError as error:
@@ -323,15 +347,8 @@ class SettingsApi:
             response = _error_response(status, {"detail": error.message}, code)
         except AISettingsError as error:
             if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
-                _log.exception("%s %s failed", request.method, request.path)
-                response = _server_error()
-            else:
-                response = _error_response(error.status, {"detail": error.message}, error.code)
-        except Exception:  # noqa: BLE001 - a server fault: logged, answered 500
-            _log.exception("%s %s failed", request.method, request.path)
-            response = _server_error()
-        if request.method == "HEAD":
-            return attrs.evolve(response, body=b"")
+                raise
+            response = _error_response(error.status, {"detail": error.message}, error.code)
         return response
 
     def openapi_bytes(self) -> bytes:
@@ -472,11 +489,24 @@ def _match_one(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] 
 # Responses ---------------------------------------------------------------------------------
 
 
+def _encode_json(document: object) -> bytes:
+    r"""``document`` as compact JSON in UTF-8; text that is not Unicode is escaped, not fatal.
+
+    A lone surrogate (``"\ud800"`` in a client's JSON, quoted back in an error message) has
+    no UTF-8 form: the body is then written with ASCII escapes, which any JSON reader reads
+    back as the same text.
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(document, separators=(",", ":")).encode("ascii")
+
+
 def _json_response(
     status: int, document: object, headers: tuple[tuple[str, str], ...] = ()
 ) -> Response:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(status, (("Content-Type", _JSON_TYPE), *headers), body)
+    return Response(status, (("Content-Type", _JSON_TYPE), *headers), _encode_json(document))
 
 
 def _error_response(
@@ -493,8 +523,7 @@ def _validation_response(error: ValidationError) -> Response:
     return _json_response(400, error.detail, tuple(headers))
 
 
-def _server_error() -> Response:
-    return _error_response(500, {"detail": "A server error occurred."}, "error")
+_SERVER_ERROR: Final = _error_response(500, {"detail": "A server error occurred."}, "error")
 
 
 # Query parameters --------------------------------------------------------------------------
@@ -502,20 +531,20 @@ def _server_error() -> Response:
 
 def _limit(call: _Call) -> int:
     text = call.query.get("limit")
+    maximum = call.api.max_page_size
     if text is None:
-        return min(DEFAULT_PAGE_SIZE, call.api.max_page_size)
+        return min(DEFAULT_PAGE_SIZE, maximum)
     if not text.isascii() or not text.isdigit():
         raise _invalid("limit", "invalid", "A valid integer is required.")
-    value = int(text)
-    if value < 1:
+    digits = text.lstrip("0")
+    if not digits:
         raise _invalid("limit", "min_value", "Ensure this value is greater than or equal to 1.")
-    if value > call.api.max_page_size:
+    # Longer than the maximum is larger, and int() refuses more than 4300 digits.
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
         raise _invalid(
-            "limit",
-            "max_value",
-            f"Ensure this value is less than or equal to {call.api.max_page_size}.",
+            "limit", "max_value", f"Ensure this value is less than or equal to {maximum}."
         )
-    return value
+    return int(digits)
 
 
 def _cursor(call: _Call) -> str | None:
@@ -536,7 +565,14 @@ def _time(call: _Call, name: str) -> dt.datetime | None:
             "invalid_timestamp",
             "Datetime has wrong format. Use ISO 8601 with a time zone (2025-01-02T03:04:05Z).",
         )
-    return value
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is before the first datetime in UTC
+        raise _invalid(
+            name,
+            "invalid_timestamp",
+            "Datetime is out of range: in UTC it must fall between the years 1 and 9999.",
+        ) from None
 
 
 def _repository(text: str, field: str) -> RepositoryRef:

@@ -88,8 +88,8 @@ def _error_headers() -> JSON:
     return {
         ERROR_CODE_HEADER: {
             "description": "The error's stable code: invalid, parse_error, not_authenticated, "
-            "permission_denied, not_found, version_conflict, precondition_failed, "
-            "payload_too_large, unsupported_media_type.",
+            "permission_denied, not_found, version_conflict, length_required, "
+            "precondition_failed, payload_too_large, unsupported_media_type.",
             "required": True,
             "schema": {"type": "string"},
         }
@@ -130,7 +130,11 @@ def _responses(max_body_bytes: int) -> JSON:
         ),
         "Conflict": error("The record changed during the write; nothing was written."),
         "PreconditionFailed": error(
-            "If-Match names a version that is not the stored one; nothing was written."
+            "If-Match names no strong tag of the stored version; nothing was written."
+        ),
+        "LengthRequired": error(
+            "A body sent with Transfer-Encoding to a WSGI server that cannot read it to its "
+            "end (no wsgi.input_terminated): send a Content-Length."
         ),
         "PayloadTooLarge": error(f"The body is larger than {max_body_bytes} bytes."),
         "UnsupportedMediaType": error("A body that is not application/json."),
@@ -144,6 +148,7 @@ def _error_refs(*statuses: int) -> JSON:
         403: "Forbidden",
         404: "NotFound",
         409: "Conflict",
+        411: "LengthRequired",
         412: "PreconditionFailed",
         413: "PayloadTooLarge",
         415: "UnsupportedMediaType",
@@ -153,8 +158,9 @@ def _error_refs(*statuses: int) -> JSON:
 
 _IF_MATCH: Final = r'^\s*(\*|(W/)?"[^"]*"(\s*,\s*(W/)?"[^"]*")*)\s*$'
 _READ_ERRORS: Final = (400, 401, 403, 404)
-_WRITE_ERRORS: Final = (400, 401, 403, 404, 409, 412, 413, 415)
-_BODY_ERRORS: Final = (400, 401, 403, 404, 409, 413, 415)
+_DELETE_ERRORS: Final = (400, 401, 403, 404, 409, 412, 413, 415)
+_WRITE_ERRORS: Final = (400, 401, 403, 404, 409, 411, 412, 413, 415)
+_BODY_ERRORS: Final = (400, 401, 403, 404, 409, 411, 413, 415)
 
 
 def _ok(description: str, schema: str, *, etag: bool = False, status: int = 200) -> JSON:
@@ -219,7 +225,8 @@ def openapi_document(
         "If-Match",
         "header",
         'The ETag of the record as read ("3"): a write against another version is refused '
-        "with 412 and changes nothing.",
+        'with 412 and changes nothing. The comparison is strong: a weak tag (W/"3") never '
+        "matches.",
         {"type": "string", "pattern": _IF_MATCH},
     )
     cursor = _parameter(
@@ -466,7 +473,7 @@ def openapi_document(
                 "parameters": [if_match],
                 "responses": {
                     **_ok("The project after the change.", "ProjectRead", etag=True),
-                    **_error_refs(*_WRITE_ERRORS),
+                    **_error_refs(*_DELETE_ERRORS),
                 },
             },
         },

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable, Iterable
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from ai_settings_core.http._handler import Request, Response, SettingsApi, error_response
 
@@ -71,6 +71,11 @@ class WsgiApp:
 
     The body is read up to ``CONTENT_LENGTH`` (none without it, as PEP 3333 asks); a
     ``CONTENT_LENGTH`` above the API's ``max_body_bytes`` is answered 413 without reading.
+    When the server declares ``wsgi.input_terminated`` (gunicorn does), a body without
+    ``CONTENT_LENGTH`` or sent with ``Transfer-Encoding`` (chunked) is read to its end, and
+    answered 413 once it passes ``max_body_bytes``. A ``PUT``, ``POST`` or ``PATCH`` sent
+    with ``Transfer-Encoding`` to a server that cannot end its input (``wsgiref``) is
+    answered 411 Length Required rather than run without its body.
 
     Args:
         api: The handler to serve.
@@ -92,16 +97,57 @@ class WsgiApp:
         return [body]
 
     def _respond(self, environ: dict[str, Any]) -> Response:
-        text = environ.get("CONTENT_LENGTH") or "0"
-        if not text.isascii() or not text.isdigit():
-            return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
-        length = int(text)
-        if length > self.api.max_body_bytes:
-            return error_response(
-                413,
-                f"The request body is larger than {self.api.max_body_bytes} bytes.",
-                "payload_too_large",
-            )
-        stream = environ.get("wsgi.input")
-        body = stream.read(length) if length and stream is not None else b""
+        body = self._read_body(environ)
+        if isinstance(body, Response):
+            return body
         return self.api.handle(request_from_environ(environ, body))
+
+    def _read_body(self, environ: dict[str, Any]) -> bytes | Response:
+        """The request's body, or the error answer that refuses it."""
+        limit = self.api.max_body_bytes
+        text = str(environ.get("CONTENT_LENGTH") or "").strip()
+        if text and not (text.isascii() and text.isdigit()):
+            return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
+        digits = text.lstrip("0")
+        # Longer than the limit is larger, and int() refuses more than 4300 digits.
+        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
+            return _too_large(limit)
+        stream = environ.get("wsgi.input")
+        chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
+        if stream is not None and environ.get("wsgi.input_terminated") and (chunked or not text):
+            body = _read_to_end(stream, limit + 1)
+            return _too_large(limit) if len(body) > limit else body
+        if chunked:
+            if str(environ.get("REQUEST_METHOD", "")).upper() in _BODY_METHODS:
+                return error_response(
+                    411,
+                    "This server cannot read a body sent with Transfer-Encoding; "
+                    "send a Content-Length.",
+                    "length_required",
+                )
+            return b""  # a GET or a DELETE does not read its body
+        length = int(digits or "0")
+        return stream.read(length) if length and stream is not None else b""
+
+
+def _too_large(limit: int) -> Response:
+    return error_response(
+        413, f"The request body is larger than {limit} bytes.", "payload_too_large"
+    )
+
+
+_BODY_METHODS: Final = frozenset({"PATCH", "POST", "PUT"})
+_READ_SIZE: Final = 65536
+
+
+def _read_to_end(stream: Any, limit: int) -> bytes:  # noqa: ANN401 - PEP 3333's wsgi.input
+    """Up to ``limit`` bytes of ``stream``, read until its end (``wsgi.input_terminated``)."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        part = stream.read(min(_READ_SIZE, limit - size))
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
