@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import attrs
 import pytest
 
 from ai_settings_core import AuditEvent, ProjectSettings, StorageError
 from ai_settings_core.adapters import _sqlite_schema
+from ai_settings_core.adapters import sqlite as sqlite_adapter
 from ai_settings_core.adapters.sqlite import SqliteStore
 from ai_settings_core.testing import sample_project
 
@@ -202,3 +207,133 @@ def test_a_read_only_unit_sees_one_snapshot(store: SqliteStore) -> None:
         assert reader.projects.get("acme", "web") == before
     with store(read_only=True) as uow:
         assert uow.projects.get("acme", "web") == ProjectSettings("acme", "web", version=2)
+
+
+def _fail_inserts_into(raw: sqlite3.Connection, table: str) -> None:
+    """A trigger that makes every insert into ``table`` fail: a write that breaks halfway."""
+    raw.execute(
+        f"CREATE TRIGGER fail_{table} BEFORE INSERT ON {table} "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+
+
+def test_a_save_that_fails_halfway_is_undone_and_the_unit_keeps_its_other_writes(
+    store: SqliteStore, raw: sqlite3.Connection
+) -> None:
+    # The save updates the project row and deletes its children before the insert fails.
+    _fail_inserts_into(raw, "environments")
+    with store() as uow:
+        kept = uow.projects.save(ProjectSettings("acme", "api"))
+        with pytest.raises(StorageError, match="refused by the test"):
+            uow.projects.save(
+                ProjectSettings("acme", "web", environments=frozenset({"qa"})), expected_version=1
+            )
+        assert uow.projects.get("acme", "web") == attrs.evolve(sample_project(), version=1)
+        uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.projects.get("acme", "web") == attrs.evolve(sample_project(), version=1)
+        assert uow.projects.get("acme", "api") == kept
+    assert raw.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_a_delete_that_fails_is_undone(store: SqliteStore, raw: sqlite3.Connection) -> None:
+    raw.execute(
+        "CREATE TRIGGER fail_delete BEFORE DELETE ON environments "
+        "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    )
+    with store() as uow:
+        with pytest.raises(StorageError, match="refused by the test"):
+            uow.projects.delete("acme", "web")
+        uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.projects.get("acme", "web") == attrs.evolve(sample_project(), version=1)
+
+
+def test_a_read_only_unit_takes_its_snapshot_at_entry(store: SqliteStore) -> None:
+    with store(read_only=True) as reader:
+        with store() as writer:
+            writer.projects.save(ProjectSettings("acme", "web"), expected_version=1)
+            writer.commit()
+        assert reader.projects.get("acme", "web") == attrs.evolve(sample_project(), version=1)
+
+
+@pytest.mark.parametrize("name", ["a\x00b.db", "\x00"])
+def test_a_path_with_a_nul_character_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(StorageError, match="NUL character"):
+        SqliteStore(tmp_path / name)
+    with pytest.raises(StorageError, match="NUL character"):
+        SqliteStore(str(tmp_path) + "/" + name, create=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def collector_enabled() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_the_collector_pause_is_counted_and_restores_only_what_it_changed() -> None:
+    with sqlite_adapter._collector_paused(enabled=True):
+        assert not gc.isenabled()
+        with sqlite_adapter._collector_paused(enabled=True):  # a second, concurrent load
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first load still runs
+    assert gc.isenabled()
+    with sqlite_adapter._collector_paused(enabled=False):
+        assert gc.isenabled()
+    gc.disable()  # the host's choice before the load: left alone
+    with sqlite_adapter._collector_paused(enabled=True):
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+    gc.enable()
+    with sqlite_adapter._collector_paused(enabled=True):
+        gc.enable()  # the host re-enabled it during the load: nothing to undo
+    assert gc.isenabled()
+
+
+@pytest.mark.usefixtures("collector_enabled")
+def test_a_store_can_leave_the_collector_alone(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "settings.db", pause_gc_on_load=False)
+    with store() as uow:
+        for index in range(300):
+            uow.projects.save(sample_project("acme", f"p{index:03d}"))
+        uow.commit()
+    seen: list[bool] = []
+    done = threading.Event()
+
+    def load() -> None:
+        try:
+            with store(read_only=True) as uow:
+                assert len(uow.projects.load_organization("acme").projects) == 300
+                assert len(uow.projects.get_many("acme", [f"p{i:03d}" for i in range(300)])) == 300
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    while not done.is_set():
+        seen.append(gc.isenabled())
+    thread.join()
+    assert all(seen)
+    assert gc.isenabled()
+
+
+def test_a_transaction_sqlite_rolled_back_is_not_committed_as_if_nothing_happened(
+    store: SqliteStore,
+) -> None:
+    with store() as uow:
+        uow.projects.save(ProjectSettings("acme", "api"))
+        # What SQLite does on some errors (a full disk, say): it rolls the transaction back.
+        uow._connection.execute("ROLLBACK")
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.projects.save(ProjectSettings("acme", "other"))
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.commit()
+    with store(read_only=True) as uow:
+        assert [p.project_id for p in uow.projects.list("acme").items] == ["web"]

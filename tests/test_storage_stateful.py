@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -71,6 +72,28 @@ projects = st.sampled_from(ORGANIZATIONS).flatmap(
     lambda org: st.sampled_from(PROJECTS).flatmap(lambda pid: s.project_settings(org, pid))
 )
 organizations = st.sampled_from(ORGANIZATIONS).flatmap(s.organization_settings)
+
+SURROGATE = "\ud800"  # a str that is not Unicode text: it has no UTF-8 form
+
+# Ways to break a valid project so that no store may hold it: the save must be refused (same
+# codes on both adapters) and must leave the unit of work as it was.
+BREAKAGES: dict[str, Callable[[ProjectSettings], ProjectSettings]] = {
+    "environment_not_text": lambda p: attrs.evolve(
+        p, environments=p.environments | {SURROGATE}, scan_enabled_override=True
+    ),
+    "project_id_not_text": lambda p: attrs.evolve(p, project_id=p.project_id + SURROGATE),
+    "override_a_string": lambda p: attrs.evolve(p, fix_enabled_override="yes"),
+    "stopping_point_a_string": lambda p: attrs.evolve(p, stopping_point_override="merge"),
+    "repository_a_string": lambda p: attrs.evolve(p, repositories=(*p.repositories, "github:a/b")),
+    "ai_enabled_an_int": lambda p: attrs.evolve(
+        p,
+        repositories=(
+            *p.repositories,
+            RepositorySettings(RepositoryRef.parse("github:zz/zz"), ai_enabled=1),
+        ),
+    ),
+    "blank_environment": lambda p: attrs.evolve(p, environments=p.environments | {""}),
+}
 version_choices = st.sampled_from(["none", "current", "stale"])
 
 
@@ -173,6 +196,33 @@ class StorageMachine(RuleBasedStateMachine):
         def action(uow: UnitOfWork) -> Any:
             saved = [uow.projects.save(project) for project in batch]
             return saved, uow.audit.append(entry)
+
+        self.both(action)
+
+    @rule(
+        before=st.lists(projects, max_size=2),
+        broken=projects,
+        breakage=st.sampled_from(sorted(BREAKAGES)),
+        after=st.lists(projects, max_size=2),
+        entry=audit_entries(),
+    )
+    def failed_save_then_commit(
+        self,
+        before: list[ProjectSettings],
+        broken: ProjectSettings,
+        breakage: str,
+        after: list[ProjectSettings],
+        entry: AuditEntry,
+    ) -> None:
+        """A save that is refused inside a unit that then commits: only the other writes stay."""
+        bad = BREAKAGES[breakage](broken)
+
+        def action(uow: UnitOfWork) -> Any:
+            saved = [uow.projects.save(project) for project in before]
+            refused = outcome(lambda: uow.projects.save(bad))
+            assert refused[0] == "invalid"
+            saved += [uow.projects.save(project) for project in after]
+            return saved, refused, uow.audit.append(entry)
 
         self.both(action)
 

@@ -19,6 +19,7 @@ import datetime as dt
 import pathlib
 import threading
 from collections.abc import Callable
+from typing import Any, Final
 
 import attrs
 import pytest
@@ -89,6 +90,114 @@ def sample_audit_entry(
         ),
         effective_changes=(FieldChange("fix_enabled", False, True),),
     )
+
+
+_REPOSITORY: Final = RepositoryRef.parse("github:acme/api")
+_SURROGATE: Final = "\ud800"  # a lone surrogate: a str, but not Unicode text (no UTF-8 form)
+
+_BAD_PROJECTS: Final[dict[str, tuple[ProjectSettings, dict[str, Any]]]] = {
+    "organization_id_not_text": (
+        ProjectSettings("acme" + _SURROGATE, "web"),
+        {"organization_id": ["invalid_identifier"]},
+    ),
+    "project_id_not_text": (
+        ProjectSettings("acme", "web" + _SURROGATE),
+        {"project_id": ["invalid_identifier"]},
+    ),
+    "project_id_blank": (ProjectSettings("acme", ""), {"project_id": ["blank"]}),
+    "project_id_not_a_string": (
+        ProjectSettings("acme", 7),  # type: ignore[arg-type]
+        {"project_id": ["invalid"]},
+    ),
+    "environment_not_text": (
+        ProjectSettings("acme", "web", environments=frozenset({"prod", _SURROGATE})),
+        {"environments": ["invalid_identifier"]},
+    ),
+    "environment_blank": (
+        ProjectSettings("acme", "web", environments=frozenset({""})),
+        {"environments": ["blank"]},
+    ),
+    "override_a_string": (
+        ProjectSettings("acme", "web", scan_enabled_override="yes"),  # type: ignore[arg-type]
+        {"scan_enabled_override": ["invalid"]},
+    ),
+    "override_an_int": (
+        ProjectSettings("acme", "web", fix_enabled_override=1),  # type: ignore[arg-type]
+        {"fix_enabled_override": ["invalid"]},
+    ),
+    "stopping_point_a_string": (
+        ProjectSettings("acme", "web", stopping_point_override="merge"),  # type: ignore[arg-type]
+        {"stopping_point_override": ["invalid"]},
+    ),
+    "repository_a_string": (
+        ProjectSettings("acme", "web", repositories=("github:acme/api",)),  # type: ignore[arg-type]
+        {"repositories": {"0": ["invalid"]}},
+    ),
+    "repository_ref_a_string": (
+        ProjectSettings(
+            "acme",
+            "web",
+            repositories=(RepositorySettings("github:acme/api"),),  # type: ignore[arg-type]
+        ),
+        {"repositories": [{"repository": ["invalid"]}]},
+    ),
+    "ai_enabled_an_int": (
+        ProjectSettings(
+            "acme",
+            "web",
+            repositories=(RepositorySettings(_REPOSITORY, ai_enabled=1),),  # type: ignore[arg-type]
+        ),
+        {"repositories": [{"ai_enabled": ["invalid"]}]},
+    ),
+    "branch_pattern_a_string": (
+        ProjectSettings(
+            "acme",
+            "web",
+            repositories=(RepositorySettings(_REPOSITORY, branch_patterns=("main",)),),  # type: ignore[arg-type]
+        ),
+        {"repositories": [{"branch_patterns": {"0": ["invalid"]}}]},
+    ),
+    "repository_stopping_point_a_string": (
+        ProjectSettings(
+            "acme",
+            "web",
+            repositories=(
+                RepositorySettings(_REPOSITORY, stopping_point_override="merge"),  # type: ignore[arg-type]
+            ),
+        ),
+        {"repositories": [{"stopping_point_override": ["invalid"]}]},
+    ),
+}
+"""Projects no adapter may store, with the codes of the ``ValidationError`` each must raise."""
+
+_BAD_ORGANIZATIONS: Final[dict[str, tuple[OrganizationSettings, dict[str, Any]]]] = {
+    "id_not_text": (
+        OrganizationSettings(_SURROGATE),
+        {"organization_id": ["invalid_identifier"]},
+    ),
+    "id_blank": (OrganizationSettings(""), {"organization_id": ["blank"]}),
+    "flag_a_string": (
+        OrganizationSettings("acme", fix_enabled="no"),  # type: ignore[arg-type]
+        {"fix_enabled": ["invalid"]},
+    ),
+    "flag_none": (
+        OrganizationSettings("acme", scan_enabled=None),  # type: ignore[arg-type]
+        {"scan_enabled": ["invalid"]},
+    ),
+    "stopping_point_a_string": (
+        OrganizationSettings("acme", stopping_point="merge"),  # type: ignore[arg-type]
+        {"stopping_point": ["invalid"]},
+    ),
+    "locked_strings": (
+        OrganizationSettings("acme", locked=frozenset({"scan_enabled"})),  # type: ignore[arg-type]
+        {"locked": ["invalid"]},
+    ),
+    "ceiling_a_string": (
+        OrganizationSettings("acme", max_stopping_point="merge"),  # type: ignore[arg-type]
+        {"max_stopping_point": ["invalid"]},
+    ),
+}
+"""Organizations no adapter may store, with the codes each must raise."""
 
 
 def _all_pages(
@@ -292,7 +401,112 @@ class AdapterContract:
             assert uow.projects.save(sample_project()).version == 1
             uow.commit()
 
+    @pytest.mark.parametrize("case", sorted(_BAD_PROJECTS))
+    def test_a_project_the_store_cannot_hold_is_refused_with_a_field_path(
+        self, uow_factory: UnitOfWorkFactory, case: str
+    ) -> None:
+        project, codes = _BAD_PROJECTS[case]
+        with uow_factory() as uow:
+            with pytest.raises(ValidationError) as caught:
+                uow.projects.save(project)
+            uow.commit()
+        assert caught.value.codes == codes
+        with uow_factory(read_only=True) as uow:
+            assert uow.projects.list("acme").items == ()
+
+    @pytest.mark.parametrize("case", sorted(_BAD_ORGANIZATIONS))
+    def test_an_organization_the_store_cannot_hold_is_refused_with_a_field_path(
+        self, uow_factory: UnitOfWorkFactory, case: str
+    ) -> None:
+        organization, codes = _BAD_ORGANIZATIONS[case]
+        with uow_factory() as uow:
+            with pytest.raises(ValidationError) as caught:
+                uow.organizations.save(organization)
+            uow.commit()
+        assert caught.value.codes == codes
+        with uow_factory(read_only=True) as uow:
+            assert uow.organizations.get("acme") is None
+
+    def test_a_lookup_of_text_no_store_can_hold_is_refused(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        bad = "web" + _SURROGATE
+        with uow_factory() as uow:
+            calls: dict[str, Callable[[], object]] = {
+                "get": lambda: uow.projects.get("acme", bad),
+                "get_many": lambda: uow.projects.get_many("acme", ["web", bad]),
+                "delete": lambda: uow.projects.delete("acme", bad),
+                "organization": lambda: uow.organizations.get(bad),
+                "list": lambda: uow.projects.list(bad),
+                "load": lambda: uow.projects.load_organization(bad),
+                "audit": lambda: uow.audit.query("acme", project_id=bad),
+            }
+            refused = {}
+            for name, call in calls.items():
+                with pytest.raises(ValidationError) as caught:
+                    call()
+                refused[name] = caught.value.codes
+            with pytest.raises(ValidationError) as cursor:
+                uow.projects.list("acme", cursor="after:" + bad)
+            with pytest.raises(ValidationError) as entry:
+                uow.audit.append(attrs.evolve(sample_audit_entry(), actor="user:" + _SURROGATE))
+        assert refused == {
+            "get": {"project_id": ["invalid_identifier"]},
+            "get_many": {"project_ids": ["invalid_identifier"]},
+            "delete": {"project_id": ["invalid_identifier"]},
+            "organization": {"organization_id": ["invalid_identifier"]},
+            "list": {"organization_id": ["invalid_identifier"]},
+            "load": {"organization_id": ["invalid_identifier"]},
+            "audit": {"project_id": ["invalid_identifier"]},
+        }
+        assert cursor.value.codes == {"cursor": ["invalid_cursor"]}
+        assert entry.value.codes == {"non_field_errors": ["invalid_text"]}
+
+    def test_a_failed_save_then_commit_keeps_the_state_before_it(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        stored = sample_project()
+        self._save_projects(uow_factory, stored)
+        broken = attrs.evolve(
+            stored,
+            scan_enabled_override=True,
+            repositories=(),
+            environments=frozenset({"production", _SURROGATE}),
+        )
+        with uow_factory() as uow:
+            other = uow.projects.save(sample_project("acme", "api"))
+            with pytest.raises(ValidationError):
+                uow.projects.save(broken, expected_version=1)
+            with pytest.raises(ValidationError):
+                uow.organizations.save(OrganizationSettings("acme", stopping_point="merge"))  # type: ignore[arg-type]
+            assert uow.projects.get("acme", "web") == attrs.evolve(stored, version=1)
+            uow.commit()
+        with uow_factory(read_only=True) as uow:
+            assert uow.projects.get("acme", "web") == attrs.evolve(stored, version=1)
+            assert uow.projects.get("acme", "api") == other
+            assert uow.organizations.get("acme") is None
+
     # Units of work.
+
+    def test_a_read_only_unit_sees_the_store_as_of_its_entry(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        self._save_projects(uow_factory, ProjectSettings("acme", "web"))
+        with uow_factory(read_only=True) as reader:
+            # The writer commits after the reader entered but before its first read.
+            with uow_factory() as writer:
+                writer.projects.save(sample_project("acme", "web"), expected_version=1)
+                writer.projects.save(sample_project("acme", "api"))
+                writer.organizations.save(OrganizationSettings("acme"))
+                writer.commit()
+            assert reader.projects.get("acme", "web") == ProjectSettings("acme", "web", version=1)
+            assert reader.projects.get("acme", "api") is None
+            assert reader.organizations.get("acme") is None
+            assert [p.project_id for p in reader.projects.load_organization("acme").projects] == [
+                "web"
+            ]
+        with uow_factory(read_only=True) as uow:
+            assert uow.projects.get("acme", "web") == attrs.evolve(sample_project(), version=2)
 
     def test_reads_inside_a_unit_of_work_see_its_own_writes(
         self, uow_factory: UnitOfWorkFactory

@@ -12,7 +12,13 @@ from typing import Final
 from ai_settings_core._audit import AuditEntry
 from ai_settings_core._changes import FieldChange
 from ai_settings_core._findings import Finding, Path, Severity, build_detail
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+from ai_settings_core._settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+    Setting,
+)
+from ai_settings_core._values import BranchPattern, Provider, RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ConflictError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
 
@@ -50,8 +56,12 @@ def decode_project_cursor(cursor: str | None) -> str | None:
     """The project id a listing resumes after, or ``None`` for the first page."""
     if cursor is None:
         return None
-    if not isinstance(cursor, str) or not cursor.startswith(_PROJECT_CURSOR):
-        raise invalid(("cursor",), "invalid_cursor", f"Invalid cursor: {cursor!r}.")
+    if (
+        not isinstance(cursor, str)
+        or not cursor.startswith(_PROJECT_CURSOR)
+        or not _is_text(cursor)
+    ):
+        raise invalid(("cursor",), "invalid_cursor", f"Invalid cursor: {_shown(cursor)}.")
     return cursor[len(_PROJECT_CURSOR) :]
 
 
@@ -98,22 +108,126 @@ def parse_timestamp(text: str) -> dt.datetime:
     return dt.datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
 
 
-def _check_id(path: Path, value: object) -> None:
-    if not isinstance(value, str) or not value:
-        raise invalid(path, "blank", f"Must be a non-empty string, not {value!r}.")
+_SHOWN_LENGTH: Final = 60
+
+
+def _shown(value: object) -> str:
+    """A bad value for a message: short and ASCII only (``ascii``: lone surrogates escaped)."""
+    text = ascii(value)
+    return text if len(text) <= _SHOWN_LENGTH else text[: _SHOWN_LENGTH - 3] + "..."
+
+
+def _is_text(value: str) -> bool:
+    """Whether ``value`` encodes as UTF-8: it holds no lone surrogate (ASCII is the fast path)."""
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _not_text(path: Path, code: str, what: str, value: str) -> ValidationError:
+    return invalid(
+        path,
+        code,
+        f"{what} {_shown(value)} is not Unicode text: it holds a lone surrogate, "
+        "which no store can encode.",
+    )
+
+
+def _wrong_type(path: Path, expected: str, value: object) -> ValidationError:
+    return invalid(
+        path, "invalid", f"Must be {expected}, not {type(value).__name__} {_shown(value)}."
+    )
+
+
+def check_key(path: Path, value: object, what: str = "Identifier") -> None:
+    """Refuse an identifier no store can hold, with a :class:`ValidationError` at ``path``.
+
+    Not a string: ``invalid``; empty: ``blank``; not encodable as UTF-8: ``invalid_identifier``.
+    """
+    if not isinstance(value, str):
+        raise _wrong_type(path, "a string", value)
+    if not value:
+        raise invalid(path, "blank", "This field may not be blank.")
+    if not _is_text(value):
+        raise _not_text(path, "invalid_identifier", what, value)
+
+
+def check_lookup(path: Path, value: object) -> None:
+    """Refuse an identifier a read or delete looks up that no store could hold.
+
+    Not a string: ``invalid``; not encodable as UTF-8: ``invalid_identifier``. An empty one is
+    allowed: nothing is stored under it, so it is simply not found.
+    """
+    if not isinstance(value, str):
+        raise _wrong_type(path, "a string", value)
+    if not _is_text(value):
+        raise _not_text(path, "invalid_identifier", "Identifier", value)
+
+
+def _check_flag(path: Path, value: object) -> None:
+    if type(value) is not bool:
+        raise _wrong_type(path, "a boolean", value)
+
+
+def _check_optional_flag(path: Path, value: object) -> None:
+    if value is not None and type(value) is not bool:
+        raise _wrong_type(path, "a boolean or None", value)
+
+
+def _check_point(path: Path, value: object) -> None:
+    if type(value) is not StoppingPoint:
+        raise _wrong_type(path, "a StoppingPoint", value)
+
+
+def _check_optional_point(path: Path, value: object) -> None:
+    if value is not None and type(value) is not StoppingPoint:
+        raise _wrong_type(path, "a StoppingPoint or None", value)
 
 
 def check_organization(settings: OrganizationSettings) -> None:
-    """Refuse what no store can hold: a blank organization id."""
-    _check_id(("organization_id",), settings.organization_id)
+    """Refuse what no store can hold or the domain does not allow, before anything is written.
+
+    A :class:`ValidationError` with a field path: a blank organization id (``blank``), one that
+    is not Unicode text (``invalid_identifier``), or a field of the wrong type (``invalid``).
+    """
+    if not isinstance(settings, OrganizationSettings):
+        raise _wrong_type((), "an OrganizationSettings", settings)
+    check_key(("organization_id",), settings.organization_id, "Organization id")
+    _check_flag(("scan_enabled",), settings.scan_enabled)
+    _check_flag(("fix_enabled",), settings.fix_enabled)
+    _check_point(("stopping_point",), settings.stopping_point)
+    locked = settings.locked
+    if type(locked) is not frozenset or not all(type(item) is Setting for item in locked):
+        raise _wrong_type(("locked",), "a frozenset of Setting", locked)
+    _check_optional_point(("max_stopping_point",), settings.max_stopping_point)
 
 
 def check_project(project: ProjectSettings) -> None:
-    """Refuse what no store can hold: blank ids, duplicate repositories, no branch pattern."""
-    _check_id(("organization_id",), project.organization_id)
-    _check_id(("project_id",), project.project_id)
+    """Refuse what no store can hold or the domain does not allow, before anything is written.
+
+    A :class:`ValidationError` with a field path: blank ids (``blank``), ids, environments or
+    branch patterns that are not Unicode text (``invalid_identifier``, ``invalid_pattern``),
+    fields of the wrong type (``invalid``), a repository listed twice
+    (``duplicate_repository``) or one without branch patterns (``required``). It runs on every
+    save, so it only looks, in one pass, at what the project holds.
+    """
+    if not isinstance(project, ProjectSettings):
+        raise _wrong_type((), "a ProjectSettings", project)
+    check_key(("organization_id",), project.organization_id, "Organization id")
+    check_key(("project_id",), project.project_id, "Project id")
+    _check_optional_flag(("scan_enabled_override",), project.scan_enabled_override)
+    _check_optional_flag(("fix_enabled_override",), project.fix_enabled_override)
+    _check_optional_point(("stopping_point_override",), project.stopping_point_override)
+    repositories = project.repositories
+    if type(repositories) is not tuple:
+        raise _wrong_type(("repositories",), "a tuple of RepositorySettings", repositories)
     seen: set[tuple[str, str, str]] = set()
-    for index, repository in enumerate(project.repositories):
+    for index, repository in enumerate(repositories):
+        _check_repository(("repositories", index), repository)
         key = repository.repository.key
         if key in seen:
             raise invalid(
@@ -122,14 +236,58 @@ def check_project(project: ProjectSettings) -> None:
                 f"Repository {str(repository.repository)!r} is listed twice.",
             )
         seen.add(key)
-        if not repository.branch_patterns:
-            raise invalid(
-                ("repositories", index, "branch_patterns"),
-                "required",
-                "At least one branch pattern is required ('*' for all branches).",
+    environments = project.environments
+    if type(environments) is not frozenset:
+        raise _wrong_type(("environments",), "a frozenset of names", environments)
+    for environment in environments:
+        check_key(("environments",), environment, "Environment")
+
+
+def _check_repository(path: Path, repository: object) -> None:
+    if not isinstance(repository, RepositorySettings):
+        raise _wrong_type(path, "a RepositorySettings", repository)
+    ref = repository.repository
+    if not isinstance(ref, RepositoryRef) or type(ref.provider) is not Provider:
+        raise _wrong_type((*path, "repository"), "a RepositoryRef", ref)
+    _check_flag((*path, "ai_enabled"), repository.ai_enabled)
+    patterns = repository.branch_patterns
+    if type(patterns) is not tuple:
+        raise _wrong_type((*path, "branch_patterns"), "a tuple of BranchPattern", patterns)
+    if not patterns:
+        raise invalid(
+            (*path, "branch_patterns"),
+            "required",
+            "At least one branch pattern is required ('*' for all branches).",
+        )
+    for position, pattern in enumerate(patterns):
+        if not isinstance(pattern, BranchPattern):
+            raise _wrong_type((*path, "branch_patterns", position), "a BranchPattern", pattern)
+        text = pattern.text
+        if not isinstance(text, str) or not _is_text(text):
+            raise _not_text(
+                (*path, "branch_patterns", position), "invalid_pattern", "Branch pattern", text
             )
-    for environment in project.environments:
-        _check_id(("environments",), environment)
+    _check_optional_point((*path, "stopping_point_override"), repository.stopping_point_override)
+
+
+def check_audit_entry(entry: AuditEntry) -> None:
+    """Refuse an audit entry no store can hold, with a :class:`ValidationError`.
+
+    Not an :class:`AuditEntry`: ``invalid``; holding text that does not encode as UTF-8:
+    ``invalid_text`` (the entry's own validators checked everything else).
+    """
+    if not isinstance(entry, AuditEntry):
+        raise _wrong_type((), "an AuditEntry", entry)
+    texts: list[object] = [entry.organization_id, entry.project_id, entry.actor, entry.target]
+    for name in ("stored_changes", "effective_changes"):
+        for change in getattr(entry, name):
+            texts += (change.field, change.before, change.after)
+    while texts:
+        value = texts.pop()
+        if isinstance(value, tuple):
+            texts.extend(value)
+        elif isinstance(value, str) and not _is_text(value):
+            raise _not_text((), "invalid_text", "Audit entry text", value)
 
 
 def check_expected(what: str, expected_version: int | None, actual: int) -> None:

@@ -206,6 +206,7 @@ class _Organizations:
 
     def get(self, organization_id: str) -> OrganizationSettings | None:
         self._uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
         return self._uow._organization(organization_id)  # noqa: SLF001
 
     def save(
@@ -230,6 +231,8 @@ class _Projects:
 
     def get(self, organization_id: str, project_id: str) -> ProjectSettings | None:
         self._uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
+        _common.check_lookup(("project_id",), project_id)
         return self._uow._project(organization_id, project_id)  # noqa: SLF001
 
     def get_many(
@@ -237,8 +240,12 @@ class _Projects:
     ) -> Mapping[str, ProjectSettings]:
         uow = self._uow
         uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
+        wanted = list(project_ids)
+        for project_id in wanted:
+            _common.check_lookup(("project_ids",), project_id)
         found = {}
-        for project_id in project_ids:
+        for project_id in wanted:
             project = uow._project(organization_id, project_id)  # noqa: SLF001
             if project is not None:
                 found[project_id] = project
@@ -266,6 +273,8 @@ class _Projects:
     ) -> bool:
         uow = self._uow
         uow._check_write()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
+        _common.check_lookup(("project_id",), project_id)
         current = uow._project(organization_id, project_id)  # noqa: SLF001
         actual = current.version if current is not None else 0
         _common.check_expected(
@@ -288,6 +297,7 @@ class _Projects:
     ) -> Page[ProjectSettings]:
         uow = self._uow
         uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
         limit = _common.check_limit(limit)
         after = _common.decode_project_cursor(cursor)
         items: list[ProjectSettings] = []
@@ -307,6 +317,7 @@ class _Projects:
     def load_organization(self, organization_id: str) -> OrganizationState:
         uow = self._uow
         uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
         return OrganizationState(
             organization_id,
             uow._organization(organization_id),  # noqa: SLF001
@@ -321,8 +332,7 @@ class _Audit:
     def append(self, entry: AuditEntry) -> AuditEntry:
         uow = self._uow
         uow._check_write()  # noqa: SLF001
-        if not isinstance(entry, AuditEntry):
-            raise _common.invalid((), "invalid", f"Not an AuditEntry: {entry!r}.")
+        _common.check_audit_entry(entry)
         entry_id = uow._base.audit_length + len(uow._audit) + 1  # noqa: SLF001
         saved = attrs.evolve(entry, id=entry_id)
         uow._audit.append(saved)  # noqa: SLF001
@@ -340,6 +350,9 @@ class _Audit:
     ) -> Page[AuditEntry]:
         uow = self._uow
         uow._check_active()  # noqa: SLF001
+        _common.check_lookup(("organization_id",), organization_id)
+        if project_id is not None:
+            _common.check_lookup(("project_id",), project_id)
         limit = _common.check_limit(limit)
         since = _common.check_time("since", since)
         until = _common.check_time("until", until)

@@ -21,6 +21,7 @@ wait up to ``busy_timeout`` seconds for a lock, and a unit of work that may writ
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import gc
@@ -91,6 +92,18 @@ def _text(value: StoppingPoint | None) -> str | None:
     return None if value is None else value.value
 
 
+def _storage_error(label: str, error: sqlite3.Error) -> StorageError:
+    """A ``sqlite3`` error as a :class:`StorageError` naming the file."""
+    text = str(error)
+    if isinstance(error, sqlite3.OperationalError) and ("locked" in text or "busy" in text):
+        return StorageError(
+            f"{label} is busy: another process held its lock for too long ({text})."
+        )
+    if isinstance(error, sqlite3.DatabaseError) and "not a database" in text:
+        return StorageError(f"{label} is not a SQLite database.")
+    return StorageError(f"{label}: {text}")
+
+
 @contextmanager
 def _translated(label: str) -> Iterator[None]:
     """Turn ``sqlite3`` errors into :class:`StorageError` naming the file."""
@@ -98,18 +111,30 @@ def _translated(label: str) -> Iterator[None]:
         yield
     except AISettingsError:
         raise
-    except sqlite3.OperationalError as error:
-        text = str(error)
-        if "locked" in text or "busy" in text:
-            raise StorageError(
-                f"{label} is busy: another process held its lock for too long ({text})."
-            ) from error
-        raise StorageError(f"{label}: {text}") from error
-    except sqlite3.DatabaseError as error:
-        text = str(error)
-        if "not a database" in text:
-            raise StorageError(f"{label} is not a SQLite database.") from error
-        raise StorageError(f"{label}: {text}") from error
+    except sqlite3.Error as error:
+        raise _storage_error(label, error) from error
+
+
+def _write_failure(label: str, error: Exception) -> AISettingsError:
+    """What escaped a write that is neither ours nor ``sqlite3``'s, as a library error.
+
+    The checks in ``_common`` run before every write, so these are the cases they cannot see:
+    text that does not encode (``ValidationError``) and anything else (``StorageError``).
+    """
+    if isinstance(error, UnicodeError):
+        return _common.invalid(
+            (),
+            "invalid_text",
+            f"A value is not Unicode text (a lone surrogate) and cannot be stored in {label}.",
+        )
+    return StorageError(
+        f"{label}: the write failed and was undone ({type(error).__name__}: {error})."
+    )
+
+
+_SAVEPOINT: Final = "SAVEPOINT ai_settings_write"
+_RELEASE: Final = "RELEASE ai_settings_write"
+_ROLLBACK_TO: Final = "ROLLBACK TO ai_settings_write"
 
 
 class SqliteStore:
@@ -124,6 +149,13 @@ class SqliteStore:
         create: Create the file when it does not exist. With ``create=False`` a missing file
             reads as an empty store and nothing is created; a write raises ``StorageError``.
         busy_timeout: Seconds to wait for another connection's lock.
+        pause_gc_on_load: Pause Python's cyclic garbage collector, process-wide, while rows
+            are turned into projects (``load_organization``, ``get_many``, ``list``): it
+            halves the time of a large load. Turn it off when the host must keep the collector
+            under its own control (see ``docs/storage.md``).
+
+    Raises:
+        StorageError: ``path`` contains a NUL character (no file name can).
     """
 
     def __init__(
@@ -132,10 +164,18 @@ class SqliteStore:
         *,
         create: bool = True,
         busy_timeout: float = 30.0,
+        pause_gc_on_load: bool = True,
     ) -> None:
         self.path = pathlib.Path(path)
+        if "\x00" in str(self.path):
+            # The URI would carry it as %00 and SQLite would open the name cut short there.
+            raise StorageError(
+                f"SQLite path {str(self.path)!r} contains a NUL character; "
+                "no file name can hold one."
+            )
         self.create = create
         self.busy_timeout = busy_timeout
+        self.pause_gc_on_load = pause_gc_on_load
         self._checked = False
         self._check_lock = threading.Lock()
 
@@ -221,7 +261,9 @@ class SqliteUnitOfWork:
         self._store = store
         self.read_only = read_only
         self._phase = _Phase.NEW
+        self._broken = False
         self._connection: sqlite3.Connection | None = None
+        self._pause_gc = store.pause_gc_on_load
         self.organizations = _Organizations(self)
         self.projects = _Projects(self)
         self.audit = _Audit(self)
@@ -238,7 +280,13 @@ class SqliteUnitOfWork:
             connection = store.connect()
         try:
             with _translated(store.label):
-                connection.execute("BEGIN" if self.read_only else "BEGIN IMMEDIATE")
+                if self.read_only:
+                    # A deferred BEGIN takes its snapshot at the first read: read now, so the
+                    # unit sees the store as of its entry (as the in-memory adapter does).
+                    connection.execute("BEGIN")
+                    connection.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+                else:
+                    connection.execute("BEGIN IMMEDIATE")
         except BaseException:
             connection.close()
             raise
@@ -273,8 +321,16 @@ class SqliteUnitOfWork:
         self._connection = None
         try:
             with _translated(self._store.label):
-                if connection.in_transaction:
+                if self._broken:
+                    # A failed write could not be undone alone: keep none of the unit.
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    if statement == "COMMIT":
+                        raise _lost(self._store.label)
+                elif connection.in_transaction:
                     connection.execute(statement)
+                elif statement == "COMMIT" and not self.read_only:
+                    raise _lost(self._store.label)
         finally:
             connection.close()
 
@@ -300,9 +356,47 @@ class SqliteUnitOfWork:
 
     @contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
+        """One write, all or nothing inside the unit: a savepoint rolled back to on any error.
+
+        So a save that fails halfway (and whose error the caller catches) leaves the unit as it
+        was before the save, and a later commit keeps only the writes that succeeded.
+        """
         connection = self._writable()
-        with _translated(self._store.label):
-            yield connection
+        if self._broken or not connection.in_transaction:
+            # SQLite rolled the whole transaction back after an earlier error (a full disk,
+            # say), or a failed write could not be undone: a write now would autocommit on
+            # its own, or be committed beside half of the failed one.
+            raise _lost(self._store.label)
+        try:
+            connection.execute(_SAVEPOINT)
+            try:
+                yield connection
+                connection.execute(_RELEASE)
+            except BaseException:
+                self._undo(connection)
+                raise
+        except AISettingsError:
+            raise
+        except sqlite3.Error as error:
+            raise _storage_error(self._store.label, error) from error
+        except Exception as error:
+            raise _write_failure(self._store.label, error) from error
+
+    def _undo(self, connection: sqlite3.Connection) -> None:
+        """Roll back to the savepoint; failing that, poison the unit so it cannot commit."""
+        try:
+            if connection.in_transaction:
+                connection.execute(_ROLLBACK_TO)
+                connection.execute(_RELEASE)
+        except sqlite3.Error:
+            self._broken = True
+
+
+def _lost(label: str) -> StorageError:
+    return StorageError(
+        f"{label}: the transaction was rolled back after an earlier error; "
+        "nothing of this unit of work was written."
+    )
 
 
 # Rows and their domain objects.
@@ -355,28 +449,61 @@ def _stitch(
     """Build projects from their rows; child rows come ordered by parent and position.
 
     Written for speed (it is the cost of ``load_organization`` above the bare ``SELECT``):
-    local names, no per-row function calls where a dict lookup does, shared immutable values,
-    and the cyclic garbage collector paused while it runs. Everything built here is acyclic and
-    immutable, so pausing collects nothing less; it stops the collector from walking the
-    growing heap again and again (that halved the time of a 100,000-project load).
+    local names, no per-row function calls where a dict lookup does, shared immutable values.
+    Callers pause the cyclic garbage collector around it (see :func:`_collector_paused`).
     """
-    with _collector_paused():
-        return _build(
-            organization_id, project_rows, repository_rows, pattern_rows, environment_rows
-        )
+    return _build(organization_id, project_rows, repository_rows, pattern_rows, environment_rows)
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (if it runs) while many acyclic objects are built."""
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
+class _CollectorPause:
+    """The process-wide pause of the cyclic garbage collector during loads.
+
+    Loads may run in several threads at once, so the pause is counted: the first load to start
+    disables the collector if it was enabled, the last to end re-enables it only if the pause
+    disabled it and it is still disabled. A host that disables the collector itself while a
+    load runs cannot be told apart from the pause, and finds it enabled again after the load;
+    such a host passes ``pause_gc_on_load=False``.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._disabled_here = False
+
+    @contextmanager
+    def paused(self, *, enabled: bool) -> Iterator[None]:
+        """Pause the collector for the ``with`` block (a no-op when ``enabled`` is false)."""
+        if not enabled:
+            yield
+            return
+        with self._lock:
+            if self._depth == 0:
+                self._disabled_here = gc.isenabled()
+                if self._disabled_here:
+                    gc.disable()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0 and self._disabled_here:
+                    self._disabled_here = False
+                    if not gc.isenabled():
+                        gc.enable()
+
+
+_COLLECTOR: Final = _CollectorPause()
+
+
+def _collector_paused(*, enabled: bool) -> contextlib.AbstractContextManager[None]:
+    """Pause the cyclic garbage collector, process-wide, while many acyclic objects are built.
+
+    Everything built from rows is acyclic and immutable, so pausing collects nothing less; it
+    stops the collector from walking the growing heap again and again (that halved the time of
+    a 100,000-project load).
+    """
+    return _COLLECTOR.paused(enabled=enabled)
 
 
 def _build(
@@ -463,7 +590,11 @@ def _placeholders(count: int) -> str:
 
 
 def _projects_by_rows(
-    connection: sqlite3.Connection, organization_id: str, project_rows: Sequence[Sequence[Any]]
+    connection: sqlite3.Connection,
+    organization_id: str,
+    project_rows: Sequence[Sequence[Any]],
+    *,
+    pause_gc: bool,
 ) -> list[ProjectSettings]:
     """Build the projects of ``project_rows``, fetching their children by row id."""
     repository_rows: list[Any] = []
@@ -489,7 +620,10 @@ def _projects_by_rows(
             "ORDER BY repository_row, position",
             chunk,
         ).fetchall()
-    return _stitch(organization_id, project_rows, repository_rows, pattern_rows, environment_rows)
+    with _collector_paused(enabled=pause_gc):
+        return _stitch(
+            organization_id, project_rows, repository_rows, pattern_rows, environment_rows
+        )
 
 
 LOAD_QUERIES: Final = (
@@ -521,6 +655,7 @@ class _Organizations:
 
     def get(self, organization_id: str) -> OrganizationSettings | None:
         with self._uow._reading() as connection:  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
             return _get_organization(connection, organization_id)
 
     def save(
@@ -578,6 +713,9 @@ class _Projects:
     _uow: SqliteUnitOfWork
 
     def get(self, organization_id: str, project_id: str) -> ProjectSettings | None:
+        with self._uow._reading():  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
+            _common.check_lookup(("project_id",), project_id)
         found = self.get_many(organization_id, (project_id,))
         return found.get(project_id)
 
@@ -585,7 +723,11 @@ class _Projects:
         self, organization_id: str, project_ids: Iterable[str]
     ) -> Mapping[str, ProjectSettings]:
         with self._uow._reading() as connection:  # noqa: SLF001
-            wanted = list(dict.fromkeys(project_ids))
+            _common.check_lookup(("organization_id",), organization_id)
+            asked = list(project_ids)
+            for project_id in asked:
+                _common.check_lookup(("project_ids",), project_id)
+            wanted = list(dict.fromkeys(asked))
             rows: list[Any] = []
             for chunk in _chunks(wanted):
                 rows += connection.execute(
@@ -595,7 +737,12 @@ class _Projects:
                     + ")",
                     (organization_id, *chunk),
                 ).fetchall()
-            projects = _projects_by_rows(connection, organization_id, rows)
+            projects = _projects_by_rows(
+                connection,
+                organization_id,
+                rows,
+                pause_gc=self._uow._pause_gc,  # noqa: SLF001
+            )
             return {project.project_id: project for project in projects}
 
     def save(
@@ -644,6 +791,8 @@ class _Projects:
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
         with self._uow._writing() as connection:  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
+            _common.check_lookup(("project_id",), project_id)
             row = connection.execute(
                 "SELECT id, version FROM projects WHERE organization_id = ? AND project_id = ?",
                 (organization_id, project_id),
@@ -668,6 +817,7 @@ class _Projects:
         overriding_only: bool = False,
     ) -> Page[ProjectSettings]:
         with self._uow._reading() as connection:  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
             limit = _common.check_limit(limit)
             after = _common.decode_project_cursor(cursor)
             sql = "SELECT " + _PROJECT_COLUMNS + " FROM projects WHERE organization_id = ?"  # noqa: S608
@@ -681,15 +831,30 @@ class _Projects:
             parameters.append(limit + 1)
             rows = connection.execute(sql, parameters).fetchall()
             more = len(rows) > limit
-            items = _projects_by_rows(connection, organization_id, rows[:limit])
+            items = _projects_by_rows(
+                connection,
+                organization_id,
+                rows[:limit],
+                pause_gc=self._uow._pause_gc,  # noqa: SLF001
+            )
             next_cursor = _common.encode_project_cursor(items[-1].project_id) if more else None
             return Page(tuple(items), next_cursor)
 
     def load_organization(self, organization_id: str) -> OrganizationState:
+        """Every project of an organization, with its settings, from four ordered queries.
+
+        Unless the store was made with ``pause_gc_on_load=False``, Python's cyclic garbage
+        collector is paused *process-wide* (every thread) for the duration of the load: the
+        rows become acyclic, immutable objects, and not walking the growing heap again and
+        again halves a large load. It is re-enabled when the last concurrent load ends, if the
+        pause disabled it and it is still disabled.
+        """
         with self._uow._reading() as connection:  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
             organization = _get_organization(connection, organization_id)
             parameters = (organization_id,)
-            with _collector_paused():
+            pause_gc = self._uow._pause_gc  # noqa: SLF001
+            with _collector_paused(enabled=pause_gc):
                 project_rows, repository_rows, pattern_rows, environment_rows = (
                     connection.execute(query, parameters).fetchall() for query in LOAD_QUERIES
                 )
@@ -747,8 +912,7 @@ class _Audit:
 
     def append(self, entry: AuditEntry) -> AuditEntry:
         with self._uow._writing() as connection:  # noqa: SLF001
-            if not isinstance(entry, AuditEntry):
-                raise _common.invalid((), "invalid", f"Not an AuditEntry: {entry!r}.")
+            _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "
                 "occurred_at, stored_changes, effective_changes) "
@@ -780,6 +944,9 @@ class _Audit:
         limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[AuditEntry]:
         with self._uow._reading() as connection:  # noqa: SLF001
+            _common.check_lookup(("organization_id",), organization_id)
+            if project_id is not None:
+                _common.check_lookup(("project_id",), project_id)
             limit = _common.check_limit(limit)
             since = _common.check_time("since", since)
             until = _common.check_time("until", until)
