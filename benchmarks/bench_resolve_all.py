@@ -75,25 +75,6 @@ def hand_written(
     return result
 
 
-def keyed_by_value(
-    organization: OrganizationSettings, projects: list[ProjectSettings]
-) -> dict[str, object]:
-    """``resolve_all`` with the memo keyed by the overrides' values (enum hashing included)."""
-    memo: dict[object, object] = {}
-    resolved: dict[str, object] = {}
-    for project in projects:
-        key = (
-            project.scan_enabled_override,
-            project.fix_enabled_override,
-            project.stopping_point_override,
-        )
-        resolution = memo.get(key)
-        if resolution is None:
-            resolution = memo[key] = resolve_project(organization, project)
-        resolved[project.project_id] = resolution
-    return resolved
-
-
 def run(repeats: int) -> list[dict[str, object]]:
     """Measure and return the rows (see ``benchmarks/run.py``)."""
     rng = random.Random(11)
@@ -112,7 +93,6 @@ def run(repeats: int) -> list[dict[str, object]]:
             "floor": lambda: {project.project_id: project for project in projects},
             "hand": lambda: hand_written(organization, projects),
             "resolve_all": lambda: resolve_all(organization, projects),
-            "by_value": lambda: keyed_by_value(organization, projects),
         },
         repeats,
     )
@@ -135,12 +115,6 @@ def run(repeats: int) -> list[dict[str, object]]:
             "resolve_project per project (naive)",
             naive,
             baseline_name="resolve_all",
-            baseline_median_ns=fast,
-        ),
-        row(
-            "memo keyed by values (enum hash)",
-            times["by_value"],
-            baseline_name="resolve_all (keyed by identity)",
             baseline_median_ns=fast,
         ),
         row(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 
 from ai_settings_core._resolve import Resolution, resolve_project
 from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+from ai_settings_core._values import StoppingPoint
 
 __all__ = ["resolve_all"]
 
@@ -38,15 +39,13 @@ def resolve_all(
         >>> resolved["api"] is resolved["docs"]
         True
     """
-    # Keyed by the stopping point's identity: enum members are singletons, and hashing an
-    # enum member runs Python code (a quarter more time when most projects override it).
-    memo: dict[tuple[bool | None, bool | None, int], Resolution] = {}
+    memo: dict[tuple[bool | None, bool | None, StoppingPoint | None], Resolution] = {}
     resolved: dict[str, Resolution] = {}
     for project in projects:
         key = (
             project.scan_enabled_override,
             project.fix_enabled_override,
-            id(project.stopping_point_override),
+            project.stopping_point_override,
         )
         resolution = memo.get(key)
         if resolution is None:

@@ -105,7 +105,7 @@ class _Preparer:
         overrides = (
             project.scan_enabled_override,
             project.fix_enabled_override,
-            id(project.stopping_point_override),
+            project.stopping_point_override,
         )
         answers = self._project_answers.get(overrides)
         if answers is None:
@@ -136,7 +136,7 @@ class _Preparer:
         overrides: tuple[object, ...],
         repository: RepositorySettings,
     ) -> _Repository:
-        key = (*overrides, repository.ai_enabled, id(repository.stopping_point_override))
+        key = (*overrides, repository.ai_enabled, repository.stopping_point_override)
         answers = self._repository_answers.get(key)
         if answers is None:
             bare = _bare(project)
