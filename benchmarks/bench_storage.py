@@ -37,7 +37,6 @@ ORGANIZATION = "bench"
 LOAD_PROJECTS = 100_000
 SAVE_PROJECTS = 10_000
 LOAD_TARGET = 3.0
-SAVE_TARGET = 3.0
 
 
 def make_project(i: int) -> ProjectSettings:
@@ -187,14 +186,14 @@ def bench_save(directory: Path, repeats: int) -> dict[str, Any]:
         median = measure(save, repeats, prepare)
     finally:
         connection.close()
-    ratio = median / baseline
     return row(
         f"storage: save {SAVE_PROJECTS:,} changed projects in one transaction",
         median * 1e9,
         baseline_name="bare executemany of the same rows",
         baseline_median_ns=baseline * 1e9,
-        target=f"ratio <= {SAVE_TARGET:g} (ours; the issue asks for the figure)",
-        passed=ratio <= SAVE_TARGET,
+        # Issue 7 asks for this figure, not for a bound: reported for information.
+        target="information",
+        passed=True,
     )
 
 
