@@ -213,8 +213,12 @@ class AdapterContract:
     """The contract every storage adapter passes; subclass it as ``Test...`` to run it."""
 
     def make_uow_factory(self, tmp_path: pathlib.Path) -> UnitOfWorkFactory:
-        """Return a new, empty store (a unit-of-work factory); ``tmp_path`` is private to it."""
-        raise NotImplementedError
+        """Return a new, empty store (a unit-of-work factory); ``tmp_path`` is private to it.
+
+        The one method a host's subclass must provide: the contract has no store of its own.
+        """
+        msg = f"{type(self).__name__} must override make_uow_factory() to return its store"
+        raise NotImplementedError(msg)
 
     @pytest.fixture
     def uow_factory(self, tmp_path: pathlib.Path) -> UnitOfWorkFactory:
