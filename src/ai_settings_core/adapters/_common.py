@@ -1,4 +1,4 @@
-"""What every shipped adapter shares: argument checks, cursors, conflicts, audit JSON.
+"""What every shipped adapter shares: unit-of-work phases, checks, cursors, conflicts, audit JSON.
 
 Both adapters call these, so the in-memory reference and SQLite reject and page alike.
 """
@@ -6,6 +6,7 @@ Both adapters call these, so the in-memory reference and SQLite reject and page 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import json
 from typing import Final
 
@@ -19,7 +20,7 @@ from ai_settings_core._settings import (
     Setting,
 )
 from ai_settings_core._values import BranchPattern, Provider, RepositoryRef, StoppingPoint
-from ai_settings_core.errors import ConflictError, ValidationError
+from ai_settings_core.errors import ConflictError, StorageError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
 
 __all__: list[str] = []
@@ -27,6 +28,31 @@ __all__: list[str] = []
 _PROJECT_CURSOR: Final = "after:"
 _AUDIT_CURSOR: Final = "before:"
 TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class Phase(enum.Enum):
+    """Where a unit of work is in its life: not entered, inside its block, finished."""
+
+    NEW = "new"
+    ACTIVE = "active"
+    DONE = "done"
+
+
+def entered_twice() -> StorageError:
+    """The error for entering a unit of work a second time."""
+    return StorageError("A unit of work can be entered only once.")
+
+
+def not_active() -> StorageError:
+    """The error for using a unit of work outside its block, or after it finished."""
+    return StorageError(
+        "The unit of work is not active: use it inside its `with` block, before commit or rollback."
+    )
+
+
+def read_only() -> StorageError:
+    """The error for writing through a read-only unit of work."""
+    return StorageError("This unit of work is read-only.")
 
 
 def invalid(path: Path, code: str, message: str) -> ValidationError:

@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import threading
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -45,12 +44,6 @@ class _State:
     projects: Mapping[str, Mapping[str, ProjectSettings]]
     audit: list[AuditEntry]
     audit_length: int
-
-
-class _Phase(enum.Enum):
-    NEW = "new"
-    ACTIVE = "active"
-    DONE = "done"
 
 
 class MemoryStore:
@@ -85,7 +78,7 @@ class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
         self.read_only = read_only
-        self._phase = _Phase.NEW
+        self._phase = _common.Phase.NEW
         self._locked = False
         self._base = store._state  # noqa: SLF001
         self._organizations: dict[str, OrganizationSettings] = {}
@@ -96,15 +89,15 @@ class MemoryUnitOfWork:
         self.audit = _Audit(self)
 
     def __enter__(self) -> Self:
-        if self._phase is not _Phase.NEW:
-            raise StorageError("A unit of work can be entered only once.")
+        if self._phase is not _common.Phase.NEW:
+            raise _common.entered_twice()
         store = self._store
         if not self.read_only:
             if not store._lock.acquire(timeout=store._lock_timeout):  # noqa: SLF001
                 raise StorageError("The store is busy: another unit of work holds its lock.")
             self._locked = True
         self._base = store._state  # noqa: SLF001
-        self._phase = _Phase.ACTIVE
+        self._phase = _common.Phase.ACTIVE
         return self
 
     def __exit__(
@@ -113,7 +106,7 @@ class MemoryUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._phase is _Phase.ACTIVE:
+        if self._phase is _common.Phase.ACTIVE:
             self.rollback()
         self._release()
 
@@ -129,7 +122,7 @@ class MemoryUnitOfWork:
             if not self.read_only and (self._organizations or self._projects or self._audit):
                 self._publish()
         finally:
-            self._phase = _Phase.DONE
+            self._phase = _common.Phase.DONE
             self._release()
 
     def _publish(self) -> None:
@@ -158,20 +151,17 @@ class MemoryUnitOfWork:
         self._organizations.clear()
         self._projects.clear()
         self._audit.clear()
-        self._phase = _Phase.DONE
+        self._phase = _common.Phase.DONE
         self._release()
 
     def _check_active(self) -> None:
-        if self._phase is not _Phase.ACTIVE:
-            raise StorageError(
-                "The unit of work is not active: use it inside its `with` block, "
-                "before commit or rollback."
-            )
+        if self._phase is not _common.Phase.ACTIVE:
+            raise _common.not_active()
 
     def _check_write(self) -> None:
         self._check_active()
         if self.read_only:
-            raise StorageError("This unit of work is read-only.")
+            raise _common.read_only()
 
     # Reads that merge the snapshot with the pending writes.
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import enum
 import gc
 import os
 import pathlib
@@ -242,12 +241,6 @@ class SqliteStore:
         return connection
 
 
-class _Phase(enum.Enum):
-    NEW = "new"
-    ACTIVE = "active"
-    DONE = "done"
-
-
 class SqliteUnitOfWork:
     """One transaction on a :class:`SqliteStore` (its own connection).
 
@@ -260,7 +253,7 @@ class SqliteUnitOfWork:
     def __init__(self, store: SqliteStore, *, read_only: bool = False) -> None:
         self._store = store
         self.read_only = read_only
-        self._phase = _Phase.NEW
+        self._phase = _common.Phase.NEW
         self._broken = False
         self._connection: sqlite3.Connection | None = None
         self._pause_gc = store.pause_gc_on_load
@@ -269,8 +262,8 @@ class SqliteUnitOfWork:
         self.audit = _Audit(self)
 
     def __enter__(self) -> Self:
-        if self._phase is not _Phase.NEW:
-            raise StorageError("A unit of work can be entered only once.")
+        if self._phase is not _common.Phase.NEW:
+            raise _common.entered_twice()
         store = self._store
         if not store.create and not store.path.exists():
             if not self.read_only:
@@ -291,7 +284,7 @@ class SqliteUnitOfWork:
             connection.close()
             raise
         self._connection = connection
-        self._phase = _Phase.ACTIVE
+        self._phase = _common.Phase.ACTIVE
         return self
 
     def _translate_call(self, function: Callable[[], sqlite3.Connection]) -> sqlite3.Connection:
@@ -304,7 +297,7 @@ class SqliteUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        if self._phase is _Phase.ACTIVE:
+        if self._phase is _common.Phase.ACTIVE:
             self.rollback()
 
     def commit(self) -> None:
@@ -317,7 +310,7 @@ class SqliteUnitOfWork:
 
     def _finish(self, statement: str) -> None:
         connection = self._active()
-        self._phase = _Phase.DONE
+        self._phase = _common.Phase.DONE
         self._connection = None
         try:
             with _translated(self._store.label):
@@ -335,17 +328,14 @@ class SqliteUnitOfWork:
             connection.close()
 
     def _active(self) -> sqlite3.Connection:
-        if self._phase is not _Phase.ACTIVE or self._connection is None:
-            raise StorageError(
-                "The unit of work is not active: use it inside its `with` block, "
-                "before commit or rollback."
-            )
+        if self._phase is not _common.Phase.ACTIVE or self._connection is None:
+            raise _common.not_active()
         return self._connection
 
     def _writable(self) -> sqlite3.Connection:
         connection = self._active()
         if self.read_only:
-            raise StorageError("This unit of work is read-only.")
+            raise _common.read_only()
         return connection
 
     @contextmanager
