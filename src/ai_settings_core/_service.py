@@ -420,27 +420,14 @@ class SettingsService:
         Raises:
             NotFoundError: The project does not list the repository.
         """
-        actor.require_project(organization_id, project_id, PROJECT_ADMIN)
-
-        def change(project: ProjectSettings) -> ProjectSettings:
-            _require_repository(project, repository)
-            return attrs.evolve(
-                project,
-                repositories=tuple(
-                    patch.apply(item) if item.repository.key == repository.key else item
-                    for item in project.repositories
-                ),
-            )
-
-        return self._write_project(
+        return self._write_repository(
             actor,
             organization_id,
             project_id,
-            change,
+            repository,
+            patch.apply,
             expected_version=expected_version,
             event=AuditEvent.REPOSITORY_CHANGED,
-            target=str(repository),
-            create=False,
         )
 
     def remove_repository(
@@ -457,24 +444,46 @@ class SettingsService:
         Raises:
             NotFoundError: The project does not list the repository.
         """
+        return self._write_repository(
+            actor,
+            organization_id,
+            project_id,
+            repository,
+            lambda _: None,
+            expected_version=expected_version,
+            event=AuditEvent.REPOSITORY_REMOVED,
+        )
+
+    def _write_repository(
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_id: str,
+        repository: RepositoryRef,
+        change_item: Callable[[RepositorySettings], RepositorySettings | None],
+        *,
+        expected_version: int | None,
+        event: AuditEvent,
+    ) -> ProjectView:
+        """Change (or, when ``change_item`` gives ``None``, remove) one listed repository."""
         actor.require_project(organization_id, project_id, PROJECT_ADMIN)
 
-        def remove(project: ProjectSettings) -> ProjectSettings:
+        def change(project: ProjectSettings) -> ProjectSettings:
             _require_repository(project, repository)
-            return attrs.evolve(
-                project,
-                repositories=tuple(
-                    item for item in project.repositories if item.repository.key != repository.key
-                ),
-            )
+            items = []
+            for item in project.repositories:
+                changed = change_item(item) if item.repository.key == repository.key else item
+                if changed is not None:
+                    items.append(changed)
+            return attrs.evolve(project, repositories=tuple(items))
 
         return self._write_project(
             actor,
             organization_id,
             project_id,
-            remove,
+            change,
             expected_version=expected_version,
-            event=AuditEvent.REPOSITORY_REMOVED,
+            event=event,
             target=str(repository),
             create=False,
         )
