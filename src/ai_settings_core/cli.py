@@ -139,103 +139,94 @@ def _build_parser() -> _Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    def add(name: str, help_text: str, *, json_output: bool = True) -> _Parser:
-        sub: _Parser = commands.add_parser(name, help=help_text, description=help_text)
+    def command(
+        group: argparse._SubParsersAction[_Parser],
+        name: str,
+        help_text: str,
+        *positionals: str,
+        json_output: bool = True,
+    ) -> _Parser:
+        """A (sub)command with its positional arguments and, unless told not to, ``--json``."""
+        sub: _Parser = group.add_parser(name, help=help_text, description=help_text)
+        for positional in positionals:
+            name_, _, metavar = positional.partition("=")
+            sub.add_argument(name_, metavar=metavar or None)
         if json_output:
             sub.add_argument("--json", action="store_true", help="print one JSON document")
         return sub
 
+    def add(name: str, help_text: str, *positionals: str) -> _Parser:
+        return command(commands, name, help_text, *positionals)
+
+    def group(name: str, help_text: str) -> argparse._SubParsersAction[_Parser]:
+        actions = commands.add_parser(name, help=help_text).add_subparsers(
+            dest="action", metavar="ACTION", parser_class=_Parser
+        )
+        actions.required = True
+        return actions
+
     add("demo", "create the sample organization 'demo' and show how it resolves")
 
-    org = commands.add_parser("org", help="organization settings")
-    org_commands = org.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    org_commands.required = True
-    show = org_commands.add_parser("show", help="show an organization's settings")
-    show.add_argument("org")
-    show.add_argument("--json", action="store_true", help="print one JSON document")
-    org_set = org_commands.add_parser("set", help="change an organization's settings")
-    org_set.add_argument("org")
+    org = group("org", "organization settings")
+    command(org, "show", "show an organization's settings", "org")
+    org_set = command(org, "set", "change an organization's settings", "org")
     _add_org_options(org_set)
     org_set.add_argument("--if-version", type=_version, metavar="N")
-    org_set.add_argument("--json", action="store_true", help="print one JSON document")
 
-    project = commands.add_parser("project", help="project settings")
-    project_commands = project.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    project_commands.required = True
-    p_show = project_commands.add_parser("show", help="show a project's settings")
-    p_show.add_argument("org")
-    p_show.add_argument("project")
-    p_show.add_argument("--json", action="store_true", help="print one JSON document")
-    p_set = project_commands.add_parser("set", help="change a project's overrides")
-    p_set.add_argument("org")
-    p_set.add_argument("project")
+    project = group("project", "project settings")
+    command(project, "show", "show a project's settings", "org", "project")
+    p_set = command(project, "set", "change a project's overrides", "org", "project")
     _add_project_options(p_set)
     p_set.add_argument("--environments", metavar="a,b|all")
     p_set.add_argument("--if-version", type=_version, metavar="N")
-    p_set.add_argument("--json", action="store_true", help="print one JSON document")
-    p_reset = project_commands.add_parser("reset", help="clear every override of a project")
-    p_reset.add_argument("org")
-    p_reset.add_argument("project")
+    p_reset = command(project, "reset", "clear every override of a project", "org", "project")
     p_reset.add_argument("--if-version", type=_version, metavar="N")
-    p_reset.add_argument("--json", action="store_true", help="print one JSON document")
 
-    repo = commands.add_parser("repo", help="repositories of a project")
-    repo_commands = repo.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
-    repo_commands.required = True
-    r_add = repo_commands.add_parser("add", help="add a repository to a project")
-    r_add.add_argument("org")
-    r_add.add_argument("project")
-    r_add.add_argument("repository", metavar="PROVIDER:OWNER/NAME")
+    repo = group("repo", "repositories of a project")
+    r_add = command(
+        repo,
+        "add",
+        "add a repository to a project",
+        "org",
+        "project",
+        "repository=PROVIDER:OWNER/NAME",
+    )
     r_add.add_argument("--branch", action="append", metavar="PATTERN")
     r_add.add_argument("--ai", type=_on_off, metavar="on|off")
     r_add.add_argument("--stopping-point", type=_point, default=KEEP, metavar="P")
-    r_add.add_argument("--json", action="store_true", help="print one JSON document")
-    r_set = repo_commands.add_parser("set", help="change a repository of a project")
-    r_set.add_argument("org")
-    r_set.add_argument("project")
-    r_set.add_argument("repository", metavar="REPO")
+    r_set = command(
+        repo, "set", "change a repository of a project", "org", "project", "repository=REPO"
+    )
     r_set.add_argument("--branch", action="append", metavar="PATTERN")
     r_set.add_argument("--ai", type=_on_off, metavar="on|off")
     r_set.add_argument(
         "--stopping-point", type=_point_or("inherit"), default=KEEP, metavar="P|inherit"
     )
-    r_set.add_argument("--json", action="store_true", help="print one JSON document")
-    r_remove = repo_commands.add_parser("remove", help="remove a repository from a project")
-    r_remove.add_argument("org")
-    r_remove.add_argument("project")
-    r_remove.add_argument("repository", metavar="REPO")
-    r_remove.add_argument("--json", action="store_true", help="print one JSON document")
+    command(
+        repo, "remove", "remove a repository from a project", "org", "project", "repository=REPO"
+    )
 
-    resolve = add("resolve", "every project's effective settings, marked by source")
-    resolve.add_argument("org")
+    add("resolve", "every project's effective settings, marked by source", "org")
 
-    explain = add("explain", "where a project's values come from, and a decision")
-    explain.add_argument("org")
-    explain.add_argument("project")
+    explain = add("explain", "where a project's values come from, and a decision", "org", "project")
     explain.add_argument("--repo", metavar="REPO")
     explain.add_argument("--branch", metavar="B")
     explain.add_argument("--environment", metavar="E")
 
-    bulk = add("bulk", "one change, or a reset, to many projects at once (all or none)")
-    bulk.add_argument("org")
+    bulk = add("bulk", "one change, or a reset, to many projects at once (all or none)", "org")
     bulk.add_argument("--projects", required=True, metavar="P1,P2,...")
     bulk.add_argument("--reset", action="store_true")
     _add_project_options(bulk)
 
-    preview = add("preview", "what an organization change would change, project by project")
-    preview.add_argument("org")
+    preview = add("preview", "what an organization change would change, project by project", "org")
     _add_org_options(preview)
 
-    audit = add("audit", "the audit log, newest first")
-    audit.add_argument("org")
+    audit = add("audit", "the audit log, newest first", "org")
     audit.add_argument("--project", metavar="P")
     audit.add_argument("--limit", type=_positive, default=50, metavar="N")
 
-    export = commands.add_parser("export", help="one JSON document of the organization")
-    export.add_argument("org")
-
-    importing = add("import", "store an exported document (atomic and validated)")
-    importing.add_argument("file", metavar="FILE|-")
+    command(commands, "export", "one JSON document of the organization", "org", json_output=False)
+    add("import", "store an exported document (atomic and validated)", "file=FILE|-")
 
     add_api_parser(commands)
     return parser
