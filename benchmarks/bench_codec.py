@@ -33,14 +33,9 @@ from pydantic import (
     model_validator,
 )
 
-from ai_settings_core import (
-    BranchPattern,
-    ProjectSettings,
-    RepositoryRef,
-    dump_project,
-    parse_project,
-)
-from ai_settings_core._values import _NAME_RE, _OWNER_RE, _pattern_problem
+from ai_settings_core import BranchPattern, ProjectSettings, RepositoryRef
+from ai_settings_core.codec import dump_project, parse_project
+from ai_settings_core.domain.values import _NAME_RE, _OWNER_RE, _pattern_problem
 from benchmarks import row
 
 PAYLOAD: dict[str, Any] = {

@@ -24,7 +24,7 @@ from ai_settings_core import (
     StoppingPoint,
     decide,
 )
-from ai_settings_core._snapshot import _fold
+from ai_settings_core.domain.snapshot import _fold
 from benchmarks import measure, row
 
 PROJECTS = 10_000

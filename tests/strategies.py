@@ -8,7 +8,6 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
-    InvalidValueError,
     OrganizationSettings,
     ProjectSettings,
     Provider,
@@ -17,6 +16,7 @@ from ai_settings_core import (
     Setting,
     StoppingPoint,
 )
+from ai_settings_core.errors import InvalidValueError
 
 stopping_points = st.sampled_from(list(StoppingPoint))
 optional_stopping_points = st.none() | stopping_points

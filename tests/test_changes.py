@@ -7,8 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ai_settings_core import (
-    KEEP,
-    FieldChange,
     OrganizationPatch,
     OrganizationSettings,
     ProjectPatch,
@@ -18,12 +16,16 @@ from ai_settings_core import (
     RepositorySettings,
     Setting,
     StoppingPoint,
+    resolve_project,
+)
+from ai_settings_core.changes import (
+    KEEP,
+    FieldChange,
     diff_effective,
     diff_organization,
     diff_project,
     preview_impact,
     reset_project,
-    resolve_project,
 )
 from tests import strategies as s
 

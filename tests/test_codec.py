@@ -11,11 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ai_settings_core import (
-    CONVERTER,
-    KEEP,
-    SCHEMA_NAMES,
     Finding,
-    Limits,
     OrganizationPatch,
     OrganizationSettings,
     ProjectPatch,
@@ -28,6 +24,13 @@ from ai_settings_core import (
     StoppingPoint,
     ValidationError,
     decide,
+    resolve_organization,
+    resolve_project,
+)
+from ai_settings_core.changes import KEEP, preview_impact
+from ai_settings_core.codec import (
+    CONVERTER,
+    SCHEMA_NAMES,
     dump_decision,
     dump_export,
     dump_findings,
@@ -46,10 +49,8 @@ from ai_settings_core import (
     parse_project_patch,
     parse_repository,
     parse_repository_patch,
-    preview_impact,
-    resolve_organization,
-    resolve_project,
 )
+from ai_settings_core.rules import Limits
 
 from . import strategies as s
 

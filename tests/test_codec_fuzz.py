@@ -14,8 +14,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ai_settings_core import (
-    ValidationError,
+from ai_settings_core import ValidationError
+from ai_settings_core.codec import (
     build_detail,
     dump_export,
     dump_organization,
@@ -194,7 +194,7 @@ def test_the_fast_repository_path_agrees_with_the_converter(item: object) -> Non
     from cattrs.errors import ClassValidationError
 
     from ai_settings_core import RepositorySettings
-    from ai_settings_core._codec import _generated_repository_item, _structure_repository_item
+    from ai_settings_core.codec._codec import _generated_repository_item, _structure_repository_item
 
     if not isinstance(item, dict):
         return
@@ -227,7 +227,7 @@ def test_the_fast_project_path_agrees_with_the_converter(document: dict[str, obj
     from cattrs.errors import ClassValidationError
 
     from ai_settings_core import ProjectSettings
-    from ai_settings_core._codec import _generated_project, _structure_project
+    from ai_settings_core.codec._codec import _generated_project, _structure_project
 
     try:
         expected: object = _generated_project(document, ProjectSettings)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ai_settings_core import Finding, Severity, ValidationError, build_detail, format_path
+from ai_settings_core import Finding, Severity, ValidationError
+from ai_settings_core.codec import build_detail, format_path
 
 E, W = Severity.ERROR, Severity.WARNING
 

@@ -40,7 +40,7 @@ def test_every_route_of_the_handler_is_documented():
 
 
 def test_request_bodies_are_the_codecs_schemas():
-    from ai_settings_core._schema import json_schema
+    from ai_settings_core.codec._schema import json_schema
 
     schemas = openapi_document()["components"]["schemas"]
     codec = json_schema("project_patch")

@@ -9,9 +9,7 @@ from hypothesis import given
 from ai_settings_core import (
     BranchPattern,
     Finding,
-    Limits,
     OrganizationSettings,
-    ProjectContext,
     ProjectSettings,
     RepositoryRef,
     RepositorySettings,
@@ -19,6 +17,10 @@ from ai_settings_core import (
     Severity,
     StoppingPoint,
     ValidationError,
+)
+from ai_settings_core.rules import (
+    Limits,
+    ProjectContext,
     raise_for_errors,
     validate_organization,
     validate_project,

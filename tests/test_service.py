@@ -10,19 +10,15 @@ import pytest
 
 from ai_settings_core import (
     ALL_SCOPES,
-    KEEP,
     Actor,
     AISettingsError,
-    AuditEvent,
     BranchPattern,
     ConflictError,
-    FieldChange,
     Level,
     NotFoundError,
     OrganizationPatch,
     ProjectPatch,
     Reason,
-    RecordingSink,
     RepositoryPatch,
     RepositoryRef,
     RepositorySettings,
@@ -31,6 +27,9 @@ from ai_settings_core import (
     StoppingPoint,
     ValidationError,
 )
+from ai_settings_core.changes import KEEP, FieldChange
+from ai_settings_core.events import RecordingSink
+from ai_settings_core.service import AuditEvent
 from tests.adapters import make_store
 
 MERGE, PR, SUGGESTION = StoppingPoint.MERGE, StoppingPoint.PULL_REQUEST, StoppingPoint.SUGGESTION

@@ -14,7 +14,6 @@ from ai_settings_core import (
     Decision,
     DecisionReason,
     DecisionSnapshot,
-    InvalidValueError,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -22,6 +21,7 @@ from ai_settings_core import (
     StoppingPoint,
     decide,
 )
+from ai_settings_core.errors import InvalidValueError
 from tests import strategies as s
 
 UNLISTED = RepositoryRef.parse("gitlab:nobody/nothing")

@@ -9,9 +9,7 @@ from pathlib import Path
 import pytest
 
 from ai_settings_core import (
-    AuditEvent,
     BranchPattern,
-    FieldChange,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -21,6 +19,8 @@ from ai_settings_core import (
 )
 from ai_settings_core.adapters import _sqlite_schema
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.changes import FieldChange
+from ai_settings_core.service import AuditEvent
 
 V1_ROWS = [
     (

@@ -12,10 +12,11 @@ from pathlib import Path
 import attrs
 import pytest
 
-from ai_settings_core import AuditEvent, ProjectSettings, StorageError
+from ai_settings_core import ProjectSettings, StorageError
 from ai_settings_core.adapters import _sqlite_schema
 from ai_settings_core.adapters import sqlite as sqlite_adapter
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.service import AuditEvent
 from ai_settings_core.testing import sample_project
 
 

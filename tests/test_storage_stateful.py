@@ -22,10 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from ai_settings_core import (
     AISettingsError,
-    AuditEntry,
-    AuditEvent,
     ConflictError,
-    FieldChange,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -34,7 +31,9 @@ from ai_settings_core import (
 )
 from ai_settings_core.adapters.memory import MemoryStore
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.changes import FieldChange
 from ai_settings_core.ports import Page, UnitOfWork, UnitOfWorkFactory
+from ai_settings_core.service import AuditEntry, AuditEvent
 from tests import strategies as s
 
 ORGANIZATIONS = ("acme", "beta")

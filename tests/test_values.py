@@ -5,13 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from ai_settings_core import (
-    BranchPattern,
-    InvalidValueError,
-    Provider,
-    RepositoryRef,
-    StoppingPoint,
-)
+from ai_settings_core import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core.errors import InvalidValueError
 from tests import strategies as s
 
 

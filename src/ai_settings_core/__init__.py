@@ -2,74 +2,38 @@
 
 Organization defaults for AI issue scanning, AI fixing and the stopping point of an automated
 fix; project and repository overrides that inherit from them at read time; organization policy
-(locks, a ceiling); validation; decisions for the hot path. Everything public is importable
-from here; the modules behind it are private.
+(locks, a ceiling); validation; decisions for the hot path.
+
+This module is the front door: the names a user needs first. The rest lives in namespaces:
+:mod:`ai_settings_core.codec` (parse and dump payloads, JSON Schema),
+:mod:`ai_settings_core.rules` (validation and limits), :mod:`ai_settings_core.changes`
+(patches, diffs, the impact preview), :mod:`ai_settings_core.events` (analytics events),
+:mod:`ai_settings_core.service` (the use cases and what they return),
+:mod:`ai_settings_core.errors`, :mod:`ai_settings_core.ports`, :mod:`ai_settings_core.http`,
+:mod:`ai_settings_core.adapters` and :mod:`ai_settings_core.testing`.
+
+The domain loads at once (it needs only attrs); the service and the stores load on first use,
+so ``import ai_settings_core`` stays cheap on the hot path of a worker that only decides.
 """
 
 from __future__ import annotations
 
-from ai_settings_core._audit import AuditEntry, AuditEvent
-from ai_settings_core._changes import (
-    KEEP,
-    FieldChange,
-    Impact,
-    Keep,
-    OrganizationPatch,
-    ProjectImpact,
-    ProjectPatch,
-    RepositoryImpact,
-    RepositoryPatch,
-    diff_effective,
-    diff_organization,
-    diff_project,
-    diff_settings,
-    preview_impact,
-    reset_project,
-)
-from ai_settings_core._codec import (
-    CONVERTER,
-    dump_decision,
-    dump_export,
-    dump_field_changes,
-    dump_findings,
-    dump_impact,
-    dump_organization,
-    dump_project,
-    dump_project_view,
-    dump_repository,
-    dump_resolution,
-    dumps_export,
-    load_json,
-    parse_export,
-    parse_organization,
-    parse_organization_patch,
-    parse_project,
-    parse_project_patch,
-    parse_repository,
-    parse_repository_patch,
-)
-from ai_settings_core._decide import Decision, DecisionReason, decide
-from ai_settings_core._events import (
-    ORG_CHANGED,
-    PROJECT_OVERRIDE,
-    REPOSITORY_CONFIG,
-    Event,
-    EventSink,
-    RecordingSink,
-)
-from ai_settings_core._findings import Finding, Path, Severity, build_detail, format_path
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
-from ai_settings_core._permissions import (
+import importlib
+import warnings
+from typing import TYPE_CHECKING, Any
+
+from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
+from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+from ai_settings_core.domain.findings import Finding, Severity
+from ai_settings_core.domain.permissions import (
     ALL_SCOPES,
     ORG_ADMIN,
     ORG_READ,
-    ORG_WRITE,
     PROJECT_ADMIN,
     PROJECT_READ,
-    PROJECT_WRITE,
     Actor,
 )
-from ai_settings_core._resolve import (
+from ai_settings_core.domain.resolve import (
     Level,
     Reason,
     Resolution,
@@ -79,109 +43,61 @@ from ai_settings_core._resolve import (
     resolve_project,
     resolve_repository,
 )
-from ai_settings_core._resolve_all import resolve_all
-from ai_settings_core._rules import (
-    OrganizationRule,
-    ProjectContext,
-    ProjectRule,
-    raise_for_errors,
-    validate_identifier,
-    validate_organization,
-    validate_project,
-)
-from ai_settings_core._schema import SCHEMA_NAMES, json_schema
-from ai_settings_core._service import (
-    BulkResult,
-    Explanation,
-    OrganizationView,
-    ProjectView,
-    RepositoryView,
-    SettingsService,
-)
-from ai_settings_core._settings import (
+from ai_settings_core.domain.resolve_all import resolve_all
+from ai_settings_core.domain.settings import (
     SYSTEM_DEFAULTS,
-    EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._snapshot import DecisionSnapshot
-from ai_settings_core._values import BranchPattern, Provider, RepositoryRef, StoppingPoint
-from ai_settings_core.adapters.memory import MemoryStore
-from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.domain.snapshot import DecisionSnapshot
+from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import (
     AISettingsError,
     ConflictError,
-    InvalidValueError,
     NotFoundError,
     PermissionDeniedError,
     StorageError,
     ValidationError,
 )
-from ai_settings_core.ports import OrganizationState, Page
+
+if TYPE_CHECKING:
+    from ai_settings_core.adapters.memory import MemoryStore
+    from ai_settings_core.adapters.sqlite import SqliteStore
+    from ai_settings_core.service import SettingsService
 
 __all__ = [
     "ALL_SCOPES",
-    "CONVERTER",
-    "DEFAULT_LIMITS",
-    "KEEP",
     "ORG_ADMIN",
-    "ORG_CHANGED",
     "ORG_READ",
-    "ORG_WRITE",
     "PROJECT_ADMIN",
-    "PROJECT_OVERRIDE",
     "PROJECT_READ",
-    "PROJECT_WRITE",
-    "REPOSITORY_CONFIG",
-    "SCHEMA_NAMES",
     "SYSTEM_DEFAULTS",
     "AISettingsError",
     "Actor",
-    "AuditEntry",
-    "AuditEvent",
     "BranchPattern",
-    "BulkResult",
     "ConflictError",
     "Decision",
     "DecisionReason",
     "DecisionSnapshot",
-    "EffectiveSettings",
-    "Event",
-    "EventSink",
-    "Explanation",
-    "FieldChange",
     "Finding",
-    "Impact",
-    "InvalidValueError",
-    "Keep",
     "Level",
-    "Limits",
     "MemoryStore",
     "NotFoundError",
     "OrganizationPatch",
-    "OrganizationRule",
     "OrganizationSettings",
-    "OrganizationState",
     "OrganizationView",
-    "Page",
-    "Path",
     "PermissionDeniedError",
-    "ProjectContext",
-    "ProjectImpact",
     "ProjectPatch",
-    "ProjectRule",
     "ProjectSettings",
     "ProjectView",
     "Provider",
     "Reason",
-    "RecordingSink",
-    "RepositoryImpact",
     "RepositoryPatch",
     "RepositoryRef",
     "RepositorySettings",
-    "RepositoryView",
     "Resolution",
     "Setting",
     "SettingsService",
@@ -192,44 +108,122 @@ __all__ = [
     "StorageError",
     "Trace",
     "ValidationError",
-    "build_detail",
     "decide",
-    "diff_effective",
-    "diff_organization",
-    "diff_project",
-    "diff_settings",
-    "dump_decision",
-    "dump_export",
-    "dump_field_changes",
-    "dump_findings",
-    "dump_impact",
-    "dump_organization",
-    "dump_project",
-    "dump_project_view",
-    "dump_repository",
-    "dump_resolution",
-    "dumps_export",
-    "format_path",
-    "json_schema",
-    "load_json",
-    "parse_export",
-    "parse_organization",
-    "parse_organization_patch",
-    "parse_project",
-    "parse_project_patch",
-    "parse_repository",
-    "parse_repository_patch",
-    "preview_impact",
-    "raise_for_errors",
-    "reset_project",
     "resolve_all",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",
-    "validate_identifier",
-    "validate_organization",
-    "validate_project",
 ]
+
+# Front-door names whose module is heavy (sqlite3, the service): loaded on first use.
+_LAZY: dict[str, str] = {
+    "MemoryStore": "ai_settings_core.adapters.memory",
+    "SqliteStore": "ai_settings_core.adapters.sqlite",
+    "SettingsService": "ai_settings_core.service",
+}
+
+# Names that left the front door in 0.2: still importable from here for one release, with a
+# DeprecationWarning that names their new home.
+_MOVED: dict[str, str] = {
+    **dict.fromkeys(
+        [
+            "CONVERTER",
+            "SCHEMA_NAMES",
+            "build_detail",
+            "dump_decision",
+            "dump_export",
+            "dump_field_changes",
+            "dump_findings",
+            "dump_impact",
+            "dump_organization",
+            "dump_project",
+            "dump_project_view",
+            "dump_repository",
+            "dump_resolution",
+            "dumps_export",
+            "format_path",
+            "json_schema",
+            "load_json",
+            "parse_export",
+            "parse_organization",
+            "parse_organization_patch",
+            "parse_project",
+            "parse_project_patch",
+            "parse_repository",
+            "parse_repository_patch",
+        ],
+        "ai_settings_core.codec",
+    ),
+    **dict.fromkeys(
+        [
+            "DEFAULT_LIMITS",
+            "Limits",
+            "OrganizationRule",
+            "ProjectContext",
+            "ProjectRule",
+            "raise_for_errors",
+            "validate_identifier",
+            "validate_organization",
+            "validate_project",
+        ],
+        "ai_settings_core.rules",
+    ),
+    **dict.fromkeys(
+        [
+            "KEEP",
+            "FieldChange",
+            "Impact",
+            "Keep",
+            "ProjectImpact",
+            "RepositoryImpact",
+            "diff_effective",
+            "diff_organization",
+            "diff_project",
+            "diff_settings",
+            "preview_impact",
+            "reset_project",
+        ],
+        "ai_settings_core.changes",
+    ),
+    **dict.fromkeys(
+        ["ORG_CHANGED", "PROJECT_OVERRIDE", "REPOSITORY_CONFIG", "Event", "EventSink"],
+        "ai_settings_core.events",
+    ),
+    "RecordingSink": "ai_settings_core.events",
+    **dict.fromkeys(
+        [
+            "AuditEntry",
+            "AuditEvent",
+            "BulkResult",
+            "Explanation",
+            "OrganizationState",
+            "Page",
+            "RepositoryView",
+        ],
+        "ai_settings_core.service",
+    ),
+    "ORG_WRITE": "ai_settings_core.domain.permissions",
+    "PROJECT_WRITE": "ai_settings_core.domain.permissions",
+    "EffectiveSettings": "ai_settings_core.domain.settings",
+    "Path": "ai_settings_core.domain.findings",
+    "InvalidValueError": "ai_settings_core.errors",
+}
+
+
+def __getattr__(name: str) -> Any:  # noqa: ANN401 - whatever the named module holds
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value  # the next lookup is a plain module attribute
+        return value
+    if name in _MOVED:
+        home = _MOVED[name]
+        warnings.warn(
+            f"ai_settings_core.{name} moved to {home}.{name}; the old name goes away in 0.3",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(importlib.import_module(home), name)
+    raise AttributeError(f"module 'ai_settings_core' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:

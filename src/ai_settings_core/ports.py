@@ -5,6 +5,9 @@ A host satisfies them structurally (no base class to inherit). The library ships
 :mod:`ai_settings_core.adapters.sqlite`; :mod:`ai_settings_core.testing` is the contract suite a
 third adapter runs to prove it behaves the same.
 
+Beside storage, two small ports: :class:`EventSink`, where analytics events go after a commit,
+and :class:`Clock`, where the service reads the time.
+
 Semantics every adapter keeps (the contract suite checks each):
 
 - **Versions and compare-and-set.** A record that was never saved is at version 0. ``save``
@@ -16,7 +19,11 @@ Semantics every adapter keeps (the contract suite checks each):
   :meth:`UnitOfWork.commit` and discarded when the block ends without a commit or with an
   exception. Reads inside see the unit's own writes. A unit of work that may write holds the
   store's write lock from its start, so a read followed by a save (a read-modify-write without
-  a version) is atomic against every other writer, in this process or another. After
+  a version) is atomic against every other writer, in this process or another. A writing unit
+  may be *scoped* to one organization (``organization_id=``): it then needs to exclude only
+  the writers of that organization, and a store that can (PostgreSQL) lets writers of other
+  organizations run beside it; a store that cannot (SQLite, memory) keeps its one write lock.
+  A scoped unit writes only that organization's records (the audit log included). After
   ``commit`` or ``rollback`` the unit is finished; using it again raises
   :class:`~ai_settings_core.errors.StorageError`.
 - **Order and pages.** Projects are listed by ``project_id`` (code-point order), audit entries
@@ -33,17 +40,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Generic, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from ai_settings_core._audit import AuditEntry
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
     "MAX_PAGE_SIZE",
     "AuditLog",
+    "Clock",
+    "EventSink",
     "OrganizationRepository",
     "OrganizationState",
     "Page",
@@ -242,8 +251,32 @@ class UnitOfWorkFactory(Protocol):
 
     ``read_only=True`` asks for a unit of work that only reads: it does not take the write
     lock, sees one consistent snapshot, and raises ``StorageError`` on any write.
+    ``organization_id`` names the organization a writing unit is scoped to.
     """
 
-    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
-        """A new, not yet entered, unit of work."""
+    def __call__(
+        self, *, read_only: bool = False, organization_id: str | None = None
+    ) -> UnitOfWork:
+        """A new, not yet entered, unit of work.
+
+        ``organization_id`` scopes a writing unit to one organization (see the module's
+        notes): the service always passes the organization it writes. ``None`` asks for the
+        store-wide write lock. A read-only unit ignores it.
+        """
+        ...
+
+
+class EventSink(Protocol):
+    """Where analytics events go (the host's analytics client, a queue...)."""
+
+    def emit(self, name: str, properties: Mapping[str, Any]) -> None:
+        """Record one event; may raise, which the service logs and ignores."""
+        ...
+
+
+class Clock(Protocol):
+    """Where the service reads the time: a callable returning an aware UTC ``datetime``."""
+
+    def __call__(self) -> dt.datetime:
+        """The current time, timezone-aware."""
         ...

@@ -10,16 +10,16 @@ import enum
 import json
 from typing import Final
 
-from ai_settings_core._audit import AuditEntry
-from ai_settings_core._changes import FieldChange
-from ai_settings_core._findings import Finding, Path, Severity, build_detail
-from ai_settings_core._settings import (
+from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.changes import FieldChange
+from ai_settings_core.domain.findings import Finding, Path, Severity, build_detail
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ConflictError, StorageError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
 

@@ -27,9 +27,9 @@ from typing import Self
 
 import attrs
 
-from ai_settings_core._audit import AuditEntry
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.adapters import _common
+from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.errors import StorageError
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
 
@@ -59,8 +59,16 @@ class MemoryStore:
         self._lock_timeout = lock_timeout
         self._state = _State({}, {}, [], 0)
 
-    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
-        """A new unit of work (enter it with ``with``)."""
+    def unit_of_work(
+        self,
+        *,
+        read_only: bool = False,
+        organization_id: str | None = None,  # noqa: ARG002 - one writer at a time here
+    ) -> MemoryUnitOfWork:
+        """A new unit of work (enter it with ``with``).
+
+        A writing unit takes the store's one write lock whatever its ``organization_id``.
+        """
         return MemoryUnitOfWork(self, read_only=read_only)
 
     __call__ = unit_of_work

@@ -35,21 +35,21 @@ from typing import Any, Final, Self, TypeVar
 
 import attrs
 
-from ai_settings_core._audit import AuditEntry, AuditEvent
-from ai_settings_core._settings import (
+from ai_settings_core.adapters import _common, _sqlite_schema
+from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import (
+from ai_settings_core.domain.values import (
     BranchPattern,
     Provider,
     RepositoryRef,
     StoppingPoint,
     trusted_repository_ref,
 )
-from ai_settings_core.adapters import _common, _sqlite_schema
 from ai_settings_core.errors import AISettingsError, StorageError
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
 
@@ -183,8 +183,16 @@ class SqliteStore:
         """How errors name the file."""
         return f"SQLite file {str(self.path)!r}"
 
-    def unit_of_work(self, *, read_only: bool = False) -> SqliteUnitOfWork:
-        """A new unit of work (enter it with ``with``)."""
+    def unit_of_work(
+        self,
+        *,
+        read_only: bool = False,
+        organization_id: str | None = None,  # noqa: ARG002 - one writer at a time here
+    ) -> SqliteUnitOfWork:
+        """A new unit of work (enter it with ``with``).
+
+        A writing unit takes the store's one write lock whatever its ``organization_id``.
+        """
         return SqliteUnitOfWork(self, read_only=read_only)
 
     __call__ = unit_of_work

@@ -20,13 +20,12 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from ai_settings_core import _codec as codec
-from ai_settings_core import _documents as documents
-from ai_settings_core._findings import Finding, Severity, build_detail
-from ai_settings_core._permissions import Actor
-from ai_settings_core._rules import validate_identifier
-from ai_settings_core._service import SettingsService
-from ai_settings_core._values import RepositoryRef
+from ai_settings_core.codec import _codec as codec
+from ai_settings_core.codec import _documents as documents
+from ai_settings_core.domain.findings import Finding, Severity, build_detail
+from ai_settings_core.domain.permissions import Actor
+from ai_settings_core.domain.rules import validate_identifier
+from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import (
     AISettingsError,
     ConflictError,
@@ -36,6 +35,7 @@ from ai_settings_core.errors import (
 )
 from ai_settings_core.http import _payloads as payloads
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE
+from ai_settings_core.service import SettingsService
 
 __all__ = [
     "ERROR_CODES_HEADER",

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ai_settings_core import _schema
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.codec import _schema
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.http import _payloads as payloads
 from ai_settings_core.http._handler import ERROR_CODE_HEADER, ERROR_CODES_HEADER
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE

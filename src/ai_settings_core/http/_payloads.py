@@ -1,7 +1,7 @@
 """The documents of the HTTP API beyond the codec's, their schemas, and the bulk parser.
 
 Built on the codec's dumps and on the use-case documents the command line prints too
-(:mod:`ai_settings_core._documents`: the explanation, the audit entry, the bulk result), so
+(:mod:`ai_settings_core.codec._documents`: the explanation, the audit entry, the bulk result), so
 every document has one shape wherever it appears. The JSON Schemas of those documents are
 here, written against the OpenAPI document's component names.
 """
@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from ai_settings_core import _codec as codec
-from ai_settings_core import _documents as documents
-from ai_settings_core._audit import AuditEntry, AuditEvent
-from ai_settings_core._changes import ProjectPatch
-from ai_settings_core._findings import Finding, Severity, build_detail
-from ai_settings_core._limits import Limits
-from ai_settings_core._service import BulkResult, ProjectView, RepositoryView
-from ai_settings_core._settings import Setting
-from ai_settings_core._values import _quote
+from ai_settings_core.codec import _codec as codec
+from ai_settings_core.codec import _documents as documents
+from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.changes import ProjectPatch
+from ai_settings_core.domain.findings import Finding, Severity, build_detail
+from ai_settings_core.domain.limits import Limits
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import _quote
+from ai_settings_core.domain.views import BulkResult, ProjectView, RepositoryView
 from ai_settings_core.errors import ValidationError
 from ai_settings_core.ports import Page
 

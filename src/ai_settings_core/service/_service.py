@@ -15,8 +15,8 @@ from typing import Any, Final
 
 import attrs
 
-from ai_settings_core._audit import AuditEntry, AuditEvent
-from ai_settings_core._changes import (
+from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.changes import (
     FieldChange,
     Impact,
     OrganizationPatch,
@@ -29,24 +29,22 @@ from ai_settings_core._changes import (
     preview_impact,
     reset_project,
 )
-from ai_settings_core._decide import Decision, decide
-from ai_settings_core._events import ORG_CHANGED, PROJECT_OVERRIDE, REPOSITORY_CONFIG, EventSink
-from ai_settings_core._findings import Finding, Severity
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
-from ai_settings_core._permissions import (
+from ai_settings_core.domain.decide import decide
+from ai_settings_core.domain.findings import Finding, Severity
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.permissions import (
     ORG_ADMIN,
     ORG_READ,
     PROJECT_ADMIN,
     PROJECT_READ,
     Actor,
 )
-from ai_settings_core._resolve import (
-    Resolution,
+from ai_settings_core.domain.resolve import (
     resolve_organization,
     resolve_project,
     resolve_repository,
 )
-from ai_settings_core._rules import (
+from ai_settings_core.domain.rules import (
     OrganizationRule,
     ProjectRule,
     raise_for_errors,
@@ -55,130 +53,38 @@ from ai_settings_core._rules import (
     validate_organization,
     validate_project,
 )
-from ai_settings_core._settings import (
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
 )
-from ai_settings_core._values import RepositoryRef
+from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.views import (
+    BulkResult,
+    Explanation,
+    OrganizationView,
+    ProjectView,
+    RepositoryView,
+)
 from ai_settings_core.errors import ConflictError, NotFoundError
+from ai_settings_core.events import ORG_CHANGED, PROJECT_OVERRIDE, REPOSITORY_CONFIG
 from ai_settings_core.ports import (
     DEFAULT_PAGE_SIZE,
     MAX_PAGE_SIZE,
+    Clock,
+    EventSink,
     Page,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 
-__all__ = [
-    "BulkResult",
-    "Explanation",
-    "OrganizationView",
-    "ProjectView",
-    "RepositoryView",
-    "SettingsService",
-]
+__all__ = ["SettingsService"]
 
 _log = logging.getLogger("ai_settings_core")
-
-Clock = Callable[[], dt.datetime]
 
 
 def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-@attrs.frozen
-class OrganizationView:
-    """An organization's settings as the settings page shows them.
-
-    Attributes:
-        settings: The stored settings, or the system defaults (version 0) when none are stored.
-        stored: Whether anything is stored for the organization.
-        resolution: The values with their source (``DEFAULT`` when nothing is stored).
-        warnings: Advice for the UI (after a write, or for the stored state on a read).
-    """
-
-    settings: OrganizationSettings
-    stored: bool
-    resolution: Resolution
-    warnings: tuple[Finding, ...] = ()
-
-    @property
-    def version(self) -> int:
-        """The stored version (0 when nothing is stored): the value of an ``ETag``."""
-        return self.settings.version
-
-
-@attrs.frozen
-class RepositoryView:
-    """One repository of a project with its effective settings.
-
-    Attributes:
-        settings: The repository's stored settings.
-        resolution: Its effective values with traces (the stopping point may be its own).
-    """
-
-    settings: RepositorySettings
-    resolution: Resolution
-
-
-@attrs.frozen
-class ProjectView:
-    """A project's settings as the settings page shows them.
-
-    Attributes:
-        project: The stored project (version 0 when the host knows it but nothing is stored).
-        organization: The organization's stored settings, ``None`` when none are stored.
-        resolution: The project's effective values with traces.
-        repositories: Each repository with its effective values.
-        warnings: Advice for the UI.
-    """
-
-    project: ProjectSettings
-    organization: OrganizationSettings | None
-    resolution: Resolution
-    repositories: tuple[RepositoryView, ...]
-    warnings: tuple[Finding, ...] = ()
-
-    @property
-    def version(self) -> int:
-        """The stored version (0 when nothing is stored): the value of an ``ETag``."""
-        return self.project.version
-
-
-@attrs.frozen
-class Explanation:
-    """Where a project's values come from and, for one event, what AI may do.
-
-    Attributes:
-        view: The project with its traces.
-        repository: The repository asked about, as the event named it (or ``None``).
-        repository_settings: The project's settings for that repository, if it lists it.
-        repository_resolution: The effective values for that repository (``None`` without one).
-        decision: What AI may do for the event.
-    """
-
-    view: ProjectView
-    repository: RepositoryRef | None
-    repository_settings: RepositorySettings | None
-    repository_resolution: Resolution | None
-    decision: Decision
-
-
-@attrs.frozen
-class BulkResult:
-    """What a bulk change did.
-
-    Attributes:
-        projects: Every project named, after the change, in the order given.
-        changed: The ids of the projects whose stored settings changed.
-        warnings: Advice for the UI, with paths ``("projects", project_id, field...)``.
-    """
-
-    projects: tuple[ProjectView, ...]
-    changed: tuple[str, ...]
-    warnings: tuple[Finding, ...] = ()
 
 
 _NOT_FOUND_MESSAGE: Final = "Project {project!r} not found."

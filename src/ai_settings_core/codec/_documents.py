@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_settings_core._audit import AuditEntry
-from ai_settings_core._codec import (
+from ai_settings_core.codec._codec import (
     dump_decision,
     dump_field_changes,
     dump_project_view,
     dump_repository,
     dump_resolution,
 )
-from ai_settings_core._service import BulkResult, Explanation
+from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.views import BulkResult, Explanation
 
 __all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation"]
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ai_settings_core._resolve import Resolution, resolve_project
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
-from ai_settings_core._values import StoppingPoint
+from ai_settings_core.domain.resolve import Resolution, resolve_project
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.values import StoppingPoint
 
 __all__ = ["resolve_all"]
 

@@ -19,9 +19,9 @@ import enum
 
 import attrs
 
-from ai_settings_core._resolve import resolve_project, resolve_repository
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings
-from ai_settings_core._values import RepositoryRef, StoppingPoint
+from ai_settings_core.domain.resolve import resolve_project, resolve_repository
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
 __all__ = ["Decision", "DecisionReason", "decide"]
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Final
 
-from ai_settings_core._audit import AuditEntry
-from ai_settings_core._changes import FieldChange, Impact
-from ai_settings_core._resolve import Level, Reason, Resolution, Trace
-from ai_settings_core._service import Explanation, OrganizationView, ProjectView
-from ai_settings_core._settings import SYSTEM_DEFAULTS, Setting
-from ai_settings_core._values import StoppingPoint
+from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.changes import FieldChange, Impact
+from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
+from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
+from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.domain.views import Explanation, OrganizationView, ProjectView
 
 __all__ = [
     "render_audit",

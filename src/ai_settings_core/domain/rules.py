@@ -16,11 +16,11 @@ from typing import Final, TypeAlias
 
 import attrs
 
-from ai_settings_core._findings import Finding, Severity, build_detail
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
-from ai_settings_core._resolve import resolve_project
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings, Setting
-from ai_settings_core._values import RepositoryRef, StoppingPoint, _quote
+from ai_settings_core.domain.findings import Finding, Severity, build_detail
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.resolve import resolve_project
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint, _quote
 from ai_settings_core.errors import ValidationError
 
 __all__ = [

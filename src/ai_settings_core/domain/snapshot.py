@@ -24,9 +24,13 @@ from typing import Final
 
 import attrs
 
-from ai_settings_core._decide import Decision, DecisionReason, decide
-from ai_settings_core._settings import OrganizationSettings, ProjectSettings, RepositorySettings
-from ai_settings_core._values import ALL_BRANCHES, BranchPattern, RepositoryRef
+from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+from ai_settings_core.domain.settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+)
+from ai_settings_core.domain.values import ALL_BRANCHES, BranchPattern, RepositoryRef
 
 __all__ = ["DecisionSnapshot"]
 

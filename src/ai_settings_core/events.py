@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import attrs
+
+from ai_settings_core.ports import EventSink
 
 __all__ = [
     "ORG_CHANGED",
@@ -24,14 +26,6 @@ __all__ = [
 ORG_CHANGED: Final = "ai_settings_org_changed"
 PROJECT_OVERRIDE: Final = "ai_settings_project_override"
 REPOSITORY_CONFIG: Final = "ai_settings_repository_config"
-
-
-class EventSink(Protocol):
-    """Where analytics events go (the host's analytics client, a queue...)."""
-
-    def emit(self, name: str, properties: Mapping[str, Any]) -> None:
-        """Record one event; may raise, which the service logs and ignores."""
-        ...
 
 
 @attrs.frozen

@@ -16,18 +16,18 @@ from typing import Any, Final
 
 import attrs
 
-from ai_settings_core._changes import OrganizationPatch, ProjectPatch, RepositoryPatch
-from ai_settings_core._codec import _LEAVES, _has_keep, _without_keep
-from ai_settings_core._decide import DecisionReason
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
-from ai_settings_core._resolve import Level, Reason
-from ai_settings_core._settings import (
+from ai_settings_core.codec._codec import _LEAVES, _has_keep, _without_keep
+from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
+from ai_settings_core.domain.decide import DecisionReason
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.resolve import Level, Reason
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import BranchPattern, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, StoppingPoint
 
 __all__ = ["SCHEMA_NAMES", "json_schema"]
 

@@ -19,16 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, NoReturn, TextIO
 
-from ai_settings_core import _codec as codec
-from ai_settings_core._changes import KEEP, Keep, OrganizationPatch, ProjectPatch
-from ai_settings_core._documents import (
-    dump_audit_entry,
-    dump_bulk_result,
-    dump_explanation,
-)
-from ai_settings_core._findings import Finding, Severity, build_detail
-from ai_settings_core._permissions import ALL_SCOPES, Actor
-from ai_settings_core._render import (
+from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.cli._api import add_api_parser, run_api
+from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
     render_impact,
@@ -36,10 +29,18 @@ from ai_settings_core._render import (
     render_project,
     render_resolve,
 )
-from ai_settings_core._service import OrganizationView, ProjectView, SettingsService
-from ai_settings_core._settings import Setting
-from ai_settings_core._values import RepositoryRef, StoppingPoint
-from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.codec import _codec as codec
+from ai_settings_core.codec._documents import (
+    dump_audit_entry,
+    dump_bulk_result,
+    dump_explanation,
+)
+from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
+from ai_settings_core.domain.findings import Finding, Severity, build_detail
+from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
+from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import (
     AISettingsError,
     ConflictError,
@@ -47,7 +48,7 @@ from ai_settings_core.errors import (
     NotFoundError,
     ValidationError,
 )
-from ai_settings_core.http._cli import add_api_parser, run_api
+from ai_settings_core.service import SettingsService
 
 __all__ = ["main"]
 
@@ -367,7 +368,7 @@ def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _cmd_demo(app: _App) -> None:
-    from ai_settings_core._demo import build_demo  # noqa: PLC0415 - only this command needs it
+    from ai_settings_core.cli._demo import build_demo  # noqa: PLC0415 - only this command needs it
 
     created = build_demo(app.service, app.actor("demo"))
     if not app.as_json:

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-from ai_settings_core._changes import OrganizationPatch, ProjectPatch
-from ai_settings_core._permissions import Actor
-from ai_settings_core._service import SettingsService
-from ai_settings_core._settings import RepositorySettings, Setting
-from ai_settings_core._values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch
+from ai_settings_core.domain.permissions import Actor
+from ai_settings_core.domain.settings import RepositorySettings, Setting
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.service import SettingsService
 
 __all__ = ["DEMO_ORGANIZATION", "build_demo"]
 

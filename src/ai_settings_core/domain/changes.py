@@ -13,15 +13,15 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 from attrs import AttrsInstance
 
-from ai_settings_core._resolve import resolve_project, resolve_repository
-from ai_settings_core._settings import (
+from ai_settings_core.domain.resolve import resolve_project, resolve_repository
+from ai_settings_core.domain.settings import (
     EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = [
     "KEEP",

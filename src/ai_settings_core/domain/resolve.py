@@ -14,7 +14,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
-from ai_settings_core._settings import (
+from ai_settings_core.domain.settings import (
     SYSTEM_DEFAULTS,
     EffectiveSettings,
     OrganizationSettings,
@@ -22,7 +22,7 @@ from ai_settings_core._settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
 __all__ = [
     "Level",

@@ -14,10 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from ai_settings_core._permissions import ALL_SCOPES, Actor
-from ai_settings_core._service import SettingsService
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.http._handler import Request, Response, SettingsApi
+from ai_settings_core.service import SettingsService
 
 __all__ = ["add_api_parser", "run_api"]
 

@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-from ai_settings_core._changes import FieldChange
+from ai_settings_core.domain.changes import FieldChange
 from ai_settings_core.errors import InvalidValueError
 
 __all__ = ["AuditEntry", "AuditEvent"]

@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-from ai_settings_core._values import ALL_BRANCHES, BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import ALL_BRANCHES, BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = [
     "SYSTEM_DEFAULTS",

@@ -24,15 +24,15 @@ from typing import Any, Final
 import attrs
 import pytest
 
-from ai_settings_core._audit import AuditEntry, AuditEvent
-from ai_settings_core._changes import FieldChange
-from ai_settings_core._settings import (
+from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.changes import FieldChange
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ConflictError, StorageError, ValidationError
 from ai_settings_core.ports import Page, UnitOfWork, UnitOfWorkFactory
 

@@ -33,7 +33,7 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
-from ai_settings_core._changes import (
+from ai_settings_core.domain.changes import (
     FieldChange,
     Impact,
     Keep,
@@ -41,22 +41,22 @@ from ai_settings_core._changes import (
     ProjectPatch,
     RepositoryPatch,
 )
-from ai_settings_core._decide import Decision
-from ai_settings_core._findings import NON_FIELD_ERRORS, Finding, Path, Severity, build_detail
-from ai_settings_core._limits import DEFAULT_LIMITS, Limits
-from ai_settings_core._resolve import Resolution, Trace
-from ai_settings_core._rules import (
+from ai_settings_core.domain.decide import Decision
+from ai_settings_core.domain.findings import NON_FIELD_ERRORS, Finding, Path, Severity, build_detail
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.resolve import Resolution, Trace
+from ai_settings_core.domain.rules import (
     duplicate_repository,
     validate_document_projects,
     validate_identifier,
 )
-from ai_settings_core._settings import (
+from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core._values import (
+from ai_settings_core.domain.values import (
     ALL_BRANCHES,
     BranchPattern,
     RepositoryRef,
