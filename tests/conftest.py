@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # The machine is small and often shared: generation speed and per-example time say nothing
@@ -30,3 +31,14 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")
 )
+
+# The layers of the suite, by folder: `pytest -m unit` runs the fast part alone.
+_LAYERS = ("unit", "integration", "e2e")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with its layer (the folder it lives in); doctests count as unit tests."""
+    for item in items:
+        parts = item.path.parts
+        layer = next((name for name in _LAYERS if name in parts), "unit")
+        item.add_marker(getattr(pytest.mark, layer))

@@ -7,8 +7,10 @@ answer, so an endpoint maps all of them with one ``except``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Self
+
+from ai_settings_core.domain.findings import Finding, build_detail
 
 __all__ = [
     "AISettingsError",
@@ -77,6 +79,24 @@ class ValidationError(AISettingsError, ValueError):
         self.detail = detail
         self.codes = codes
         self.findings = tuple(findings)
+
+    @classmethod
+    def from_findings(cls, findings: Iterable[Finding]) -> Self:
+        """The error for ``findings``: the DRF-shaped detail and codes of their errors.
+
+        The one constructor every layer uses to turn findings into an error (warnings ride
+        along in :attr:`findings` but are not part of the detail).
+
+        >>> from ai_settings_core import Finding, Severity
+        >>> error = ValidationError.from_findings(
+        ...     [Finding("required", Severity.ERROR, ("name",), "This field is required.")]
+        ... )
+        >>> error.detail, error.codes
+        ({'name': ['This field is required.']}, {'name': ['required']})
+        """
+        kept = tuple(findings)
+        detail, codes = build_detail(kept)
+        return cls(detail, codes, kept)
 
 
 class PermissionDeniedError(AISettingsError, PermissionError):

@@ -59,6 +59,11 @@ class MemoryStore:
         self._lock_timeout = lock_timeout
         self._state = _State({}, {}, [], 0)
 
+    @property
+    def label(self) -> str:
+        """How errors name the store."""
+        return "in-memory store"
+
     def unit_of_work(
         self,
         *,

@@ -51,8 +51,7 @@ from ai_settings_core.codec import (
     parse_repository_patch,
 )
 from ai_settings_core.rules import Limits
-
-from . import strategies as s
+from tests import strategies as s
 
 
 def errors(parse: Any, data: object, **kwargs: Any) -> tuple[Any, Any]:

@@ -29,8 +29,7 @@ from ai_settings_core.codec import (
     parse_repository,
     parse_repository_patch,
 )
-
-from . import strategies as s
+from tests import strategies as s
 
 PARSERS = [
     parse_organization,

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 PROGRAM = f"{shlex.quote(sys.executable)} -m ai_settings_core"
 BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 

@@ -1,0 +1,107 @@
+"""One place that turns a store URL into a store and a service, for every edge.
+
+The command line, the HTTP kit's servers and a host's own scripts name their storage with one
+string (``--db``, ``AI_SETTINGS_DB``):
+
+- a path, or ``sqlite:///relative/path`` / ``sqlite:////absolute/path``: a SQLite file;
+- ``memory:``: a fresh in-memory store (tests, demos);
+- ``postgresql://...`` or ``postgres://...``: a PostgreSQL database (the ``postgres`` extra).
+
+>>> from ai_settings_core.bootstrap import open_store
+>>> type(open_store("memory:")).__name__
+'MemoryStore'
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, Protocol
+
+from ai_settings_core.errors import InvalidValueError
+from ai_settings_core.ports import UnitOfWorkFactory
+
+if TYPE_CHECKING:
+    from ai_settings_core.service import SettingsService
+
+__all__ = ["DEFAULT_DB", "Store", "build_service", "open_store", "sqlite_path", "store_kind"]
+
+DEFAULT_DB: Final = "ai-settings.db"
+"""The SQLite file the command line uses when no store is named."""
+
+_POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+class Store(UnitOfWorkFactory, Protocol):
+    """A store the edges can use: a unit-of-work factory with a human label for messages."""
+
+    @property
+    def label(self) -> str:
+        """How messages name the store (a file, a database)."""
+        ...
+
+
+def store_kind(url: str) -> str:
+    """Which adapter ``url`` names: ``"sqlite"``, ``"postgres"`` or ``"memory"``.
+
+    >>> store_kind("ai-settings.db"), store_kind("postgresql://db/settings"), store_kind("memory:")
+    ('sqlite', 'postgres', 'memory')
+    """
+    if url.startswith(_POSTGRES_SCHEMES):
+        return "postgres"
+    if url == "memory:":
+        return "memory"
+    return "sqlite"
+
+
+def sqlite_path(url: str) -> Path:
+    """The file a SQLite ``url`` names (a plain path, or ``sqlite:///path``)."""
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///") or ".")
+    if url.startswith("sqlite:"):
+        raise InvalidValueError(
+            "invalid_store_url",
+            f"Invalid SQLite URL: {url!r} (expected sqlite:///relative or sqlite:////absolute).",
+        )
+    if not url:
+        raise InvalidValueError("invalid_store_url", "No store named: give a path or a URL.")
+    return Path(url)
+
+
+def open_store(
+    url: str,
+    *,
+    create: bool = True,
+    **options: Any,  # noqa: ANN401 - the adapter's keyword arguments
+) -> Store:
+    """The store ``url`` names (see the module's notes), opened with the adapter's ``options``.
+
+    ``create=False`` opens an existing store only: a SQLite file that does not exist yet is
+    not created (a read of a missing file reads as nothing stored).
+    """
+    kind = store_kind(url)
+    if kind == "memory":
+        from ai_settings_core.adapters.memory import MemoryStore  # noqa: PLC0415 - on demand
+
+        memory: Store = MemoryStore(**options)
+        return memory
+    if kind == "postgres":
+        module = importlib.import_module("ai_settings_core.adapters.postgres")
+        postgres: Store = module.PostgresStore(url, **options)
+        return postgres
+    from ai_settings_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - on demand
+
+    sqlite: Store = SqliteStore(sqlite_path(url), create=create, **options)
+    return sqlite
+
+
+def build_service(
+    url: str,
+    *,
+    create: bool = True,
+    **service_options: Any,  # noqa: ANN401 - SettingsService's keyword arguments
+) -> SettingsService:
+    """A :class:`~ai_settings_core.SettingsService` on the store ``url`` names."""
+    from ai_settings_core.service import SettingsService  # noqa: PLC0415 - on demand
+
+    return SettingsService(open_store(url, create=create), **service_options)

@@ -1,0 +1,118 @@
+"""The layers, as the import graph shows them: a lower layer never imports a higher one."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ai_settings_core"
+
+# Each module's layer is its first path component under the package.
+EDGES = {"cli", "http", "contrib", "bootstrap", "testing"}
+FORBIDDEN = {
+    "domain": {"codec", "service", "ports", "adapters", "events", "rules", "changes"} | EDGES,
+    "errors": {"codec", "service", "ports", "adapters", "events"} | EDGES,
+    "codec": {"service", "adapters"} | EDGES,
+    "ports": {"codec", "service", "adapters", "events"} | EDGES,
+    "events": {"codec", "service", "adapters"} | EDGES,
+    "service": {"adapters"} | EDGES,
+    "adapters": {"service"} | EDGES - {"bootstrap"},
+}
+
+
+def _layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def _module_name(path: Path) -> str:
+    relative = path.relative_to(PACKAGE.parent).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return {name for name in found if name.startswith("ai_settings_core.")}
+
+
+def _graph() -> dict[str, set[str]]:
+    return {_module_name(path): _imports(path) for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_the_graph_covers_every_layer() -> None:
+    layers = {_layer(module) for module in _graph()}
+    assert {"domain", "codec", "service", "adapters", "http", "cli", "testing"} <= layers
+
+
+@pytest.mark.parametrize("layer", sorted(FORBIDDEN))
+def test_a_lower_layer_never_imports_a_higher_one(layer: str) -> None:
+    violations = [
+        f"{module} imports {imported}"
+        for module, imports in _graph().items()
+        if _layer(module) == layer
+        for imported in sorted(imports)
+        if _layer(imported) in FORBIDDEN[layer]
+    ]
+    assert violations == []
+
+
+def test_importing_the_package_loads_no_store_and_no_service() -> None:
+    code = (
+        "import sys, ai_settings_core\n"
+        "heavy = ['sqlite3', 'ai_settings_core.adapters.sqlite', 'ai_settings_core.adapters.memory',"
+        " 'ai_settings_core.service', 'ai_settings_core.codec', 'cattrs']\n"
+        "print([name for name in heavy if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_lazy_front_door_name_loads_its_module_on_first_use() -> None:
+    code = (
+        "import sys, ai_settings_core\n"
+        "from ai_settings_core import SettingsService, SqliteStore\n"
+        "print(SettingsService.__module__, SqliteStore.__module__, 'sqlite3' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == [
+        "ai_settings_core.service._service",
+        "ai_settings_core.adapters.sqlite",
+        "True",
+    ]
+
+
+def test_a_moved_name_still_imports_from_the_root_with_a_deprecation_warning() -> None:
+    import ai_settings_core
+    from ai_settings_core.codec import parse_project
+
+    with pytest.warns(DeprecationWarning, match=r"ai_settings_core\.codec\.parse_project"):
+        moved = ai_settings_core.parse_project  # type: ignore[attr-defined]
+    assert moved is parse_project
+
+
+def test_the_front_door_lists_only_what_it_holds() -> None:
+    import ai_settings_core
+
+    for name in ai_settings_core.__all__:
+        assert getattr(ai_settings_core, name) is not None
+    assert sorted(dir(ai_settings_core)) == sorted(ai_settings_core.__all__)
+    with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
+        _ = ai_settings_core.nothing_here  # type: ignore[attr-defined]
