@@ -19,6 +19,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "StorageError",
+    "StorageUnavailableError",
     "ValidationError",
 ]
 
@@ -133,10 +134,31 @@ class ConflictError(AISettingsError):
 
 
 class StorageError(AISettingsError, RuntimeError):
-    """A store cannot be used: not ours, from a newer version, corrupt (HTTP 500)."""
+    """A store cannot be used: not ours, from a newer version, corrupt, read-only, full.
+
+    Not the caller's input: HTTP 500, and the command line's own exit status for storage
+    faults.
+    """
 
     status = 500
     code = "storage_error"
+
+
+class StorageUnavailableError(StorageError):
+    """The store is there but cannot answer now: busy, locked, unreachable (HTTP 503).
+
+    Trying again later may succeed; nothing was written.
+
+    Attributes:
+        retry_after: Seconds after which a retry is reasonable (an HTTP ``Retry-After``).
+    """
+
+    status = 503
+    code = "storage_unavailable"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 def _summarise(detail: object, prefix: str = "") -> str:
