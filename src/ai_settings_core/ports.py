@@ -32,7 +32,11 @@ Semantics every adapter keeps (the contract suite checks each):
   pass back the one a page returned. A ``limit`` below 1 or above :data:`MAX_PAGE_SIZE`, or a
   cursor that was not produced by the store, raises
   :class:`~ai_settings_core.errors.ValidationError` (codes ``invalid_limit``,
-  ``invalid_cursor``).
+  ``invalid_cursor``): :func:`check_page_limit` is that check.
+- **The project cursor.** A page of projects resumes after the last project id it holds, and
+  its cursor says so in one format every store shares (:func:`encode_project_cursor`,
+  :func:`decode_project_cursor`), so the service can page through the projects an actor
+  reaches without knowing the store. Audit cursors stay each store's own.
 """
 
 from __future__ import annotations
@@ -40,12 +44,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from types import TracebackType
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Final, Generic, Protocol, Self, TypeVar
 
 import attrs
 
 from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.findings import Finding, Path, Severity
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.errors import ValidationError
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
@@ -59,6 +65,9 @@ __all__ = [
     "ProjectRepository",
     "UnitOfWork",
     "UnitOfWorkFactory",
+    "check_page_limit",
+    "decode_project_cursor",
+    "encode_project_cursor",
 ]
 
 DEFAULT_PAGE_SIZE = 100
@@ -68,6 +77,74 @@ MAX_PAGE_SIZE = 10_000
 """The largest page a caller may ask for; a larger ``limit`` raises ``invalid_limit``."""
 
 T_co = TypeVar("T_co", covariant=True)
+
+_PROJECT_CURSOR: Final = "after:"
+_SHOWN_LIMIT: Final = 10**18
+
+
+def _invalid(path: Path, code: str, message: str) -> ValidationError:
+    return ValidationError.from_findings([Finding(code, Severity.ERROR, path, message)])
+
+
+def check_page_limit(limit: object) -> int:
+    """Return ``limit`` when it is an int from 1 to :data:`MAX_PAGE_SIZE`; else raise.
+
+    >>> check_page_limit(10)
+    10
+    >>> check_page_limit(0)
+    Traceback (most recent call last):
+    ...
+    ai_settings_core.errors.ValidationError: limit: Limit must be an integer from 1 to 10000, not 0.
+
+    Raises:
+        ValidationError: Code ``invalid_limit`` at ``("limit",)``.
+    """
+    if isinstance(limit, int) and not isinstance(limit, bool) and 1 <= limit <= MAX_PAGE_SIZE:
+        return limit
+    # Only a bounded int is quoted: no repr of a huge int or a deep structure in a message.
+    shown = (
+        str(limit)
+        if isinstance(limit, int) and not isinstance(limit, bool) and abs(limit) < _SHOWN_LIMIT
+        else f"a {type(limit).__name__}"
+    )
+    raise _invalid(
+        ("limit",),
+        "invalid_limit",
+        f"Limit must be an integer from 1 to {MAX_PAGE_SIZE}, not {shown}.",
+    )
+
+
+def encode_project_cursor(project_id: str) -> str:
+    """The cursor of the page of projects that follows ``project_id``.
+
+    >>> encode_project_cursor("web")
+    'after:web'
+    """
+    return _PROJECT_CURSOR + project_id
+
+
+def decode_project_cursor(cursor: str | None) -> str | None:
+    """The project id a listing resumes after, or ``None`` (no cursor) for the first page.
+
+    >>> decode_project_cursor(encode_project_cursor("web"))
+    'web'
+
+    Raises:
+        ValidationError: Code ``invalid_cursor`` at ``("cursor",)``: not a project cursor, or
+            not Unicode text (a lone surrogate).
+    """
+    if cursor is None:
+        return None
+    if isinstance(cursor, str) and cursor.startswith(_PROJECT_CURSOR):
+        try:
+            cursor.encode("utf-8")
+        except UnicodeEncodeError:
+            pass
+        else:
+            return cursor[len(_PROJECT_CURSOR) :]
+    raise _invalid(
+        ("cursor",), "invalid_cursor", "Invalid cursor: pass back the next_cursor of a page."
+    )
 
 
 @attrs.frozen

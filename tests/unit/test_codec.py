@@ -184,7 +184,11 @@ def test_duplicate_repositories_compare_case_insensitively() -> None:
     assert detail == {
         "repositories": [
             {},
-            {"repository": ['Repository "github:ACME/Api" is listed more than once.']},
+            {
+                "repository": [
+                    'Repository "github:ACME/Api" is already configured for this project.'
+                ]
+            },
         ]
     }
     assert codes == {"repositories": [{}, {"repository": ["duplicate_repository"]}]}

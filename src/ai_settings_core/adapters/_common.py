@@ -22,10 +22,11 @@ from ai_settings_core.domain.settings import (
 from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ConflictError, StorageError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
+from ai_settings_core.ports import decode_project_cursor as decode_project_cursor  # noqa: PLC0414
+from ai_settings_core.ports import encode_project_cursor as encode_project_cursor  # noqa: PLC0414
 
 __all__: list[str] = []
 
-_PROJECT_CURSOR: Final = "after:"
 _AUDIT_CURSOR: Final = "before:"
 TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
@@ -71,24 +72,6 @@ def check_limit(limit: object) -> int:
             f"Limit must be an integer from 1 to {MAX_PAGE_SIZE}, not {limit!r}.",
         )
     return limit
-
-
-def encode_project_cursor(project_id: str) -> str:
-    """The cursor of the page that follows ``project_id``."""
-    return _PROJECT_CURSOR + project_id
-
-
-def decode_project_cursor(cursor: str | None) -> str | None:
-    """The project id a listing resumes after, or ``None`` for the first page."""
-    if cursor is None:
-        return None
-    if (
-        not isinstance(cursor, str)
-        or not cursor.startswith(_PROJECT_CURSOR)
-        or not _is_text(cursor)
-    ):
-        raise invalid(("cursor",), "invalid_cursor", f"Invalid cursor: {_shown(cursor)}.")
-    return cursor[len(_PROJECT_CURSOR) :]
 
 
 def encode_audit_cursor(entry_id: int) -> str:

@@ -16,7 +16,7 @@ from typing import Final, TypeAlias
 
 import attrs
 
-from ai_settings_core.domain.findings import Finding, Severity, build_detail
+from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.resolve import resolve_project
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
@@ -27,6 +27,7 @@ __all__ = [
     "OrganizationRule",
     "ProjectContext",
     "ProjectRule",
+    "check_bulk_size",
     "duplicate_repository",
     "raise_for_errors",
     "validate_document_projects",
@@ -324,8 +325,7 @@ def raise_for_errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """
     findings = tuple(findings)
     if any(finding.is_error for finding in findings):
-        detail, codes = build_detail(findings)
-        raise ValidationError(detail, codes, findings)
+        raise ValidationError.from_findings(findings)
     return findings
 
 
@@ -343,13 +343,36 @@ def _show(value: object) -> str:
 
 
 def duplicate_repository(path: tuple[str | int, ...], repository: RepositoryRef) -> Finding:
-    """The finding for a repository listed twice in one project (``duplicate_repository``)."""
+    """The finding for a repository a project lists already (``duplicate_repository``).
+
+    The one code and message for both ways to get it: a list naming a repository twice, and
+    adding a repository the project lists already.
+
+    >>> from ai_settings_core import RepositoryRef
+    >>> duplicate_repository(("repository",), RepositoryRef.parse("github:acme/api")).message
+    'Repository "github:acme/api" is already configured for this project.'
+    """
     return Finding(
         "duplicate_repository",
         ERROR,
         path,
-        f'Repository "{repository}" is listed more than once.',
+        f'Repository "{repository}" is already configured for this project.',
     )
+
+
+def check_bulk_size(count: int, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
+    """Findings for the number of projects one bulk operation names, at ``("projects",)``.
+
+    None (``empty``) or more than ``limits.max_bulk_projects`` (``max_length``) is an error.
+
+    >>> [f.code for f in check_bulk_size(0)], check_bulk_size(3)
+    (['empty'], [])
+    """
+    if count == 0:
+        return [Finding("empty", ERROR, ("projects",), "This list may not be empty.")]
+    if count > limits.max_bulk_projects:
+        return [_too_many(("projects",), limits.max_bulk_projects)]
+    return []
 
 
 def validate_document_projects(

@@ -1,0 +1,267 @@
+"""The one write pipeline every write use case shares.
+
+A use case states its write as a ``change``: a function from what is stored (:class:`Stored`)
+to what should be (:class:`Plan`). The pipeline does the rest, the same way for all of them:
+open a unit of work scoped to the organization, read, apply the change, validate, save with
+compare-and-set, build and append the audit entries, commit, and send the analytics events
+after the commit. A new write use case is a new ``change``, never a new pipeline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+
+from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.changes import (
+    FieldChange,
+    diff_effective,
+    diff_organization,
+    diff_project,
+    diff_settings,
+)
+from ai_settings_core.domain.findings import Finding, Path
+from ai_settings_core.domain.permissions import Actor
+from ai_settings_core.domain.resolve import resolve_organization
+from ai_settings_core.domain.rules import raise_for_errors, validate_organization, validate_project
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.errors import ConflictError
+from ai_settings_core.ports import UnitOfWork
+from ai_settings_core.service._analytics import Analytics
+
+__all__: list[str] = []
+
+
+@attrs.frozen
+class Stored:
+    """What a write reads before it changes anything, inside its unit of work.
+
+    Attributes:
+        organization_id: The organization written.
+        organization: Its stored settings, ``None`` when it stored none.
+        projects: The stored projects among those the write names, by id.
+    """
+
+    organization_id: str
+    organization: OrganizationSettings | None
+    projects: Mapping[str, ProjectSettings]
+
+    def project(self, project_id: str) -> ProjectSettings:
+        """The stored project, or a new one (version 0, inheriting everything)."""
+        return self.projects.get(project_id) or ProjectSettings(self.organization_id, project_id)
+
+
+def _unprefixed(_index: int, _project: ProjectSettings) -> Path:
+    return ()
+
+
+def by_project_id(_index: int, project: ProjectSettings) -> Path:
+    """Paths of a bulk change: ``("projects", project_id, field...)``."""
+    return ("projects", project.project_id)
+
+
+def by_index(index: int, _project: ProjectSettings) -> Path:
+    """Paths of a document: ``("projects", index, field...)``."""
+    return ("projects", index)
+
+
+@attrs.frozen
+class Plan:
+    """What a ``change`` decides: the records as they should be.
+
+    Attributes:
+        organization: The organization's settings after the change; ``None`` leaves it alone.
+        projects: Each project after the change, validated and saved when it differs.
+        findings: Errors the change found itself (a project that does not exist...).
+        store_new: Save a record that is not stored yet even when it equals the defaults.
+        expected_version: Compare-and-set for the one record a single write changes.
+        event: The audit event of each project written.
+        target: What the audit entries of the projects name (default: the project id).
+        paths: Where a project's findings go, from its index and itself.
+    """
+
+    organization: OrganizationSettings | None = None
+    projects: tuple[ProjectSettings, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    store_new: bool = True
+    expected_version: int | None = None
+    event: AuditEvent = AuditEvent.PROJECT_AI_SETTINGS_EDIT
+    target: str | None = None
+    paths: Callable[[int, ProjectSettings], Path] = _unprefixed
+
+
+@attrs.frozen
+class Outcome:
+    """What a write did.
+
+    Attributes:
+        organization: The organization's settings after the write (saved, or as stored).
+        projects: Each project of the plan after the write (saved, or as stored), in order.
+        changed: The ids of the projects saved.
+        warnings: The advice validation gave.
+    """
+
+    organization: OrganizationSettings | None
+    projects: tuple[ProjectSettings, ...]
+    changed: tuple[str, ...]
+    warnings: tuple[Finding, ...]
+
+
+@attrs.frozen
+class _Written:
+    """The records one write saved, with what they were before."""
+
+    stored: Stored
+    organization: OrganizationSettings | None
+    organization_changes: tuple[FieldChange, ...]
+    projects: tuple[tuple[ProjectSettings | None, ProjectSettings], ...]
+
+    @property
+    def anything(self) -> bool:
+        return self.organization is not None or bool(self.projects)
+
+
+def check_version(expected: int | None, actual: int, what: str) -> None:
+    """Raise :class:`ConflictError` unless ``expected`` is ``None`` or the stored version."""
+    if expected is not None and expected != actual:
+        raise ConflictError(
+            f"{what!r} was changed by someone else: you read version {expected}, "
+            f"the stored version is {actual}. Reload and try again.",
+            expected=expected,
+            actual=actual,
+        )
+
+
+def _save(uow: UnitOfWork, stored: Stored, plan: Plan) -> _Written:
+    """Save what the plan changes (or stores for the first time), with compare-and-set."""
+    saved_organization = None
+    organization_changes: tuple[FieldChange, ...] = ()
+    if plan.organization is not None:
+        baseline = stored.organization or OrganizationSettings(stored.organization_id)
+        organization_changes = diff_organization(baseline, plan.organization)
+        if organization_changes or (stored.organization is None and plan.store_new):
+            saved_organization = uow.organizations.save(plan.organization, plan.expected_version)
+    projects = []
+    for project in plan.projects:
+        previous = stored.projects.get(project.project_id)
+        if diff_project(stored.project(project.project_id), project) or (
+            previous is None and plan.store_new
+        ):
+            projects.append((previous, uow.projects.save(project, plan.expected_version)))
+    return _Written(stored, saved_organization, organization_changes, tuple(projects))
+
+
+class WritePipeline(Analytics):
+    """Runs every write: one unit of work, one way to validate, save, audit and notify."""
+
+    def _write(
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_ids: Sequence[str],
+        change: Callable[[Stored], Plan],
+    ) -> Outcome:
+        """Run ``change`` over the organization and the named projects, and keep its plan."""
+        with self._uow(organization_id=organization_id) as uow:
+            stored = Stored(
+                organization_id,
+                uow.organizations.get(organization_id),
+                uow.projects.get_many(organization_id, project_ids) if project_ids else {},
+            )
+            plan = change(stored)
+            warnings = raise_for_errors(self._validate(stored, plan))
+            written = _save(uow, stored, plan)
+            if written.anything:
+                for entry in self._audit_entries(actor, written, plan, self._clock()):
+                    uow.audit.append(entry)
+                uow.commit()
+        self._notify(actor, written, plan)
+        saved = {project.project_id: project for _, project in written.projects}
+        return Outcome(
+            written.organization or stored.organization,
+            tuple(
+                saved.get(project.project_id) or stored.projects.get(project.project_id) or project
+                for project in plan.projects
+            ),
+            tuple(saved),
+            warnings,
+        )
+
+    def _validate(self, stored: Stored, plan: Plan) -> list[Finding]:
+        findings: list[Finding] = []
+        if plan.organization is not None:
+            findings.extend(
+                validate_organization(
+                    plan.organization, limits=self._limits, rules=self._organization_rules
+                )
+            )
+        findings.extend(plan.findings)
+        for index, project in enumerate(plan.projects):
+            prefix = plan.paths(index, project)
+            findings.extend(
+                attrs.evolve(finding, path=(*prefix, *finding.path)) if prefix else finding
+                for finding in validate_project(
+                    stored.organization,
+                    project,
+                    previous=stored.projects.get(project.project_id),
+                    limits=self._limits,
+                    rules=self._project_rules,
+                )
+            )
+        return findings
+
+    @staticmethod
+    def _audit_entries(
+        actor: Actor, written: _Written, plan: Plan, when: dt.datetime
+    ) -> list[AuditEntry]:
+        """The audit entries of a write: the organization's first, then each project's."""
+        stored = written.stored
+        organization_id = stored.organization_id
+        entries = []
+        if written.organization is not None:
+            entries.append(
+                AuditEntry(
+                    organization_id=organization_id,
+                    project_id=None,
+                    actor=actor.id,
+                    event=AuditEvent.ORG_AI_SETTINGS_EDIT,
+                    target=organization_id,
+                    occurred_at=when,
+                    stored_changes=written.organization_changes,
+                    effective_changes=diff_settings(
+                        resolve_organization(stored.organization).effective,
+                        resolve_organization(written.organization).effective,
+                    ),
+                )
+            )
+        organization_after = written.organization or stored.organization
+        for previous, saved in written.projects:
+            before = previous or ProjectSettings(organization_id, saved.project_id)
+            entries.append(
+                AuditEntry(
+                    organization_id=organization_id,
+                    project_id=saved.project_id,
+                    actor=actor.id,
+                    event=plan.event,
+                    target=plan.target or saved.project_id,
+                    occurred_at=when,
+                    stored_changes=diff_project(before, saved),
+                    effective_changes=diff_effective(
+                        stored.organization, before, organization_after, saved
+                    ),
+                )
+            )
+        return entries
+
+    def _notify(self, actor: Actor, written: _Written, plan: Plan) -> None:
+        """Send the analytics events of a committed write (nothing without a sink)."""
+        if self._events is None:
+            return
+        if written.organization is not None and written.organization_changes:
+            self._emit_organization_changed(
+                actor, written.stored.organization_id, written.organization_changes
+            )
+        for previous, saved in written.projects:
+            self._emit_project_event(plan.event, previous, saved, plan.target or saved.project_id)
