@@ -13,7 +13,7 @@ import attrs
 import pytest
 
 from ai_settings_core import ProjectSettings, StorageError
-from ai_settings_core.adapters.sqlite import SqliteStore, _schema
+from ai_settings_core.adapters.sqlite import SqliteStore, SqliteUnitOfWork, _schema
 from ai_settings_core.adapters.sqlite._collector import collector_paused
 from ai_settings_core.service import AuditEvent
 from ai_settings_core.testing import sample_project
@@ -337,3 +337,24 @@ def test_a_transaction_sqlite_rolled_back_is_not_committed_as_if_nothing_happene
             uow.commit()
     with store(read_only=True) as uow:
         assert [p.project_id for p in uow.projects.list("acme").items] == ["web"]
+
+
+def _a_write_whose_undo_fails(uow: SqliteUnitOfWork) -> None:
+    with uow._writing() as raw:
+        raw.execute("DELETE FROM environments")  # half of a write
+        raw.execute("RELEASE ai_settings_write")  # its savepoint is gone: the undo will fail
+        message = "the write fails"
+        raise RuntimeError(message)
+
+
+def test_a_write_that_cannot_be_undone_makes_the_unit_unusable(store: SqliteStore) -> None:
+    with store() as uow:
+        uow.projects.save(ProjectSettings("acme", "api"))
+        with pytest.raises(StorageError, match="could not be undone"):
+            _a_write_whose_undo_fails(uow)
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.projects.save(ProjectSettings("acme", "other"))
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.projects.list("acme").items == (attrs.evolve(sample_project(), version=1),)

@@ -53,11 +53,12 @@ def lost(label: str) -> StorageError:
     )
 
 
-def write_failure(label: str, error: Exception) -> AISettingsError:
+def write_failure(label: str, error: Exception, *, undone: bool = True) -> AISettingsError:
     """What escaped a write that is neither a library error nor the driver's, as a library error.
 
-    The checks above run before every write, so these are the cases they cannot see: text that
-    does not encode (``ValidationError``) and anything else (``StorageError``).
+    The checks in ``_common`` run before every write, so these are the cases they cannot see:
+    text that does not encode (``ValidationError``) and anything else (``StorageError``).
+    ``undone=False``: the write could not be undone, so the unit will keep nothing.
     """
     if isinstance(error, UnicodeError):
         return invalid(
@@ -65,8 +66,9 @@ def write_failure(label: str, error: Exception) -> AISettingsError:
             "invalid_text",
             f"A value is not Unicode text (a lone surrogate) and cannot be stored in {label}.",
         )
+    outcome = "was undone" if undone else "could not be undone: nothing of this unit will be kept"
     return StorageError(
-        f"{label}: the write failed and was undone ({type(error).__name__}: {error})."
+        f"{label}: the write failed and {outcome} ({type(error).__name__}: {error})."
     )
 
 
@@ -234,7 +236,10 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
         except AISettingsError:
             raise
         except Exception as error:
-            raise (self._translate(error) or write_failure(self._label, error)) from error
+            failure = self._translate(error) or write_failure(
+                self._label, error, undone=not self._broken
+            )
+            raise failure from error
 
     def _undo(self, handle: HandleT) -> None:
         """Roll back to the savepoint; failing that, mark the unit unusable."""
