@@ -17,8 +17,7 @@ from ai_settings_core import (
     Setting,
     StoppingPoint,
 )
-from ai_settings_core.adapters import _sqlite_schema
-from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.adapters.sqlite import SqliteStore, _schema
 from ai_settings_core.changes import FieldChange
 from ai_settings_core.service import AuditEvent
 
@@ -101,7 +100,7 @@ def version_1(tmp_path: Path) -> Path:
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA journal_mode = WAL")
-    _sqlite_schema.migrate(connection, "v1 fixture", target=1)
+    _schema.migrate(connection, "v1 fixture", target=1)
     connection.execute("BEGIN")
     for statement, parameters in V1_ROWS:
         connection.execute(statement, parameters)
@@ -130,7 +129,7 @@ def test_the_fixture_is_at_version_1_without_version_2_indexes(version_1: Path) 
 
 def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> None:
     store = SqliteStore(version_1)
-    assert store.schema_version() == _sqlite_schema.CURRENT_VERSION == 2
+    assert store.schema_version() == _schema.CURRENT_VERSION == 2
     assert indexes(version_1) == {
         "audit_log_by_organization",
         "audit_log_by_project",

@@ -13,9 +13,8 @@ import attrs
 import pytest
 
 from ai_settings_core import ProjectSettings, StorageError
-from ai_settings_core.adapters import _sqlite_schema
-from ai_settings_core.adapters import sqlite as sqlite_adapter
-from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.adapters.sqlite import SqliteStore, SqliteUnitOfWork, _schema
+from ai_settings_core.adapters.sqlite._collector import collector_paused
 from ai_settings_core.service import AuditEvent
 from ai_settings_core.testing import sample_project
 
@@ -38,8 +37,8 @@ def raw(store: SqliteStore) -> sqlite3.Connection:
 
 def test_the_file_is_in_wal_mode_with_the_current_schema(raw: sqlite3.Connection) -> None:
     assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    assert raw.execute("PRAGMA user_version").fetchone() == (_sqlite_schema.CURRENT_VERSION,)
-    assert raw.execute("PRAGMA application_id").fetchone() == (_sqlite_schema.APPLICATION_ID,)
+    assert raw.execute("PRAGMA user_version").fetchone() == (_schema.CURRENT_VERSION,)
+    assert raw.execute("PRAGMA application_id").fetchone() == (_schema.APPLICATION_ID,)
     assert raw.execute("PRAGMA foreign_keys").fetchone() == (1,)
     tables = {
         name
@@ -47,7 +46,7 @@ def test_the_file_is_in_wal_mode_with_the_current_schema(raw: sqlite3.Connection
             "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
         )
     }
-    assert tables == _sqlite_schema.TABLES
+    assert tables == _schema.TABLES
 
 
 def test_rows_are_plain_columns_a_person_can_query(raw: sqlite3.Connection) -> None:
@@ -71,7 +70,7 @@ def test_rows_are_plain_columns_a_person_can_query(raw: sqlite3.Connection) -> N
 
 
 def test_the_event_constraint_lists_every_audit_event() -> None:
-    listed = set(re.findall(r"'([a-z_.]+)'", _sqlite_schema._EVENTS))
+    listed = set(re.findall(r"'([a-z_.]+)'", _schema._EVENTS))
     assert listed == {event.value for event in AuditEvent}
 
 
@@ -280,20 +279,20 @@ def collector_enabled() -> Iterator[None]:
 
 @pytest.mark.usefixtures("collector_enabled")
 def test_the_collector_pause_is_counted_and_restores_only_what_it_changed() -> None:
-    with sqlite_adapter._collector_paused(enabled=True):
+    with collector_paused(enabled=True):
         assert not gc.isenabled()
-        with sqlite_adapter._collector_paused(enabled=True):  # a second, concurrent load
+        with collector_paused(enabled=True):  # a second, concurrent load
             assert not gc.isenabled()
         assert not gc.isenabled()  # the first load still runs
     assert gc.isenabled()
-    with sqlite_adapter._collector_paused(enabled=False):
+    with collector_paused(enabled=False):
         assert gc.isenabled()
     gc.disable()  # the host's choice before the load: left alone
-    with sqlite_adapter._collector_paused(enabled=True):
+    with collector_paused(enabled=True):
         assert not gc.isenabled()
     assert not gc.isenabled()
     gc.enable()
-    with sqlite_adapter._collector_paused(enabled=True):
+    with collector_paused(enabled=True):
         gc.enable()  # the host re-enabled it during the load: nothing to undo
     assert gc.isenabled()
 
@@ -331,10 +330,31 @@ def test_a_transaction_sqlite_rolled_back_is_not_committed_as_if_nothing_happene
     with store() as uow:
         uow.projects.save(ProjectSettings("acme", "api"))
         # What SQLite does on some errors (a full disk, say): it rolls the transaction back.
-        uow._connection.execute("ROLLBACK")
+        uow._handle.execute("ROLLBACK")
         with pytest.raises(StorageError, match="rolled back"):
             uow.projects.save(ProjectSettings("acme", "other"))
         with pytest.raises(StorageError, match="rolled back"):
             uow.commit()
     with store(read_only=True) as uow:
         assert [p.project_id for p in uow.projects.list("acme").items] == ["web"]
+
+
+def _a_write_whose_undo_fails(uow: SqliteUnitOfWork) -> None:
+    with uow._writing() as raw:
+        raw.execute("DELETE FROM environments")  # half of a write
+        raw.execute("RELEASE ai_settings_write")  # its savepoint is gone: the undo will fail
+        message = "the write fails"
+        raise RuntimeError(message)
+
+
+def test_a_write_that_cannot_be_undone_makes_the_unit_unusable(store: SqliteStore) -> None:
+    with store() as uow:
+        uow.projects.save(ProjectSettings("acme", "api"))
+        with pytest.raises(StorageError, match="could not be undone"):
+            _a_write_whose_undo_fails(uow)
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.projects.save(ProjectSettings("acme", "other"))
+        with pytest.raises(StorageError, match="rolled back"):
+            uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.projects.list("acme").items == (attrs.evolve(sample_project(), version=1),)

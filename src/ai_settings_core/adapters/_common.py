@@ -1,18 +1,20 @@
-"""What every shipped adapter shares: unit-of-work phases, checks, cursors, conflicts, audit JSON.
+"""What every shipped adapter shares: checks, cursors, conflicts, timestamps, audit JSON.
 
-Both adapters call these, so the in-memory reference and SQLite reject and page alike.
+Every adapter calls these, so the in-memory reference and SQLite (and any adapter written the
+same way: see ``docs/writing-an-adapter.md``) reject and page alike. The unit-of-work base they
+share is in :mod:`ai_settings_core.adapters._unit_of_work`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import json
 from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
-from ai_settings_core.domain.findings import Finding, Path, Severity, build_detail
+from ai_settings_core.domain.findings import Finding, Path, Severity
+from ai_settings_core.domain.rules import duplicate_repository
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
@@ -20,7 +22,7 @@ from ai_settings_core.domain.settings import (
     Setting,
 )
 from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
-from ai_settings_core.errors import ConflictError, StorageError, ValidationError
+from ai_settings_core.errors import ConflictError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
 from ai_settings_core.ports import decode_project_cursor as decode_project_cursor  # noqa: PLC0414
 from ai_settings_core.ports import encode_project_cursor as encode_project_cursor  # noqa: PLC0414
@@ -31,36 +33,9 @@ _AUDIT_CURSOR: Final = "before:"
 TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
-class Phase(enum.Enum):
-    """Where a unit of work is in its life: not entered, inside its block, finished."""
-
-    NEW = "new"
-    ACTIVE = "active"
-    DONE = "done"
-
-
-def entered_twice() -> StorageError:
-    """The error for entering a unit of work a second time."""
-    return StorageError("A unit of work can be entered only once.")
-
-
-def not_active() -> StorageError:
-    """The error for using a unit of work outside its block, or after it finished."""
-    return StorageError(
-        "The unit of work is not active: use it inside its `with` block, before commit or rollback."
-    )
-
-
-def read_only() -> StorageError:
-    """The error for writing through a read-only unit of work."""
-    return StorageError("This unit of work is read-only.")
-
-
 def invalid(path: Path, code: str, message: str) -> ValidationError:
     """A :class:`ValidationError` with one error finding at ``path``."""
-    finding = Finding(code, Severity.ERROR, path, message)
-    detail, codes = build_detail([finding])
-    return ValidationError(detail, codes, (finding,))
+    return ValidationError.from_findings([Finding(code, Severity.ERROR, path, message)])
 
 
 def check_limit(limit: object) -> int:
@@ -239,10 +214,8 @@ def check_project(project: ProjectSettings) -> None:
         _check_repository(("repositories", index), repository)
         key = repository.repository.key
         if key in seen:
-            raise invalid(
-                ("repositories", index, "repository"),
-                "duplicate_repository",
-                f"Repository {str(repository.repository)!r} is listed twice.",
+            raise ValidationError.from_findings(
+                [duplicate_repository(("repositories", index, "repository"), repository.repository)]
             )
         seen.add(key)
     environments = project.environments

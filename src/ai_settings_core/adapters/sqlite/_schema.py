@@ -3,12 +3,18 @@
 Version ``n`` of the schema is what the statements of migrations 1..n build; the file records
 it in ``PRAGMA user_version``, and ``PRAGMA application_id`` marks the file as ours. A
 migration only ever adds: it never rewrites stored rows in a way older data could not survive.
+
+Opening a file is check first, change after: :func:`inspect` reads what the file holds without
+the write lock (so it waits for no other process's writer) and refuses a file that is not ours;
+only then does :func:`prepare` change anything, and only what is needed.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from typing import Final
+
+import attrs
 
 from ai_settings_core.errors import StorageError
 
@@ -183,3 +189,67 @@ def migrate(connection: sqlite3.Connection, label: str, *, target: int = CURRENT
             connection.execute("ROLLBACK")
         raise
     return int(version)
+
+
+@attrs.frozen
+class FileState:
+    """What an opened file holds, as :func:`inspect` read it.
+
+    Attributes:
+        version: ``PRAGMA user_version``: the schema version (0: none yet).
+        application_id: ``PRAGMA application_id`` (ours, or 0 before the first migration).
+        tables: The names of its tables.
+        journal_mode: ``PRAGMA journal_mode``, lower case.
+    """
+
+    version: int
+    application_id: int
+    tables: frozenset[str]
+    journal_mode: str
+
+    @property
+    def empty(self) -> bool:
+        """Whether the file holds no database yet (an empty file reads so)."""
+        return self.version == 0 and not self.tables
+
+    @property
+    def ready(self) -> bool:
+        """Whether the file needs no change: the current schema, in write-ahead-log mode."""
+        return self.version == CURRENT_VERSION and self.journal_mode == "wal"
+
+
+def inspect(connection: sqlite3.Connection, label: str) -> FileState:
+    """Read what the file holds, in one snapshot and without the write lock; change nothing.
+
+    Raises:
+        StorageError: The file is not ours, or has a newer schema (see :func:`migrate`).
+        sqlite3.DatabaseError: The file is not a SQLite database.
+    """
+    connection.execute("BEGIN")
+    try:
+        found = FileState(
+            int(connection.execute("PRAGMA user_version").fetchone()[0]),
+            int(connection.execute("PRAGMA application_id").fetchone()[0]),
+            frozenset(_tables(connection)),
+            str(connection.execute("PRAGMA journal_mode").fetchone()[0]).lower(),
+        )
+    finally:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+    _refuse_foreign(label, found.version, found.application_id, set(found.tables))
+    return found
+
+
+def prepare(connection: sqlite3.Connection, label: str, found: FileState) -> None:
+    """Bring a file :func:`inspect` accepted to the current schema, in write-ahead-log mode.
+
+    Changes only what ``found`` says is needed: a file that is :attr:`FileState.ready` is not
+    touched, and the write lock is taken only to migrate.
+    """
+    if found.version < CURRENT_VERSION:
+        migrate(connection, label)
+    if found.journal_mode != "wal":
+        # WAL persists in the file once set.
+        mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(mode).lower() != "wal":
+            raise StorageError(f"{label} cannot use write-ahead logging ({mode}).")
