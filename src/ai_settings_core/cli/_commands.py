@@ -8,27 +8,17 @@ the output) and prints its result; errors travel as the library's exceptions and
 from __future__ import annotations
 
 import argparse
-import functools
-import getpass
-import json
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, BinaryIO, Final, TextIO
+from typing import Any, Final
 
-import attrs
-
-from ai_settings_core.bootstrap import DEFAULT_DB, Store, open_store, store_kind
 from ai_settings_core.cli._api import api_writes, run_api
+from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
     render_impact,
-    render_organization,
-    render_project,
     render_resolve,
 )
 from ai_settings_core.codec import _codec as codec
@@ -39,113 +29,11 @@ from ai_settings_core.codec._documents import (
 )
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
-from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
-from ai_settings_core.service import SettingsService
 
-__all__ = ["COMMANDS", "App", "Command", "store_url"]
-
-
-def store_url(args: argparse.Namespace) -> str:
-    """The store the command line names: ``--db``, else ``$AI_SETTINGS_DB``, else the default."""
-    return str(getattr(args, "db", None) or os.environ.get("AI_SETTINGS_DB") or DEFAULT_DB)
-
-
-class App:
-    """One run of a command: its arguments, its store and service, its actor and its output."""
-
-    def __init__(
-        self,
-        args: argparse.Namespace,
-        out: TextIO,
-        *,
-        err: TextIO | None = None,
-        stdin: BinaryIO | None = None,
-    ) -> None:
-        self.args = args
-        self.out = out
-        self.err = err if err is not None else sys.stderr
-        self._stdin = stdin
-        self.command = COMMANDS[args.command]
-        try:
-            login = getpass.getuser()
-        except (OSError, KeyError):
-            login = "unknown"
-        self.login = f"cli:{login}"
-
-    @functools.cached_property
-    def store(self) -> Store:
-        """The store, opened on first use; only a command that writes creates a missing one."""
-        url = store_url(self.args)
-        options: dict[str, Any] = {}
-        timeout = getattr(self.args, "busy_timeout", None)
-        if timeout is not None and store_kind(url) == "sqlite":
-            options["busy_timeout"] = timeout
-        return open_store(url, create=self.command.writes(self.args), **options)
-
-    @functools.cached_property
-    def service(self) -> SettingsService:
-        """The use cases on :attr:`store`."""
-        return SettingsService(self.store)
-
-    @property
-    def stdin(self) -> BinaryIO:
-        """Where ``-`` reads from."""
-        return self._stdin if self._stdin is not None else sys.stdin.buffer
-
-    def actor(self, organization_id: str) -> Actor:
-        """The local operator, with every scope in ``organization_id``."""
-        return Actor(self.login, organization_id, ALL_SCOPES)
-
-    def print(self, text: str) -> None:
-        """Write a line of text."""
-        self.out.write(text + "\n")
-
-    def json(self, document: object) -> None:
-        """Write one JSON document."""
-        self.out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-
-    @property
-    def as_json(self) -> bool:
-        """Whether ``--json`` was given."""
-        return bool(getattr(self.args, "json", False))
-
-    def colour(self) -> bool:
-        """Whether the output is a terminal that takes colour."""
-        return not os.environ.get("NO_COLOR") and hasattr(self.out, "isatty") and self.out.isatty()
-
-    def show_org(self, view: OrganizationView) -> None:
-        """Print an organization's settings."""
-        if self.as_json:
-            self.json(codec.dump_organization(view.settings, view.resolution, view.warnings))
-        else:
-            self.print(render_organization(view))
-
-    def show_project(self, view: ProjectView) -> None:
-        """Print a project's settings."""
-        if self.as_json:
-            self.json(codec.dump_project_view(view))
-        else:
-            self.print(render_project(view))
-
-
-def _never(_args: argparse.Namespace) -> bool:
-    return False
-
-
-def _always(_args: argparse.Namespace) -> bool:
-    return True
-
-
-@attrs.frozen
-class Command:
-    """A command's function, whether it may write (and so create the store) and print JSON."""
-
-    run: Callable[[App], int | None]
-    writes: Callable[[argparse.Namespace], bool] = _never
-    json: bool = True
+__all__ = ["COMMANDS"]
 
 
 # Reading the command line ------------------------------------------------------------------
@@ -275,6 +163,7 @@ def org_set(app: App) -> None:
 def project_show(app: App) -> None:
     """``project show``."""
     args = app.args
+    _known_organization(app, args.org)
     app.show_project(app.service.get_project(app.actor(args.org), args.org, args.project))
 
 
@@ -361,6 +250,7 @@ def explain(app: App) -> None:
     """``explain``: where a project's values come from, and a decision."""
     args = app.args
     ref = None if args.repo is None else _repository(args.repo, "repo")
+    _known_organization(app, args.org)
     explanation = app.service.explain(
         app.actor(args.org),
         args.org,
@@ -476,23 +366,23 @@ def api(app: App) -> int:
 
 
 COMMANDS: Final[dict[str, Command]] = {
-    "demo": Command(demo, writes=_always),
-    "migrate": Command(migrate, writes=_always),
+    "demo": Command(demo, writes=always),
+    "migrate": Command(migrate, writes=always),
     "org show": Command(org_show),
-    "org set": Command(org_set, writes=_always),
+    "org set": Command(org_set, writes=always),
     "project show": Command(project_show),
-    "project set": Command(project_set, writes=_always),
-    "project reset": Command(project_reset, writes=_always),
-    "repo add": Command(repo_add, writes=_always),
-    "repo set": Command(repo_set, writes=_always),
-    "repo remove": Command(repo_remove, writes=_always),
+    "project set": Command(project_set, writes=always),
+    "project reset": Command(project_reset, writes=always),
+    "repo add": Command(repo_add, writes=always),
+    "repo set": Command(repo_set, writes=always),
+    "repo remove": Command(repo_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
-    "bulk": Command(bulk, writes=_always),
+    "bulk": Command(bulk, writes=always),
     "preview": Command(preview),
     "audit": Command(audit),
     "export": Command(export),  # always JSON: --json is accepted and changes nothing
-    "import": Command(import_, writes=_always),
+    "import": Command(import_, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
 }

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Final, TextIO
 
 from ai_settings_core.bootstrap import sqlite_path, store_kind
-from ai_settings_core.cli._commands import App, store_url
+from ai_settings_core.cli._app import App, store_url
+from ai_settings_core.cli._commands import COMMANDS
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.errors import (
     AISettingsError,
@@ -112,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     claimed: Path | None = None
     try:
         args = build_parser().parse_args(argv)
-        app = App(args, out, err=err)
+        app = App(args, out, err=err, command=COMMANDS[args.command])
         if app.command.writes(args):
             claimed = _claim_new_database(store_url(args))
         status = _run(app)
