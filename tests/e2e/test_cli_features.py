@@ -67,6 +67,19 @@ def test_global_options_go_before_or_after_the_command(cli, demo_db):
     assert cli(Path("elsewhere.db"), "org", "show", "demo", "--db", str(demo_db)).returncode == 0
 
 
+def test_the_store_is_a_path_or_a_url(cli, tmp_path):
+    assert (
+        cli(None, "--db", "sqlite:///relative.db", "org", "set", "acme", "--fix", "on").returncode
+        == 0
+    )
+    assert (tmp_path / "relative.db").exists()
+    shown = cli(None, "org", "show", "acme", "--json", env={"AI_SETTINGS_DB": "relative.db"})
+    assert json.loads(shown.stdout)["fix_enabled"] is True
+    bad = cli(None, "--db", "sqlite:relative.db", "org", "show", "acme")
+    assert bad.returncode == 2
+    assert "Invalid SQLite URL" in bad.stderr
+
+
 def test_every_command_is_in_the_table_and_the_table_has_nothing_else():
     assert {name for name, _ in _leaves(build_parser())} == set(COMMANDS)
 

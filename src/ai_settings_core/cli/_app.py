@@ -13,11 +13,13 @@ from typing import Any, BinaryIO, TextIO
 
 import attrs
 
-from ai_settings_core.bootstrap import DEFAULT_DB, Store, open_store, store_kind
+from ai_settings_core.bootstrap import DEFAULT_DB, Store, open_store, sqlite_path, store_kind
+from ai_settings_core.cli._parser import UsageError
 from ai_settings_core.cli._render import render_organization, render_project
 from ai_settings_core.codec import _codec as codec
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.domain.views import OrganizationView, ProjectView
+from ai_settings_core.errors import InvalidValueError
 from ai_settings_core.service import SettingsService
 
 __all__ = ["App", "Command", "always", "never", "store_url"]
@@ -43,8 +45,17 @@ class Command:
 
 
 def store_url(args: argparse.Namespace) -> str:
-    """The store the command line names: ``--db``, else ``$AI_SETTINGS_DB``, else the default."""
-    return str(getattr(args, "db", None) or os.environ.get("AI_SETTINGS_DB") or DEFAULT_DB)
+    """The store the command line names: ``--db``, else ``$AI_SETTINGS_DB``, else the default.
+
+    A URL that names no store (``sqlite:relative``) is a usage error.
+    """
+    url = str(getattr(args, "db", None) or os.environ.get("AI_SETTINGS_DB") or DEFAULT_DB)
+    if store_kind(url) == "sqlite":
+        try:
+            sqlite_path(url)
+        except InvalidValueError as error:
+            raise UsageError(f"ai-settings: --db: {error.message}") from None
+    return url
 
 
 class App:
