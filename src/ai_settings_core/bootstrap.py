@@ -18,7 +18,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from ai_settings_core.errors import InvalidValueError
+from ai_settings_core.errors import InvalidValueError, StorageError
 from ai_settings_core.ports import UnitOfWorkFactory
 
 if TYPE_CHECKING:
@@ -78,6 +78,10 @@ def open_store(
 
     ``create=False`` opens an existing store only: a SQLite file that does not exist yet is
     not created (a read of a missing file reads as nothing stored).
+
+    Raises:
+        InvalidValueError: ``url`` is not a store URL (``sqlite:relative``, an empty string).
+        StorageError: ``url`` names PostgreSQL and its adapter cannot be imported.
     """
     kind = store_kind(url)
     if kind == "memory":
@@ -86,7 +90,13 @@ def open_store(
         memory: Store = MemoryStore(**options)
         return memory
     if kind == "postgres":
-        module = importlib.import_module("ai_settings_core.adapters.postgres")
+        try:
+            module = importlib.import_module("ai_settings_core.adapters.postgres")
+        except ImportError as error:
+            raise StorageError(
+                f"PostgreSQL stores need the postgres extra "
+                f"(pip install 'ai-settings-core[postgres]'): {error}"
+            ) from error
         postgres: Store = module.PostgresStore(url, **options)
         return postgres
     from ai_settings_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - on demand

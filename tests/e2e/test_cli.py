@@ -1,14 +1,15 @@
-"""The ``ai-settings`` command, run as a real subprocess against a temporary SQLite file."""
+"""The ``ai-settings`` commands, run in process (``main(argv)``) on a temporary SQLite file."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
+import shutil
 
 import pytest
+
+from ai_settings_core.cli import main
 
 EXPECTED_RESOLVE = """\
 Organization demo (stored): scan on, fix on, stopping point pull_request
@@ -29,48 +30,40 @@ Legend: no mark  inherited (from the organization, or the system default)
 """
 
 
-def run(db: Path, *args: str, stdin: str | None = None, env: dict | None = None):
-    environment = {**os.environ, "NO_COLOR": "1", **(env or {})}
-    environment.pop("AI_SETTINGS_DB", None)
-    if env and "AI_SETTINGS_DB" in env:
-        environment["AI_SETTINGS_DB"] = env["AI_SETTINGS_DB"]
-    command = [sys.executable, "-m", "ai_settings_core"]
-    if db is not None:
-        command += ["--db", str(db)]
-    result = subprocess.run(
-        [*command, *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
-
-
 @pytest.fixture
 def db(tmp_path):
     return tmp_path / "settings.db"
 
 
 @pytest.fixture
-def demo_db(tmp_path_factory):
+def run(cli):
+    return cli
+
+
+@pytest.fixture(scope="module")
+def built_demo(tmp_path_factory):
+    """The sample organization, built once; each test gets its own copy of the file."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    result = run(path, "demo")
-    assert result.returncode == 0, result.stderr
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["--db", str(path), "demo"]) == 0
     return path
 
 
-def test_demo_then_resolve_shows_the_table(demo_db):
+@pytest.fixture
+def demo_db(built_demo, tmp_path):
+    path = tmp_path / "demo.db"
+    shutil.copyfile(built_demo, path)
+    return path
+
+
+def test_demo_then_resolve_shows_the_table(run, demo_db):
     result = run(demo_db, "resolve", "demo")
     assert result.returncode == 0
     assert result.stdout == EXPECTED_RESOLVE
     assert max(len(line) for line in result.stdout.splitlines()) <= 100
 
 
-def test_demo_twice_changes_nothing(demo_db):
+def test_demo_twice_changes_nothing(run, demo_db):
     before = run(demo_db, "export", "demo").stdout
     again = run(demo_db, "demo")
     assert again.returncode == 0
@@ -78,7 +71,7 @@ def test_demo_twice_changes_nothing(demo_db):
     assert run(demo_db, "export", "demo").stdout == before
 
 
-def test_resolve_json_is_one_document(demo_db):
+def test_resolve_json_is_one_document(run, demo_db):
     result = run(demo_db, "resolve", "demo", "--json")
     document = json.loads(result.stdout)
     projects = {p["project_id"]: p for p in document["projects"]}
@@ -88,27 +81,23 @@ def test_resolve_json_is_one_document(demo_db):
     assert projects["legacy"]["sources"]["scan_enabled"]["reason"] == "LOCKED"
 
 
-def test_reading_a_missing_file_creates_nothing(db):
+def test_reading_a_missing_file_creates_nothing(run, db):
     result = run(db, "org", "show", "acme", "--json")
-    assert result.returncode == 0, result.stderr
-    document = json.loads(result.stdout)
-    assert (document["scan_enabled"], document["fix_enabled"], document["stopping_point"]) == (
-        True,
-        False,
-        "pull_request",
-    )
-    assert document["sources"]["scan_enabled"]["reason"] == "DEFAULT"
+    assert result.returncode == 4
+    assert result.stdout == ""
+    assert "no stored settings and no projects (is the name mistyped?)" in result.stderr
+    assert run(db, "audit", "acme").returncode == 4
     assert not db.exists()
 
 
-def test_database_from_the_environment(tmp_path):
+def test_database_from_the_environment(run, tmp_path):
     path = tmp_path / "env.db"
     result = run(None, "org", "set", "acme", "--fix", "on", env={"AI_SETTINGS_DB": str(path)})
     assert result.returncode == 0, result.stderr
     assert path.exists()
 
 
-def test_org_set_and_show(db):
+def test_org_set_and_show(run, db):
     result = run(db, "org", "set", "acme", "--scan", "off", "--stopping-point", "merge", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["version"] == 1
@@ -126,7 +115,7 @@ def test_org_set_and_show(db):
     assert document["max_stopping_point"] is None
 
 
-def test_project_set_show_reset(db):
+def test_project_set_show_reset(run, db):
     assert (
         run(
             db,
@@ -159,7 +148,7 @@ def test_project_set_show_reset(db):
     assert json.loads(result.stdout)["scan_enabled_override"] is None
 
 
-def test_repositories(db):
+def test_repositories(run, db):
     result = run(
         db,
         "repo",
@@ -196,7 +185,7 @@ def test_repositories(db):
     assert run(db, "repo", "remove", "acme", "web", "github:acme/api").returncode == 4
 
 
-def test_explain_reads_as_a_chain(demo_db):
+def test_explain_reads_as_a_chain(run, demo_db):
     result = run(
         demo_db, "explain", "demo", "payments", "--repo", "github:demo/payments", "--branch", "main"
     )
@@ -219,7 +208,7 @@ def test_explain_reads_as_a_chain(demo_db):
     assert document["decision"]["scan"] is True
 
 
-def test_bulk_and_preview(demo_db, tmp_path):
+def test_bulk_and_preview(run, demo_db, tmp_path):
     preview = run(demo_db, "preview", "demo", "--fix", "off")
     assert preview.returncode == 0, preview.stderr
     lines = preview.stdout.splitlines()
@@ -233,7 +222,7 @@ def test_bulk_and_preview(demo_db, tmp_path):
     assert json.loads(result.stdout)["changed"] == ["checkout", "mobile"]
 
 
-def test_audit(demo_db):
+def test_audit(run, demo_db):
     result = run(demo_db, "audit", "demo", "--limit", "2")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -246,7 +235,7 @@ def test_audit(demo_db):
     assert entries[0]["event"] == "project_ai_settings.edit"
 
 
-def test_export_import_export_is_byte_identical(demo_db, tmp_path):
+def test_export_import_export_is_byte_identical(run, demo_db, tmp_path):
     exported = run(demo_db, "export", "demo").stdout
     other = tmp_path / "other.db"
     result = run(other, "import", "-", stdin=exported)
@@ -286,7 +275,7 @@ def test_export_import_export_is_byte_identical(demo_db, tmp_path):
         (("audit", "demo", "--limit", "99999999999999999999999"), 1, "invalid_limit"),
     ],
 )
-def test_bad_input_changes_nothing(demo_db, args, status, message):
+def test_bad_input_changes_nothing(run, demo_db, args, status, message):
     before = run(demo_db, "export", "demo").stdout
     result = run(demo_db, *args)
     assert result.returncode == status, (result.stdout, result.stderr)
@@ -305,7 +294,7 @@ def test_bad_input_changes_nothing(demo_db, args, status, message):
         ('{"organization_id": "demo", "projects": [], "x": NaN}', "NaN is not valid JSON"),
     ],
 )
-def test_bad_import_files_change_nothing(demo_db, document, message):
+def test_bad_import_files_change_nothing(run, demo_db, document, message):
     before = run(demo_db, "export", "demo").stdout
     result = run(demo_db, "import", "-", stdin=document)
     assert result.returncode == 1, (result.stdout, result.stderr)
@@ -313,7 +302,7 @@ def test_bad_import_files_change_nothing(demo_db, document, message):
     assert run(demo_db, "export", "demo").stdout == before
 
 
-def test_import_naming_a_locked_override_is_refused(demo_db):
+def test_import_naming_a_locked_override_is_refused(run, demo_db):
     document = json.loads(run(demo_db, "export", "demo").stdout)
     checkout = next(p for p in document["projects"] if p["project_id"] == "checkout")
     checkout["scan_enabled_override"] = False
@@ -325,22 +314,7 @@ def test_import_naming_a_locked_override_is_refused(demo_db):
     assert run(demo_db, "export", "demo").stdout == before
 
 
-def test_console_script_and_module_are_the_same_program(db):
-    # The test command installs the package, console script included, beside this Python.
-    script = Path(sys.executable).with_name("ai-settings")
-    assert script.exists()
-    a = subprocess.run(
-        [str(script), "--db", str(db), "org", "show", "acme", "--json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    b = run(db, "org", "show", "acme", "--json")
-    assert a.stdout == b.stdout
-    assert a.returncode == b.returncode == 0
-
-
-def test_a_failed_write_creates_no_file(db):
+def test_a_failed_write_creates_no_file(run, db):
     result = run(
         db, "org", "set", "acme", "--stopping-point", "merge", "--max-stopping-point", "suggestion"
     )
@@ -349,7 +323,7 @@ def test_a_failed_write_creates_no_file(db):
     assert not db.exists()
 
 
-def test_an_import_file_that_is_not_utf8(demo_db, tmp_path):
+def test_an_import_file_that_is_not_utf8(run, demo_db, tmp_path):
     file = tmp_path / "latin1.json"
     file.write_bytes(b"\xff\xfe{}")
     result = run(demo_db, "import", str(file))

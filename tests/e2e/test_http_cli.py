@@ -1,29 +1,18 @@
-"""``ai-settings api``: one request through the handler, as a real subprocess."""
+"""``ai-settings api``: one request through the handler, run in process."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 
-def api(db, *args, stdin=None):
-    environment = {**os.environ, "NO_COLOR": "1"}
-    environment.pop("AI_SETTINGS_DB", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "ai_settings_core", "--db", str(db), "api", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=60,
-        check=False,
-    )
-    assert "Traceback" not in result.stderr, result.stderr
-    return result
+@pytest.fixture
+def api(cli):
+    def run(db, *args, stdin=None):
+        return cli(db, "api", *args, stdin=stdin)
+
+    return run
 
 
 def split(stdout):
@@ -36,7 +25,7 @@ def db(tmp_path):
     return tmp_path / "settings.db"
 
 
-def test_reads_writes_and_versions(db, tmp_path):
+def test_reads_writes_and_versions(api, db, tmp_path):
     result = api(db, "GET", "/organizations/acme/ai-settings/")
     assert result.returncode == 0
     status, body = split(result.stdout)
@@ -81,7 +70,7 @@ def test_reads_writes_and_versions(db, tmp_path):
     assert split(result.stdout)[1]["results"][0]["overridden"] == ["fix_enabled", "scan_enabled"]
 
 
-def test_errors_exit_1_with_the_body(db):
+def test_errors_exit_1_with_the_body(api, db):
     result = api(db, "PUT", "/organizations/acme/ai-settings/", "--data", '{"stopping_point": "x"}')
     assert result.returncode == 1
     assert split(result.stdout) == ("HTTP 400", {"stopping_point": ['"x" is not a valid choice.']})
@@ -90,7 +79,7 @@ def test_errors_exit_1_with_the_body(db):
     assert api(db, "GET", "/nowhere/").stdout.startswith("HTTP 404\n")
 
 
-def test_scopes_limit_the_request(db):
+def test_scopes_limit_the_request(api, db):
     result = api(
         db, "PUT", "/organizations/acme/ai-settings/", "--data", "{}", "--scope", "org:read"
     )
@@ -100,7 +89,7 @@ def test_scopes_limit_the_request(db):
     assert result.returncode == 0
 
 
-def test_the_openapi_document_can_be_exported(db):
+def test_the_openapi_document_can_be_exported(api, db):
     result = api(db, "GET", "/openapi.json", "--body-only")
     assert result.returncode == 0
     assert json.loads(result.stdout)["openapi"] == "3.1.0"
@@ -115,7 +104,7 @@ def test_the_openapi_document_can_be_exported(db):
         ("PUT", "/x/", "--data", "@/nonexistent/file.json"),
     ],
 )
-def test_usage_errors_exit_2(db, args):
+def test_usage_errors_exit_2(api, db, args):
     result = api(db, *args)
     assert result.returncode == 2
     assert result.stdout == ""

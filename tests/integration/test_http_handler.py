@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -406,6 +410,53 @@ def test_a_server_fault_is_a_logged_500(tmp_path, caplog):
     assert response.status == 500
     assert response.json() == {"detail": "A server error occurred."}
     assert "GET /organizations/acme/ai-settings/ failed" in caplog.text
+
+
+def test_a_storage_fault_is_a_logged_500_with_its_code(tmp_path, caplog):
+    (tmp_path / "foreign.db").write_bytes(b"")
+    with contextlib.closing(sqlite3.connect(tmp_path / "foreign.db")) as connection:
+        connection.execute("CREATE TABLE people (name TEXT)")
+    api = make_api(SqliteStore(tmp_path / "foreign.db"))
+    with caplog.at_level(logging.ERROR, logger="ai_settings_core.http"):
+        response = call(api, "PUT", ORG, {"fix_enabled": True})
+    assert response.status == 500
+    assert response.header(ERROR_CODE_HEADER) == "storage_error"
+    assert response.json() == {"detail": "A server error occurred."}  # the file is not named
+    assert "foreign.db" in caplog.text
+
+
+_HOLD_LOCK = """
+import sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_database_locked_by_another_process_answers_503_with_retry_after(tmp_path, caplog):
+    path = tmp_path / "settings.db"
+    api = make_api(SqliteStore(path, busy_timeout=0.05))
+    assert call(api, "PUT", ORG, {"scan_enabled": False}).status == 200
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        with caplog.at_level(logging.WARNING, logger="ai_settings_core.http"):
+            response = call(api, "PUT", ORG, {"fix_enabled": True})
+    finally:
+        holder.communicate("", timeout=30)
+    assert response.status == 503
+    assert response.header("Retry-After") == "1"
+    assert response.header(ERROR_CODE_HEADER) == "storage_unavailable"
+    assert "busy" in response.json()["detail"]
+    assert "settings.db" not in response.body.decode()
+    assert "is busy" in caplog.text
+    assert call(api, "GET", ORG).json()["scan_enabled"] is False
 
 
 def test_head_answers_the_headers_of_get(api):

@@ -116,3 +116,47 @@ def test_the_front_door_lists_only_what_it_holds() -> None:
     assert sorted(dir(ai_settings_core)) == sorted(ai_settings_core.__all__)
     with pytest.raises(AttributeError, match="no attribute 'nothing_here'"):
         _ = ai_settings_core.nothing_here  # type: ignore[attr-defined]
+
+
+def _top_level_imports(path: Path) -> set[str]:
+    """The package modules ``path`` imports when it is loaded (not in functions or for types)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    modules = set(_graph())
+    return {name for name in found if name in modules}
+
+
+@pytest.mark.parametrize("package", ["http", "cli"])
+def test_an_edge_package_has_no_import_loop(package: str) -> None:
+    # In http the messages come first, then conditional requests, the call, the handlers, the
+    # routes, the API class and WSGI; a module may import a later one lazily, in a function.
+    graph = {
+        _module_name(path): _top_level_imports(path) - {_module_name(path)}
+        for path in sorted((PACKAGE / package).glob("*.py"))
+        if path.name != "__init__.py"
+    }
+    inside = {module: imports & set(graph) for module, imports in graph.items()}
+    order: list[str] = []
+    while inside:
+        ready = sorted(module for module, imports in inside.items() if not imports - set(order))
+        assert ready, f"import loop among {sorted(inside)}"
+        order.extend(ready)
+        for module in ready:
+            del inside[module]
+
+
+def test_http_never_imports_the_command_line() -> None:
+    violations = [
+        f"{module} imports {imported}"
+        for module, imports in _graph().items()
+        if _layer(module) == "http"
+        for imported in sorted(imports)
+        if _layer(imported) in {"cli", "contrib"}
+    ]
+    assert violations == []

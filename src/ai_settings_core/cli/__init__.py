@@ -1,4 +1,4 @@
-"""The ``ai-settings`` command: every use case from a terminal, on a SQLite file.
+"""The ``ai-settings`` command: every use case from a terminal, on any store.
 
 :func:`main` is the entry point (``ai-settings = "ai_settings_core.cli:main"``); it takes the
 arguments and returns the exit status, so a host or a test can run a command in process.

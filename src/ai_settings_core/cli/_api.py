@@ -1,6 +1,6 @@
 """``ai-settings api METHOD PATH``: one request through the HTTP handler, from a terminal.
 
-The request runs against the command's SQLite file, as the local operator: with every scope,
+The request runs against the command's store, as the local operator: with every scope,
 or with only the ``--scope`` s given, so that a permission can be tried. The first line of
 the output is ``HTTP <status>``, then the JSON body; the exit status is 0 for a 2xx answer
 and 1 otherwise.
@@ -11,15 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
-from ai_settings_core.adapters.sqlite import SqliteStore
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
-from ai_settings_core.http._handler import Request, Response, SettingsApi
+from ai_settings_core.http import Request, Response, SettingsApi
+from ai_settings_core.ports import UnitOfWorkFactory
 from ai_settings_core.service import SettingsService
 
-__all__ = ["add_api_parser", "run_api"]
+__all__ = ["add_api_parser", "api_writes", "run_api"]
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -46,16 +47,23 @@ def _header(text: str) -> tuple[str, str]:
     raise argparse.ArgumentTypeError(f"expected 'Name: value', not {text!r}")
 
 
-def add_api_parser(commands: argparse._SubParsersAction[Any]) -> None:
-    """Add the ``api`` command to the ``ai-settings`` sub-commands."""
-    parser = commands.add_parser(
+def add_api_parser(
+    commands: argparse._SubParsersAction[Any], parents: Sequence[argparse.ArgumentParser] = ()
+) -> argparse.ArgumentParser:
+    """Add the ``api`` command to the ``ai-settings`` sub-commands; return its parser."""
+    parser: argparse.ArgumentParser = commands.add_parser(
         "api",
-        help="send one request to the HTTP API (on the SQLite file)",
-        description="Send one request through the HTTP API handler, on the SQLite file, and "
-        "print 'HTTP <status>' and the JSON body. Exit status 0 for 2xx, 1 otherwise. "
+        help="send one request to the HTTP API (on the command's store)",
+        description="Send one request through the HTTP API handler, on the command's store, "
+        "and print 'HTTP <status>' and the JSON body. Exit status 0 for 2xx, 1 otherwise. "
         "'ai-settings api GET /openapi.json --body-only' prints the OpenAPI document.",
+        epilog="example: ai-settings api PUT /organizations/acme/ai-settings/ "
+        """--data '{"fix_enabled": true}' --header 'If-Match: "0"'""",
+        parents=list(parents),
     )
-    parser.add_argument("method", type=_method, metavar="METHOD")
+    parser.add_argument(
+        "method", type=_method, metavar="METHOD", help="the HTTP method: GET, PUT, POST..."
+    )
     parser.add_argument("path", type=_path, metavar="PATH", help="the path, with any ?query")
     parser.add_argument(
         "--data",
@@ -81,8 +89,16 @@ def add_api_parser(commands: argparse._SubParsersAction[Any]) -> None:
         "-i", "--include", action="store_true", help="print the response headers too"
     )
     parser.add_argument(
-        "--body-only", action="store_true", help="print only the body (no status line)"
+        "--body-only",
+        action="store_true",
+        help="print only the body (no status line); --json does the same",
     )
+    return parser
+
+
+def api_writes(args: argparse.Namespace) -> bool:
+    """Whether the request may write (and so may create the store)."""
+    return str(args.method) not in _READS
 
 
 def _body(data: str | None, stdin: BinaryIO) -> bytes:
@@ -96,7 +112,7 @@ def _body(data: str | None, stdin: BinaryIO) -> bytes:
 
 
 def _print(response: Response, args: argparse.Namespace, out: TextIO) -> None:
-    if not args.body_only:
+    if not (args.body_only or getattr(args, "json", False)):
         out.write(f"HTTP {response.status}\n")
         if args.include:
             out.writelines(f"{name}: {value}\n" for name, value in response.headers)
@@ -112,7 +128,7 @@ def _print(response: Response, args: argparse.Namespace, out: TextIO) -> None:
 
 def run_api(
     args: argparse.Namespace,
-    store: SqliteStore,
+    store: UnitOfWorkFactory,
     out: TextIO,
     err: TextIO,
     *,
@@ -123,7 +139,7 @@ def run_api(
 
     Args:
         args: The parsed command line (see :func:`add_api_parser`).
-        store: The command's store; a write on a missing file creates it.
+        store: The command's store (opened to create a missing file when the method writes).
         out: Where the status line and the body go.
         err: Where problems with the command line itself go.
         actor_id: How the audit log names the operator.
@@ -134,8 +150,6 @@ def run_api(
     except OSError as error:
         err.write(f"ai-settings api: cannot read {args.data[1:]!r}: {error.strerror}\n")
         return EXIT_USAGE
-    if args.method not in _READS and not store.create and not store.path.exists():
-        store = SqliteStore(store.path, busy_timeout=store.busy_timeout)
     scopes = frozenset(args.scope) if args.scope else ALL_SCOPES
     api = SettingsApi(SettingsService(store), lambda _request, org: Actor(actor_id, org, scopes))
     headers: list[tuple[str, str]] = list(args.header)

@@ -21,13 +21,13 @@ host brings its authentication as a callable (see :data:`Authenticate`).
 
 from __future__ import annotations
 
-from ai_settings_core.http._handler import (
+from ai_settings_core.http._handler import SettingsApi
+from ai_settings_core.http._messages import (
     ERROR_CODE_HEADER,
     ERROR_CODES_HEADER,
     Authenticate,
     Request,
     Response,
-    SettingsApi,
 )
 from ai_settings_core.http._openapi import openapi_document
 from ai_settings_core.http._wsgi import WsgiApp, request_from_environ

@@ -10,7 +10,8 @@ import http
 from collections.abc import Callable, Iterable
 from typing import Any, Final, TypeAlias
 
-from ai_settings_core.http._handler import Request, Response, SettingsApi, error_response
+from ai_settings_core.http._handler import SettingsApi
+from ai_settings_core.http._messages import Request, Response, error_response
 
 __all__ = ["WsgiApp", "request_from_environ"]
 

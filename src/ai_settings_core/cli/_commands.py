@@ -1,0 +1,389 @@
+"""The commands: one function each, and :data:`COMMANDS`, the one table from name to function.
+
+A command function gets the :class:`App` (the parsed command line, the store, the service,
+the output) and prints its result; errors travel as the library's exceptions and
+:func:`ai_settings_core.cli._main.main` turns them into exit statuses.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, Final
+
+from ai_settings_core.cli._api import api_writes, run_api
+from ai_settings_core.cli._app import App, Command, always
+from ai_settings_core.cli._completion import completion_script
+from ai_settings_core.cli._parser import UsageError, build_parser
+from ai_settings_core.cli._render import (
+    render_audit,
+    render_explanation,
+    render_impact,
+    render_resolve,
+)
+from ai_settings_core.codec import _codec as codec
+from ai_settings_core.codec._documents import (
+    dump_audit_entry,
+    dump_bulk_result,
+    dump_explanation,
+)
+from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
+from ai_settings_core.domain.findings import Finding, Severity
+from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.views import OrganizationView, ProjectView
+from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
+
+__all__ = ["COMMANDS"]
+
+
+# Reading the command line ------------------------------------------------------------------
+
+
+def _org_patch(args: argparse.Namespace) -> OrganizationPatch:
+    both = set(args.lock) & set(args.unlock)
+    if both:
+        names = ", ".join(sorted(s.value for s in both))
+        raise UsageError(f"ai-settings: cannot both lock and unlock {names}")
+    return OrganizationPatch(
+        scan_enabled=KEEP if args.scan is None else args.scan,
+        fix_enabled=KEEP if args.fix is None else args.fix,
+        stopping_point=KEEP if args.stopping_point is None else args.stopping_point,
+        max_stopping_point=args.max_stopping_point,
+        # Relative to what is stored when the write runs: a concurrent lock is kept.
+        lock=frozenset(args.lock) if args.lock else KEEP,
+        unlock=frozenset(args.unlock) if args.unlock else KEEP,
+    )
+
+
+def _has_org_change(args: argparse.Namespace) -> bool:
+    return (
+        any(value is not None for value in (args.scan, args.fix, args.stopping_point))
+        or bool(args.lock or args.unlock)
+        or args.max_stopping_point is not KEEP
+    )
+
+
+def _project_patch(args: argparse.Namespace) -> ProjectPatch:
+    environments: frozenset[str] | Keep = KEEP
+    text = getattr(args, "environments", None)
+    if text is not None:
+        environments = frozenset() if text == "all" else frozenset(e for e in text.split(",") if e)
+    return ProjectPatch(
+        scan_enabled_override=args.scan,
+        fix_enabled_override=args.fix,
+        stopping_point_override=args.stopping_point,
+        environments=environments,
+    )
+
+
+def _repository(text: str, path: str = "repository") -> RepositoryRef:
+    try:
+        return RepositoryRef.parse(text)
+    except InvalidValueError as error:
+        finding = Finding(error.code, Severity.ERROR, (path,), error.message)
+        raise ValidationError.from_findings([finding]) from None
+
+
+def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
+    """The repository options as the codec's payload, so the codec checks all of them at once."""
+    payload: dict[str, object] = {}
+    if args.branch is not None:
+        payload["branch_patterns"] = args.branch
+    if args.ai is not None:
+        payload["ai_enabled"] = args.ai
+    if args.stopping_point is not KEEP:
+        point = args.stopping_point
+        payload["stopping_point_override"] = None if point is None else point.value
+    return payload
+
+
+def _known_organization(app: App, organization_id: str) -> OrganizationView:
+    """The organization's view; :class:`NotFoundError` when nothing at all is stored for it.
+
+    A read of an organization with no stored settings and no projects is most likely a
+    mistyped name: it says so (exit 4) rather than print the defaults as if they were its.
+    """
+    actor = app.actor(organization_id)
+    view = app.service.get_organization(actor, organization_id)
+    if view.stored or app.service.list_projects(actor, organization_id, limit=1).items:
+        return view
+    raise NotFoundError(
+        f"Organization {organization_id!r} has no stored settings and no projects "
+        "(is the name mistyped?). A new organization has the defaults (scan on, fix off, "
+        f"stopping point pull_request); 'ai-settings org set {organization_id} ...' stores it."
+    )
+
+
+# The commands ------------------------------------------------------------------------------
+
+
+def demo(app: App) -> None:
+    """``demo``: create the sample organization, then show how it resolves."""
+    from ai_settings_core.cli._demo import build_demo  # noqa: PLC0415 - only this command needs it
+
+    created = build_demo(app.service, app.actor("demo"))
+    if not app.as_json:
+        app.print(
+            "Created the sample organization 'demo'."
+            if created
+            else "The sample organization 'demo' exists already; showing it."
+        )
+        app.print("")
+    _resolve(app, "demo")
+
+
+def migrate(app: App) -> None:
+    """``migrate``: bring the store's schema to this version; print the version."""
+    store: Any = app.store
+    version = store.migrate() if callable(getattr(store, "migrate", None)) else None
+    if not isinstance(version, int):
+        version = int(store.schema_version())  # SQLite checks and migrates its file first
+    if app.as_json:
+        app.json({"store": app.store.label, "schema_version": version})
+    else:
+        app.print(f"{app.store.label}: schema version {version}.")
+
+
+def org_show(app: App) -> None:
+    """``org show``."""
+    app.show_org(_known_organization(app, app.args.org))
+
+
+def org_set(app: App) -> None:
+    """``org set``."""
+    args = app.args
+    if not _has_org_change(args):
+        raise UsageError("ai-settings org set: give at least one change")
+    view = app.service.update_organization(
+        app.actor(args.org), args.org, _org_patch(args), expected_version=args.if_version
+    )
+    app.show_org(view)
+
+
+def project_show(app: App) -> None:
+    """``project show``."""
+    args = app.args
+    _known_organization(app, args.org)
+    app.show_project(app.service.get_project(app.actor(args.org), args.org, args.project))
+
+
+def project_set(app: App) -> None:
+    """``project set``."""
+    args = app.args
+    patch = _project_patch(args)
+    if patch.is_empty:
+        raise UsageError("ai-settings project set: give at least one change")
+    view = app.service.update_project(
+        app.actor(args.org), args.org, args.project, patch, expected_version=args.if_version
+    )
+    app.show_project(view)
+
+
+def project_reset(app: App) -> None:
+    """``project reset``."""
+    args = app.args
+    view = app.service.reset_project(
+        app.actor(args.org), args.org, args.project, expected_version=args.if_version
+    )
+    app.show_project(view)
+
+
+def repo_add(app: App) -> None:
+    """``repo add``."""
+    args = app.args
+    settings = codec.parse_repository({"repository": args.repository, **_repository_payload(args)})
+    app.show_project(
+        app.service.add_repository(app.actor(args.org), args.org, args.project, settings)
+    )
+
+
+def repo_set(app: App) -> None:
+    """``repo set``."""
+    args = app.args
+    ref = _repository(args.repository)
+    patch = codec.parse_repository_patch(_repository_payload(args))
+    app.show_project(
+        app.service.update_repository(app.actor(args.org), args.org, args.project, ref, patch)
+    )
+
+
+def repo_remove(app: App) -> None:
+    """``repo remove``."""
+    args = app.args
+    ref = _repository(args.repository)
+    app.show_project(
+        app.service.remove_repository(app.actor(args.org), args.org, args.project, ref)
+    )
+
+
+def resolve(app: App) -> None:
+    """``resolve``: every project's effective settings."""
+    _known_organization(app, app.args.org)
+    _resolve(app, app.args.org)
+
+
+def _resolve(app: App, organization_id: str) -> None:
+    actor = app.actor(organization_id)
+    org_view = app.service.get_organization(actor, organization_id)
+    views: list[ProjectView] = []
+    cursor: str | None = None
+    while True:
+        page = app.service.list_projects(actor, organization_id, cursor=cursor, limit=1000)
+        views.extend(page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    if app.as_json:
+        app.json(
+            {
+                "organization": codec.dump_organization(
+                    org_view.settings, org_view.resolution, org_view.warnings
+                ),
+                "projects": [codec.dump_project_view(view) for view in views],
+            }
+        )
+    else:
+        app.print(render_resolve(org_view, views, colour=app.colour()))
+
+
+def explain(app: App) -> None:
+    """``explain``: where a project's values come from, and a decision."""
+    args = app.args
+    ref = None if args.repo is None else _repository(args.repo, "repo")
+    _known_organization(app, args.org)
+    explanation = app.service.explain(
+        app.actor(args.org),
+        args.org,
+        args.project,
+        repository=ref,
+        branch=args.branch,
+        environment=args.environment,
+    )
+    if app.as_json:
+        app.json(dump_explanation(explanation))
+    else:
+        app.print(render_explanation(explanation, branch=args.branch, environment=args.environment))
+
+
+def bulk(app: App) -> None:
+    """``bulk``: one change, or a reset, to many projects."""
+    args = app.args
+    ids = [p for p in args.projects.split(",") if p]
+    changes = (args.scan, args.fix, args.stopping_point)
+    if args.reset and any(value is not KEEP for value in changes):
+        raise UsageError("ai-settings bulk: --reset cannot be combined with other changes")
+    if not args.reset and all(value is KEEP for value in changes):
+        raise UsageError("ai-settings bulk: give --reset or at least one change")
+    actor = app.actor(args.org)
+    if args.reset:
+        result = app.service.bulk_update(actor, args.org, ids, reset=True)
+    else:
+        result = app.service.bulk_update(actor, args.org, ids, _project_patch(args))
+    if app.as_json:
+        app.json(dump_bulk_result(result))
+    else:
+        app.print(
+            f"Changed {len(result.changed)} of {len(result.projects)} projects"
+            + (f": {', '.join(result.changed)}" if result.changed else ".")
+        )
+
+
+def preview(app: App) -> None:
+    """``preview``: what an organization change would change."""
+    args = app.args
+    if not _has_org_change(args):
+        raise UsageError("ai-settings preview: give at least one change to preview")
+    _known_organization(app, args.org)
+    impact = app.service.preview_organization_change(
+        app.actor(args.org), args.org, _org_patch(args)
+    )
+    if app.as_json:
+        app.json(codec.dump_impact(impact))
+    else:
+        app.print(render_impact(impact))
+
+
+def audit(app: App) -> None:
+    """``audit``: the audit log, newest first."""
+    args = app.args
+    _known_organization(app, args.org)
+    page = app.service.audit_log(
+        app.actor(args.org), args.org, project_id=args.project, limit=args.limit
+    )
+    if app.as_json:
+        app.json({"entries": [dump_audit_entry(entry) for entry in page.items]})
+    else:
+        app.print(render_audit(page.items))
+
+
+def export(app: App) -> None:
+    """``export``: one JSON document of the organization."""
+    organization_id = app.args.org
+    with app.store(read_only=True) as uow:
+        state = uow.projects.load_organization(organization_id)
+    if state.organization is None and not state.projects:
+        raise NotFoundError(f"Organization {organization_id!r} not found.")
+    app.out.write(
+        codec.dumps_export(state.organization, state.projects, organization_id, versions=False)
+    )
+
+
+def import_(app: App) -> None:
+    """``import``: store an exported document."""
+    source = app.args.file
+    try:
+        data = app.stdin.read() if source == "-" else Path(source).read_bytes()
+    except OSError as error:
+        raise UsageError(f"ai-settings import: cannot read {source!r}: {error}") from None
+    try:
+        document = codec.load_json(data)
+    except ValueError as error:
+        message = f"The file is not JSON: {error}."
+        raise ValidationError(
+            {"non_field_errors": [message]}, {"non_field_errors": ["parse_error"]}
+        ) from None
+    organization, projects = codec.parse_export(document)
+    result = app.service.import_organization(
+        app.actor(organization.organization_id), organization, projects
+    )
+    if app.as_json:
+        app.json({"changed": list(result.changed)})
+    else:
+        app.print(
+            f"Imported {organization.organization_id}: {len(result.changed)} of "
+            f"{len(result.projects)} projects changed."
+        )
+
+
+def completion(app: App) -> None:
+    """``completion SHELL``: print a shell completion script."""
+    app.out.write(completion_script(build_parser(), app.args.shell))
+
+
+def api(app: App) -> int:
+    """``api METHOD PATH``: one request through the HTTP handler."""
+    return run_api(app.args, app.store, app.out, app.err, actor_id=app.login, stdin=app.stdin)
+
+
+COMMANDS: Final[dict[str, Command]] = {
+    "demo": Command(demo, writes=always),
+    "migrate": Command(migrate, writes=always),
+    "org show": Command(org_show),
+    "org set": Command(org_set, writes=always),
+    "project show": Command(project_show),
+    "project set": Command(project_set, writes=always),
+    "project reset": Command(project_reset, writes=always),
+    "repo add": Command(repo_add, writes=always),
+    "repo set": Command(repo_set, writes=always),
+    "repo remove": Command(repo_remove, writes=always),
+    "resolve": Command(resolve),
+    "explain": Command(explain),
+    "bulk": Command(bulk, writes=always),
+    "preview": Command(preview),
+    "audit": Command(audit),
+    "export": Command(export),  # always JSON: --json is accepted and changes nothing
+    "import": Command(import_, writes=always),
+    "completion": Command(completion, json=False),
+    "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+}
+"""Every command by its name (``"org show"``), as the parser sets ``args.command``."""

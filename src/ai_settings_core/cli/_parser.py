@@ -1,0 +1,475 @@
+"""The command line's grammar: every command and option, with its help and an example.
+
+:func:`build_parser` returns the ``ai-settings`` parser. Each command (``resolve``, ``org show``)
+sets ``args.command`` to its name, the key of :data:`ai_settings_core.cli._commands.COMMANDS`.
+The global options ``--db``, ``--busy-timeout`` and ``--json`` go before or after the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from importlib import metadata
+from typing import Any, Final, NoReturn
+
+from ai_settings_core.bootstrap import DEFAULT_DB
+from ai_settings_core.cli._api import add_api_parser
+from ai_settings_core.domain.changes import KEEP
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.errors import InvalidValueError
+
+__all__ = ["SETTING_NAMES", "SHELLS", "Parser", "UsageError", "build_parser", "subcommands"]
+
+SETTING_NAMES: Final = {
+    "scan": Setting.SCAN_ENABLED,
+    "fix": Setting.FIX_ENABLED,
+    "stopping_point": Setting.STOPPING_POINT,
+}
+"""The names the command line gives the settings (``--lock fix``)."""
+
+SHELLS: Final = ("bash", "zsh", "fish")
+"""The shells ``ai-settings completion`` writes a script for."""
+
+_POINTS: Final = [point.value for point in StoppingPoint]
+_POINT_HELP: Final = "one of " + ", ".join(_POINTS)
+
+
+class UsageError(Exception):
+    """A command line that cannot be run as written (exit status 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises :class:`UsageError` instead of exiting.
+
+    Its epilog (a command's example) is printed as written, not re-wrapped.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401 - argparse's own
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        """Refuse the command line (exit status 2, via :class:`UsageError`)."""
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _on_off(text: str) -> bool:
+    if text == "on":
+        return True
+    if text == "off":
+        return False
+    raise argparse.ArgumentTypeError(f"expected on or off, not {text!r}")
+
+
+def _on_off_inherit(text: str) -> bool | None:
+    if text == "inherit":
+        return None
+    return _on_off(text)
+
+
+def _point(text: str) -> StoppingPoint:
+    try:
+        return StoppingPoint.parse(text)
+    except InvalidValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected one of {', '.join(_POINTS)}, not {text!r}"
+        ) from None
+
+
+def _point_or(word: str) -> Callable[[str], StoppingPoint | None]:
+    def parse(text: str) -> StoppingPoint | None:
+        return None if text == word else _point(text)
+
+    parse.__name__ = f"stopping point or {word}"
+    return parse
+
+
+def _setting(text: str) -> Setting:
+    if text in SETTING_NAMES:
+        return SETTING_NAMES[text]
+    raise argparse.ArgumentTypeError(f"expected scan, fix or stopping_point, not {text!r}")
+
+
+def _version(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a version number, not {text!r}")
+
+
+def _positive(text: str) -> int:
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if 0 <= value <= 86_400:  # noqa: PLR2004 - a day
+        return value
+    raise argparse.ArgumentTypeError(f"expected a number of seconds (0 to 86400), not {text!r}")
+
+
+def _global_options(*, top: bool) -> Parser:
+    """The global options, for the main parser and (``top=False``) every command.
+
+    A command's copy has no default, so it never hides the value given before the command.
+    """
+    parent = Parser(add_help=False)
+    default: Any = None if top else argparse.SUPPRESS
+    parent.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help=f"the store: a SQLite path, sqlite:///PATH or postgresql://... "
+        f"(default: $AI_SETTINGS_DB, else ./{DEFAULT_DB})",
+    )
+    parent.add_argument(
+        "--busy-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        default=default,
+        help="how long to wait for a SQLite file another process holds locked (default: 30), "
+        "then exit 5",
+    )
+    parent.add_argument(
+        "--json",
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="print one JSON document (its schema is in docs/cli-schemas.json)",
+    )
+    return parent
+
+
+_Group = argparse._SubParsersAction  # noqa: SLF001 - argparse names no public type for it
+
+
+def _version_text() -> str:
+    try:
+        return metadata.version("ai-settings-core")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return "unknown"
+
+
+def build_parser() -> Parser:
+    """The ``ai-settings`` parser."""
+    parser = Parser(
+        prog="ai-settings",
+        description="AI settings (scan, fix, stopping point) of organizations, projects and "
+        "repositories, in a store (a SQLite file by default).",
+        epilog="example: ai-settings demo && ai-settings resolve demo --db ai-settings.db",
+        parents=[_global_options(top=True)],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version_text()}")
+    commands = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    common = _global_options(top=False)
+
+    def command(
+        group: _Group[Parser], name: str, help_text: str, example: str, *positionals: str
+    ) -> Parser:
+        """A command with its positional arguments (``name=METAVAR=help``) and an example."""
+        sub: Parser = group.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=f"example: {example}",
+            parents=[common],
+        )
+        key = name if group is commands else f"{group_names[id(group)]} {name}"
+        sub.set_defaults(command=key)
+        for positional in positionals:
+            dest, metavar, text = positional.split("=", 2)
+            sub.add_argument(dest, metavar=metavar, help=text)
+        return sub
+
+    group_names: dict[int, str] = {}
+
+    def group(name: str, help_text: str, example: str) -> _Group[Parser]:
+        actions = commands.add_parser(
+            name, help=help_text, description=help_text, epilog=f"example: {example}"
+        ).add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+        actions.required = True
+        group_names[id(actions)] = name
+        return actions
+
+    org_arg = "org=ORG=the organization's id"
+    project_arg = "project=PROJECT=the project's id"
+    repo_arg = "repository=REPO=the repository, PROVIDER:OWNER/NAME (github:acme/api)"
+
+    command(
+        commands,
+        "demo",
+        "create the sample organization 'demo' and show how it resolves",
+        "ai-settings demo",
+    )
+    command(
+        commands,
+        "migrate",
+        "bring the store's schema to this version (creating it if needed); print the version",
+        "ai-settings migrate --db postgresql://localhost/settings",
+    )
+
+    org = group("org", "organization settings", "ai-settings org show demo")
+    command(org, "show", "show an organization's settings", "ai-settings org show demo", org_arg)
+    org_set = command(
+        org,
+        "set",
+        "change an organization's settings",
+        "ai-settings org set acme --fix on --lock scan --max-stopping-point pull_request",
+        org_arg,
+    )
+    _add_org_options(org_set)
+    _add_if_version(org_set)
+
+    project = group("project", "project settings", "ai-settings project show demo billing")
+    command(
+        project,
+        "show",
+        "show a project's settings",
+        "ai-settings project show demo billing",
+        org_arg,
+        project_arg,
+    )
+    p_set = command(
+        project,
+        "set",
+        "change a project's overrides",
+        "ai-settings project set acme web --fix off --environments production",
+        org_arg,
+        project_arg,
+    )
+    _add_project_options(p_set)
+    p_set.add_argument(
+        "--environments",
+        metavar="a,b|all",
+        help="the environments the project runs in (comma-separated), or all",
+    )
+    _add_if_version(p_set)
+    p_reset = command(
+        project,
+        "reset",
+        "clear every override of a project",
+        "ai-settings project reset acme web --if-version 3",
+        org_arg,
+        project_arg,
+    )
+    _add_if_version(p_reset)
+
+    repo = group(
+        "repo", "repositories of a project", "ai-settings repo add acme web github:acme/api"
+    )
+    r_add = command(
+        repo,
+        "add",
+        "add a repository to a project",
+        "ai-settings repo add acme web github:acme/api --branch main --branch 'release/*'",
+        org_arg,
+        project_arg,
+        repo_arg,
+    )
+    _add_repository_options(r_add, _point, "P", KEEP)
+    r_set = command(
+        repo,
+        "set",
+        "change a repository of a project",
+        "ai-settings repo set acme web github:acme/api --ai off",
+        org_arg,
+        project_arg,
+        repo_arg,
+    )
+    _add_repository_options(r_set, _point_or("inherit"), "P|inherit", KEEP)
+    command(
+        repo,
+        "remove",
+        "remove a repository from a project",
+        "ai-settings repo remove acme web github:acme/api",
+        org_arg,
+        project_arg,
+        repo_arg,
+    )
+
+    command(
+        commands,
+        "resolve",
+        "every project's effective settings, marked by source",
+        "ai-settings resolve demo --json",
+        org_arg,
+    )
+
+    explain = command(
+        commands,
+        "explain",
+        "where a project's values come from, and a decision",
+        "ai-settings explain demo payments --repo github:demo/payments --branch main",
+        org_arg,
+        project_arg,
+    )
+    explain.add_argument(
+        "--repo", metavar="REPO", help="explain this repository of the project too"
+    )
+    explain.add_argument("--branch", metavar="B", help="decide for an event on this branch")
+    explain.add_argument(
+        "--environment", metavar="E", help="decide for an event in this environment"
+    )
+
+    bulk = command(
+        commands,
+        "bulk",
+        "one change, or a reset, to many projects at once (all or none)",
+        "ai-settings bulk acme --projects web,api --fix off",
+        org_arg,
+    )
+    bulk.add_argument(
+        "--projects", required=True, metavar="P1,P2,...", help="the projects (comma-separated)"
+    )
+    bulk.add_argument("--reset", action="store_true", help="clear every override instead")
+    _add_project_options(bulk)
+
+    preview = command(
+        commands,
+        "preview",
+        "what an organization change would change, project by project",
+        "ai-settings preview demo --fix off",
+        org_arg,
+    )
+    _add_org_options(preview)
+
+    audit = command(
+        commands,
+        "audit",
+        "the audit log, newest first",
+        "ai-settings audit demo --limit 5",
+        org_arg,
+    )
+    audit.add_argument("--project", metavar="P", help="only the entries of this project")
+    audit.add_argument(
+        "--limit", type=_positive, default=50, metavar="N", help="at most N entries (50)"
+    )
+
+    command(
+        commands,
+        "export",
+        "one JSON document of the organization (always JSON)",
+        "ai-settings export demo > demo.json",
+        org_arg,
+    )
+    command(
+        commands,
+        "import",
+        "store an exported document (atomic and validated)",
+        "ai-settings import demo.json",
+        "file=FILE|-=the document to import, or - for standard input",
+    )
+    completion = command(
+        commands,
+        "completion",
+        "print a shell completion script",
+        "source <(ai-settings completion bash)",
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell: " + ", ".join(SHELLS))
+
+    api = add_api_parser(commands, parents=[common])
+    api.set_defaults(command="api")
+    return parser
+
+
+def _add_if_version(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--if-version",
+        type=_version,
+        metavar="N",
+        help="write only if the stored version is still N (else exit 3)",
+    )
+
+
+def _add_org_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--scan", type=_on_off, metavar="on|off", help="scanning on or off")
+    parser.add_argument("--fix", type=_on_off, metavar="on|off", help="fixing on or off")
+    parser.add_argument(
+        "--stopping-point", type=_point, metavar="P", help=f"the stopping point: {_POINT_HELP}"
+    )
+    parser.add_argument(
+        "--lock",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="SETTING",
+        help="lock scan, fix or stopping_point: projects cannot override it (repeatable)",
+    )
+    parser.add_argument(
+        "--unlock",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="SETTING",
+        help="unlock scan, fix or stopping_point (repeatable)",
+    )
+    parser.add_argument(
+        "--max-stopping-point",
+        type=_point_or("none"),
+        default=KEEP,
+        metavar="P|none",
+        help="the furthest stopping point any project may use, or none",
+    )
+
+
+def _add_project_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scan",
+        type=_on_off_inherit,
+        default=KEEP,
+        metavar="on|off|inherit",
+        help="override scanning, or inherit it from the organization",
+    )
+    parser.add_argument(
+        "--fix",
+        type=_on_off_inherit,
+        default=KEEP,
+        metavar="on|off|inherit",
+        help="override fixing, or inherit it from the organization",
+    )
+    parser.add_argument(
+        "--stopping-point",
+        type=_point_or("inherit"),
+        default=KEEP,
+        metavar="P|inherit",
+        help=f"override the stopping point ({_POINT_HELP}), or inherit it",
+    )
+
+
+def _add_repository_options(
+    parser: argparse.ArgumentParser, point: Callable[[str], Any], metavar: str, default: object
+) -> None:
+    parser.add_argument(
+        "--branch",
+        action="append",
+        metavar="PATTERN",
+        help="a branch pattern AI runs on (repeatable; * matches within a segment)",
+    )
+    parser.add_argument("--ai", type=_on_off, metavar="on|off", help="AI on or off for it")
+    inherit = ", or inherit the project's" if "inherit" in metavar else ""
+    parser.add_argument(
+        "--stopping-point",
+        type=point,
+        default=default,
+        metavar=metavar,
+        help=f"the repository's stopping point ({_POINT_HELP}){inherit}",
+    )
+
+
+def subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """The commands directly under ``parser`` (``{"org": ..., "resolve": ...}``), if any."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:  # noqa: SLF001 - argparse lists sub-parsers nowhere else
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            found.update(action.choices)
+    return found
+
+
+def parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The parsed command line (``UsageError`` when it cannot be run as written)."""
+    return build_parser().parse_args(argv)

@@ -1,0 +1,224 @@
+"""The route functions: one request's parts to a use case, its result to a response."""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from typing import Any
+
+from ai_settings_core.codec import _codec as codec
+from ai_settings_core.codec import _documents as documents
+from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.errors import NotFoundError
+from ai_settings_core.http import _payloads as payloads
+from ai_settings_core.http._call import Call, cursor, limit, repository, time
+from ai_settings_core.http._conditional import etag
+from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
+
+__all__ = [
+    "add_repository",
+    "bulk",
+    "change_repository",
+    "explain",
+    "get_organization",
+    "get_project",
+    "get_repository",
+    "list_projects",
+    "openapi",
+    "organization_audit",
+    "preview",
+    "project_audit",
+    "put_organization",
+    "put_project",
+    "remove_repository",
+    "reset_project",
+]
+
+
+def openapi(call: Call) -> Response:
+    """``GET openapi.json``: the API's OpenAPI document."""
+    return Response(200, (("Content-Type", JSON_TYPE),), call.mount.openapi())
+
+
+def _organization_view(view: Any, status: int = 200) -> Response:  # noqa: ANN401
+    document = codec.dump_organization(view.settings, view.resolution, view.warnings)
+    return json_response(status, document, (etag(view.version),))
+
+
+def _project_view(view: Any, status: int = 200, *headers: tuple[str, str]) -> Response:  # noqa: ANN401
+    return json_response(status, codec.dump_project_view(view), (etag(view.version), *headers))
+
+
+def get_organization(call: Call) -> Response:
+    """``GET`` an organization's settings."""
+    org = call.params["org"]
+    return _organization_view(call.service.get_organization(call.actor, org))
+
+
+def put_organization(call: Call) -> Response:
+    """``PUT`` a change of an organization's settings."""
+    org = call.params["org"]
+    patch = codec.parse_organization_patch(call.document(), limits=call.service.limits)
+    expected = call.expected_version(lambda: call.service.get_organization(call.actor, org).version)
+    view = call.service.update_organization(call.actor, org, patch, expected_version=expected)
+    return _organization_view(view)
+
+
+def preview(call: Call) -> Response:
+    """``POST`` an organization change to see what it would change."""
+    org = call.params["org"]
+    patch = codec.parse_organization_patch(call.document(), limits=call.service.limits)
+    impact = call.service.preview_organization_change(call.actor, org, patch)
+    return json_response(200, codec.dump_impact(impact))
+
+
+def list_projects(call: Call) -> Response:
+    """``GET`` a page of the projects that override something."""
+    page = call.service.list_projects(
+        call.actor,
+        call.params["org"],
+        cursor=cursor(call),
+        limit=limit(call),
+        overriding_only=True,
+    )
+    return json_response(200, payloads.dump_project_page(page))
+
+
+def bulk(call: Call) -> Response:
+    """``POST`` one change, or a reset, to many projects."""
+    projects, patch = payloads.parse_bulk(call.document(), call.service.limits)
+    org = call.params["org"]
+    if patch is None:
+        result = call.service.bulk_update(call.actor, org, projects, reset=True)
+    else:
+        result = call.service.bulk_update(call.actor, org, projects, patch)
+    return json_response(200, payloads.dump_bulk_result(result))
+
+
+def organization_audit(call: Call) -> Response:
+    """``GET`` a page of an organization's audit log."""
+    project = call.query.get("project") or None
+    page = call.service.audit_log(
+        call.actor,
+        call.params["org"],
+        project_id=project,
+        since=time(call, "since"),
+        until=time(call, "until"),
+        cursor=cursor(call),
+        limit=limit(call),
+    )
+    return json_response(200, payloads.dump_audit_page(page))
+
+
+def _project_version(call: Call) -> Callable[[], int]:
+    return lambda: (
+        call.service.get_project(call.actor, call.params["org"], call.params["project"]).version
+    )
+
+
+def get_project(call: Call) -> Response:
+    """``GET`` a project's settings."""
+    view = call.service.get_project(call.actor, call.params["org"], call.params["project"])
+    return _project_view(view)
+
+
+def put_project(call: Call) -> Response:
+    """``PUT`` a change of a project's overrides."""
+    org, project = call.params["org"], call.params["project"]
+    patch = codec.parse_project_patch(call.document(), limits=call.service.limits)
+    expected = call.expected_version(_project_version(call))
+    view = call.service.update_project(call.actor, org, project, patch, expected_version=expected)
+    return _project_view(view)
+
+
+def reset_project(call: Call) -> Response:
+    """``POST`` to clear every override of a project."""
+    org, project = call.params["org"], call.params["project"]
+    expected = call.expected_version(_project_version(call))
+    view = call.service.reset_project(call.actor, org, project, expected_version=expected)
+    return _project_view(view)
+
+
+def explain(call: Call) -> Response:
+    """``GET`` where a project's values come from, and a decision."""
+    text = call.query.get("repository")
+    explanation = call.service.explain(
+        call.actor,
+        call.params["org"],
+        call.params["project"],
+        repository=repository(text, "repository") if text else None,
+        branch=call.query.get("branch") or None,
+        environment=call.query.get("environment") or None,
+    )
+    return json_response(200, documents.dump_explanation(explanation))
+
+
+def project_audit(call: Call) -> Response:
+    """``GET`` a page of a project's audit log."""
+    page = call.service.audit_log(
+        call.actor,
+        call.params["org"],
+        project_id=call.params["project"],
+        since=time(call, "since"),
+        until=time(call, "until"),
+        cursor=cursor(call),
+        limit=limit(call),
+    )
+    return json_response(200, payloads.dump_audit_page(page))
+
+
+def _repository_location(call: Call, ref: RepositoryRef) -> str:
+    path = (
+        f"{call.mount.prefix}/projects/{call.params['org']}/{call.params['project']}"
+        f"/ai-settings/repositories/{ref}/"
+    )
+    return urllib.parse.quote(path, safe="/:@")
+
+
+def add_repository(call: Call) -> Response:
+    """``POST`` a repository to a project (201 with its ``Location``)."""
+    org, project = call.params["org"], call.params["project"]
+    settings = codec.parse_repository(call.document(), limits=call.service.limits)
+    expected = call.expected_version(_project_version(call))
+    view = call.service.add_repository(
+        call.actor, org, project, settings, expected_version=expected
+    )
+    location = _repository_location(call, settings.repository)
+    return _project_view(view, 201, ("Location", location))
+
+
+def _path_repository(call: Call) -> RepositoryRef:
+    return repository(call.params["repository"], "repository")
+
+
+def get_repository(call: Call) -> Response:
+    """``GET`` one repository of a project."""
+    ref = _path_repository(call)
+    view = call.service.get_project(call.actor, call.params["org"], call.params["project"])
+    for item in view.repositories:
+        if item.settings.repository.key == ref.key:
+            return json_response(200, payloads.dump_repository_view(item), (etag(view.version),))
+    raise NotFoundError(
+        f"Repository {str(ref)!r} is not configured for project {call.params['project']!r}."
+    )
+
+
+def change_repository(call: Call) -> Response:
+    """``PUT`` / ``PATCH`` a change of one repository of a project."""
+    org, project = call.params["org"], call.params["project"]
+    ref = _path_repository(call)
+    patch = codec.parse_repository_patch(call.document(), limits=call.service.limits)
+    expected = call.expected_version(_project_version(call))
+    view = call.service.update_repository(
+        call.actor, org, project, ref, patch, expected_version=expected
+    )
+    return _project_view(view)
+
+
+def remove_repository(call: Call) -> Response:
+    """``DELETE`` one repository of a project."""
+    org, project = call.params["org"], call.params["project"]
+    ref = _path_repository(call)
+    expected = call.expected_version(_project_version(call))
+    view = call.service.remove_repository(call.actor, org, project, ref, expected_version=expected)
+    return _project_view(view)
