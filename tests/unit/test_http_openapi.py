@@ -44,8 +44,8 @@ def test_request_bodies_are_the_codecs_schemas():
 
     schemas = openapi_document()["components"]["schemas"]
     codec = json_schema("project_patch")
-    assert set(schemas["ProjectPatch"]["properties"]) == set(codec["properties"])
-    assert schemas["ProjectPatch"]["additionalProperties"] is False
+    assert set(schemas["AISettingsProjectPatch"]["properties"]) == set(codec["properties"])
+    assert schemas["AISettingsProjectPatch"]["additionalProperties"] is False
 
 
 def test_411_is_documented_where_a_body_can_be_refused_for_want_of_a_length():
@@ -57,7 +57,7 @@ def test_411_is_documented_where_a_body_can_be_refused_for_want_of_a_length():
             listed = "411" in operation["responses"]
             assert listed == (method in {"put", "post", "patch"}), (method, path)
     document = openapi_document()
-    assert "LengthRequired" in document["components"]["responses"]
+    assert "AISettingsLengthRequired" in document["components"]["responses"]
 
 
 # Property-based testing of the app against its own document, in process. Every operation
@@ -65,12 +65,29 @@ def test_411_is_documented_where_a_body_can_be_refused_for_want_of_a_length():
 # answer must be one the document allows (status, content type, headers, body schema).
 
 _store = MemoryStore()
-_api = SettingsApi(
-    SettingsService(_store.unit_of_work),
-    lambda request, org: Actor("user:schemathesis", org, ALL_SCOPES),
-    prefix="/api/0",
-)
+_TOKEN = "Bearer schemathesis"
+
+
+def _authenticate(request, org):
+    """The document's security: a bearer token (a request without it is answered 401)."""
+    if request.header("Authorization") != _TOKEN:
+        return None
+    return Actor("user:schemathesis", org, ALL_SCOPES)
+
+
+_api = SettingsApi(SettingsService(_store.unit_of_work), _authenticate, prefix="/api/0")
 schema = schemathesis.openapi.from_wsgi("/api/0/openapi.json", WsgiApp(_api))
+
+
+@schema.auth()
+class _BearerToken:
+    """The token of the document's security scheme, on every generated request."""
+
+    def get(self, case, context):
+        return _TOKEN
+
+    def set(self, case, data, context):
+        case.headers = {**(case.headers or {}), "Authorization": data}
 
 CHECKS = [
     core_checks.not_a_server_error,

@@ -30,16 +30,22 @@ from ai_settings_core.http._handler import (
     SettingsApi,
 )
 from ai_settings_core.http._openapi import openapi_document
+from ai_settings_core.http._openapi_components import merge_openapi
 from ai_settings_core.http._wsgi import WsgiApp, request_from_environ
+
+# isort: split
+from ai_settings_core.http._asgi import AsgiApp  # built on the names above: imported last
 
 __all__ = [
     "ERROR_CODES_HEADER",
     "ERROR_CODE_HEADER",
+    "AsgiApp",
     "Authenticate",
     "Request",
     "Response",
     "SettingsApi",
     "WsgiApp",
+    "merge_openapi",
     "openapi_document",
     "request_from_environ",
 ]

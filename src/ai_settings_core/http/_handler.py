@@ -289,6 +289,9 @@ class SettingsApi:
         www_authenticate: The ``WWW-Authenticate`` challenge sent with a 401.
         serve_openapi: Whether ``GET {prefix}/openapi.json`` serves the OpenAPI document
             (without authentication: it describes the API, not anyone's data).
+        openapi_options: More keyword arguments of
+            :func:`~ai_settings_core.http.openapi_document` for the served document
+            (``security_schemes``, ``security``, ``servers``, ``component_prefix``).
     """
 
     def __init__(
@@ -301,6 +304,7 @@ class SettingsApi:
         max_page_size: int = 1000,
         www_authenticate: str = 'Bearer realm="ai-settings"',
         serve_openapi: bool = True,
+        openapi_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.service = service
         self.authenticate = authenticate
@@ -309,6 +313,7 @@ class SettingsApi:
         self.max_page_size = max_page_size
         self.www_authenticate = www_authenticate
         self.serve_openapi = serve_openapi
+        self.openapi_options = dict(openapi_options or {})
         self._openapi: bytes | None = None
         self._routes = _ROUTES if serve_openapi else _ROUTES[1:]
 
@@ -361,6 +366,7 @@ class SettingsApi:
                 limits=self.service.limits,
                 max_page_size=self.max_page_size,
                 max_body_bytes=self.max_body_bytes,
+                **self.openapi_options,
             )
             self._openapi = json.dumps(document, ensure_ascii=False, indent=1).encode()
         return self._openapi

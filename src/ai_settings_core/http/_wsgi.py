@@ -12,7 +12,11 @@ from typing import Any, Final, TypeAlias
 
 from ai_settings_core.http._handler import Request, Response, SettingsApi, error_response
 
-__all__ = ["WsgiApp", "request_from_environ"]
+__all__ = ["DRAIN_BYTES", "WsgiApp", "discard", "request_from_environ"]
+
+DRAIN_BYTES: Final = 64 * 1024 * 1024
+"""How much of a refused body a host reads and throws away, so that the client, which sends
+its whole body before it reads the answer, gets the answer and can keep its connection."""
 
 StartResponse: TypeAlias = Callable[..., Any]
 
@@ -77,12 +81,18 @@ class WsgiApp:
     with ``Transfer-Encoding`` to a server that cannot end its input (``wsgiref``) is
     answered 411 Length Required rather than run without its body.
 
+    A refused body (413) is read and thrown away first, up to ``drain_bytes``: the client
+    sends its whole body before it reads the answer, and a server that closed the connection
+    on unread bytes (gunicorn drains 64 KiB at most) would reset it before it could.
+
     Args:
         api: The handler to serve.
+        drain_bytes: How much of a refused body is read and thrown away.
     """
 
-    def __init__(self, api: SettingsApi) -> None:
+    def __init__(self, api: SettingsApi, *, drain_bytes: int = DRAIN_BYTES) -> None:
         self.api = api
+        self.drain_bytes = drain_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request."""
@@ -110,13 +120,18 @@ class WsgiApp:
             return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
         digits = text.lstrip("0")
         # Longer than the limit is larger, and int() refuses more than 4300 digits.
-        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
-            return _too_large(limit)
         stream = environ.get("wsgi.input")
+        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
+            if stream is not None and int(digits[:30]) <= self.drain_bytes:
+                discard(stream, int(digits))  # over drain_bytes, the server closes
+            return _too_large(limit)
         chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
         if stream is not None and environ.get("wsgi.input_terminated") and (chunked or not text):
             body = _read_to_end(stream, limit + 1)
-            return _too_large(limit) if len(body) > limit else body
+            if len(body) <= limit:
+                return body
+            discard(stream, self.drain_bytes)
+            return _too_large(limit)
         if chunked:
             if str(environ.get("REQUEST_METHOD", "")).upper() in _BODY_METHODS:
                 return error_response(
@@ -138,6 +153,16 @@ def _too_large(limit: int) -> Response:
 
 _BODY_METHODS: Final = frozenset({"PATCH", "POST", "PUT"})
 _READ_SIZE: Final = 65536
+
+
+def discard(stream: Any, size: int) -> None:  # noqa: ANN401 - PEP 3333's wsgi.input
+    """Read and throw away up to ``size`` bytes of ``stream`` (less if it ends first)."""
+    left = size
+    while left > 0:
+        part = stream.read(min(_READ_SIZE, left))
+        if not part:
+            return
+        left -= len(part)
 
 
 def _read_to_end(stream: Any, limit: int) -> bytes:  # noqa: ANN401 - PEP 3333's wsgi.input
