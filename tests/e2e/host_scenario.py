@@ -318,7 +318,9 @@ def _projects(call: Scenario) -> None:
     listed = call("GET", "/organizations/acme/ai-projects/?limit=10")
     assert [item["project_id"] for item in listed.json()["results"]] == ["web"]
 
-    bulk = call("POST", "/organizations/acme/ai-projects/bulk/", {"projects": ["web"], "reset": True})
+    bulk = call(
+        "POST", "/organizations/acme/ai-projects/bulk/", {"projects": ["web"], "reset": True}
+    )
     assert (bulk.status, bulk.json()["changed"]) == (200, ["web"])
 
     assert call("DELETE", REPOSITORY).status == 200
