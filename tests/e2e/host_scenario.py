@@ -139,9 +139,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(command: list[str], port: int, database: Path) -> Iterator[int]:
-    """Run a server command (it binds 127.0.0.1:port) until the block ends, then stop it."""
-    root = Path(__file__).resolve().parents[2]
+def serve(
+    command: list[str], port: int, database: Path, *, root: Path | None = None
+) -> Iterator[int]:
+    """Run a server command (it binds 127.0.0.1:port) until the block ends, then stop it.
+
+    It runs in ``root`` (the repository by default), which is also its Python path.
+    """
+    root = root or Path(__file__).resolve().parents[2]
     environment = {**os.environ, DB_VARIABLE: str(database), "PYTHONPATH": str(root)}
     process = subprocess.Popen(
         command,

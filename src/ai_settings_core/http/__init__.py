@@ -1,8 +1,9 @@
-"""The HTTP API of the AI settings, framework-neutral: a handler, a WSGI app, OpenAPI.
+"""The HTTP API of the AI settings, framework-neutral: a handler, WSGI and ASGI apps, OpenAPI.
 
 :class:`SettingsApi` answers a :class:`Request` (method, path, headers, body bytes) with a
 :class:`Response` (status, headers, body bytes), routing the seed's URLs under any prefix;
-:class:`WsgiApp` serves it to any WSGI server; :func:`openapi_document` describes it. The
+:class:`WsgiApp` serves it to any WSGI server, :class:`AsgiApp` to any ASGI server;
+:func:`openapi_document` describes it and :func:`merge_openapi` merges that into a host's. The
 host brings its authentication as a callable (see :data:`Authenticate`).
 
 >>> from ai_settings_core import ALL_SCOPES, Actor, SettingsService

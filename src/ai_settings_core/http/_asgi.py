@@ -79,28 +79,25 @@ async def receive_body(
 ) -> bytes | Response:
     """The request's body, or the answer that refuses it (400, 413).
 
-    A ``Content-Length`` that is not a number is a 400; one over ``limit`` a 413. A body
-    without one (chunked) is received up to ``limit``, then refused with 413. A refused body
-    is still received and thrown away up to ``drain`` bytes, so the client, which sends its
-    whole body before it reads the answer, gets it and can send its next request on the same
-    connection; a larger one is answered at once, with ``Connection: close``.
+    A ``Content-Length`` that is not a number is a 400; a body over ``limit`` a 413. A
+    refused body is still received and thrown away up to ``drain`` bytes, so the client,
+    which sends its whole body before it reads the answer, gets it and can send its next
+    request on the same connection; a larger one is answered at once, with
+    ``Connection: close``.
 
     Raises:
         _DisconnectedError: The client went away.
     """
-    declared = None
+    most = max(limit, drain)  # received at most; over it, answered at once
     for name, value in scope.get("headers", ()):
         if bytes(name).lower() == b"content-length":
             text = bytes(value).decode(_LATIN_1).strip()
             if not (text.isascii() and text.isdigit()):
                 return error_answer(400, f"Invalid Content-Length {text!r}.", "parse_error")
+            # int() refuses more than 4300 digits; longer than `most` is larger anyway.
             digits = text.lstrip("0")
-            # int() refuses more than 4300 digits; longer than the limit is larger anyway.
-            declared = (
-                limit + drain + 1 if len(digits) > len(str(limit + drain)) else int(digits or "0")
-            )
-    if declared is not None and declared > limit + drain:
-        return _closing(too_large(limit))
+            if len(digits) > len(str(most)) or int(digits or "0") > most:
+                return _closing(too_large(limit))
     parts: list[bytes] = []
     size = 0
     more = True
@@ -111,10 +108,10 @@ async def receive_body(
         chunk = bytes(message.get("body", b""))
         more = bool(message.get("more_body", False))
         size += len(chunk)
+        if size > most:
+            return _closing(too_large(limit))
         if size <= limit:
             parts.append(chunk)
-        elif size > limit + drain:
-            return _closing(too_large(limit))
     return too_large(limit) if size > limit else b"".join(parts)
 
 
@@ -145,9 +142,9 @@ class AsgiApp:
     (200, b'{"organization_id":"acme","sca')
 
     A body over the API's ``max_body_bytes`` is answered 413 after it is received and thrown
-    away, up to ``drain_bytes``, so the connection stays usable; a larger one is answered at
-    once and the connection closed. The ``lifespan`` protocol is answered (there is nothing
-    to start); a websocket is refused.
+    away, if it is no larger than ``drain_bytes``, so the connection stays usable; a larger
+    one is answered at once and the connection closed. The ``lifespan`` protocol is
+    answered (there is nothing to start); a websocket is refused.
 
     Args:
         api: The handler to serve.

@@ -74,7 +74,7 @@ class WsgiApp:
     b'{"organization_id":"acme","sca'
 
     The body is read up to ``CONTENT_LENGTH`` (none without it, as PEP 3333 asks); a
-    ``CONTENT_LENGTH`` above the API's ``max_body_bytes`` is answered 413 without reading.
+    ``CONTENT_LENGTH`` above the API's ``max_body_bytes`` is answered 413.
     When the server declares ``wsgi.input_terminated`` (gunicorn does), a body without
     ``CONTENT_LENGTH`` or sent with ``Transfer-Encoding`` (chunked) is read to its end, and
     answered 413 once it passes ``max_body_bytes``. A ``PUT``, ``POST`` or ``PATCH`` sent
