@@ -9,20 +9,13 @@ store never blocks the event loop.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, Final, TypeAlias
 
-from ai_settings_core.http import ERROR_CODE_HEADER, Request, Response, SettingsApi
+from ai_settings_core.http import Request, Response, SettingsApi
+from ai_settings_core.http._wsgi import DRAIN_BYTES, invalid_length, too_large
 
-__all__ = [
-    "AsgiApp",
-    "error_answer",
-    "receive_body",
-    "request_from_scope",
-    "send_response",
-    "too_large",
-]
+__all__ = ["AsgiApp", "receive_body", "request_from_scope", "send_response"]
 
 Scope: TypeAlias = MutableMapping[str, Any]
 Message: TypeAlias = MutableMapping[str, Any]
@@ -30,23 +23,6 @@ Receive: TypeAlias = Callable[[], Awaitable[Message]]
 Send: TypeAlias = Callable[[Message], Awaitable[None]]
 
 _LATIN_1: Final = "latin-1"
-
-
-def error_answer(status: int, message: str, code: str) -> Response:
-    """An answer the host gives before the handler runs, in the handler's error shape.
-
-    >>> error_answer(413, "The request body is larger than 10 bytes.", "payload_too_large")
-    Response(status=413, headers=(('Content-Type', 'application/json'), \
-('AI-Settings-Error-Code', 'payload_too_large')), \
-body=b'{"detail":"The request body is larger than 10 bytes."}')
-    """
-    body = json.dumps({"detail": message}, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(status, (("Content-Type", "application/json"), (ERROR_CODE_HEADER, code)), body)
-
-
-def too_large(limit: int) -> Response:
-    """The 413 of a body over ``limit`` bytes."""
-    return error_answer(413, f"The request body is larger than {limit} bytes.", "payload_too_large")
 
 
 def request_from_scope(scope: Scope, body: bytes = b"") -> Request:
@@ -93,7 +69,7 @@ async def receive_body(
         if bytes(name).lower() == b"content-length":
             text = bytes(value).decode(_LATIN_1).strip()
             if not (text.isascii() and text.isdigit()):
-                return error_answer(400, f"Invalid Content-Length {text!r}.", "parse_error")
+                return invalid_length(text)
             # int() refuses more than 4300 digits; longer than `most` is larger anyway.
             digits = text.lstrip("0")
             if len(digits) > len(str(most)) or int(digits or "0") > most:
@@ -117,9 +93,6 @@ async def receive_body(
 
 def _closing(response: Response) -> Response:
     return Response(response.status, (*response.headers, ("Connection", "close")), response.body)
-
-
-_DRAIN: Final = 64 * 1024 * 1024
 
 
 class AsgiApp:
@@ -151,7 +124,7 @@ class AsgiApp:
         drain_bytes: How much of a refused body is received and thrown away.
     """
 
-    def __init__(self, api: SettingsApi, *, drain_bytes: int = _DRAIN) -> None:
+    def __init__(self, api: SettingsApi, *, drain_bytes: int = DRAIN_BYTES) -> None:
         self.api = api
         self.drain_bytes = drain_bytes
 

@@ -12,7 +12,14 @@ from typing import Any, Final, TypeAlias
 
 from ai_settings_core.http._handler import Request, Response, SettingsApi, error_response
 
-__all__ = ["DRAIN_BYTES", "WsgiApp", "discard", "request_from_environ"]
+__all__ = [
+    "DRAIN_BYTES",
+    "WsgiApp",
+    "discard",
+    "invalid_length",
+    "request_from_environ",
+    "too_large",
+]
 
 DRAIN_BYTES: Final = 64 * 1024 * 1024
 """How much of a refused body a host reads and throws away, so that the client, which sends
@@ -117,21 +124,21 @@ class WsgiApp:
         limit = self.api.max_body_bytes
         text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if text and not (text.isascii() and text.isdigit()):
-            return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
+            return invalid_length(text)
         digits = text.lstrip("0")
         # Longer than the limit is larger, and int() refuses more than 4300 digits.
         stream = environ.get("wsgi.input")
         if len(digits) > len(str(limit)) or int(digits or "0") > limit:
             if stream is not None and int(digits[:30]) <= self.drain_bytes:
                 discard(stream, int(digits))  # over drain_bytes, the server closes
-            return _too_large(limit)
+            return too_large(limit)
         chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
         if stream is not None and environ.get("wsgi.input_terminated") and (chunked or not text):
             body = _read_to_end(stream, limit + 1)
             if len(body) <= limit:
                 return body
             discard(stream, self.drain_bytes)
-            return _too_large(limit)
+            return too_large(limit)
         if chunked:
             if str(environ.get("REQUEST_METHOD", "")).upper() in _BODY_METHODS:
                 return error_response(
@@ -145,10 +152,16 @@ class WsgiApp:
         return stream.read(length) if length and stream is not None else b""
 
 
-def _too_large(limit: int) -> Response:
+def too_large(limit: int) -> Response:
+    """The 413 of a body over ``limit`` bytes, whichever host refuses it."""
     return error_response(
         413, f"The request body is larger than {limit} bytes.", "payload_too_large"
     )
+
+
+def invalid_length(text: str) -> Response:
+    """The 400 of a ``Content-Length`` that is not a number, whichever host refuses it."""
+    return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
 
 
 _BODY_METHODS: Final = frozenset({"PATCH", "POST", "PUT"})

@@ -31,8 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.http import Request, Response, SettingsApi
-from ai_settings_core.http._asgi import too_large
-from ai_settings_core.http._wsgi import DRAIN_BYTES, discard
+from ai_settings_core.http._wsgi import DRAIN_BYTES, discard, too_large
 from ai_settings_core.service import SettingsService
 
 __all__ = ["ActorHook", "settings_blueprint"]
