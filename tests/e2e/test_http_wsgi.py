@@ -284,28 +284,33 @@ def _call(app, environ):
     return statuses[0], json.loads(body)
 
 
-def test_a_terminated_input_over_the_limit_is_a_413_read_no_further(tmp_path):
-    app = WsgiApp(_api(tmp_path))
+def test_a_terminated_input_over_the_limit_is_a_413_drained_up_to_drain_bytes(tmp_path):
+    # The refused body is read and thrown away (the connection stays usable), up to
+    # drain_bytes past the limit; beyond, the server closes the connection.
+    app = WsgiApp(_api(tmp_path), drain_bytes=1000)
     stream = io.BytesIO(b" " * 10_000 + b"{}")
     status, body = _call(app, _environ(stream, **{"wsgi.input_terminated": True}))
     assert status == "413 Request Entity Too Large"
     assert body == {"detail": "The request body is larger than 4096 bytes."}
-    assert stream.tell() == 4097
+    assert stream.tell() == 4097 + 1000
+    stream = io.BytesIO(b" " * 10_000 + b"{}")
+    _call(WsgiApp(_api(tmp_path)), _environ(stream, **{"wsgi.input_terminated": True}))
+    assert stream.tell() == 10_002
     stream = io.BytesIO(b'{"scan_enabled": false}')
     status, body = _call(app, _environ(stream, **{"wsgi.input_terminated": True}))
     assert (status, body["scan_enabled"]) == ("200 OK", False)
 
 
 @pytest.mark.parametrize(
-    ("length", "status"),
+    ("length", "status", "read"),
     [
-        ("9" * 5000, "413 Request Entity Too Large"),
-        ("0" * 5000 + "4097", "413 Request Entity Too Large"),
-        ("1e3", "400 Bad Request"),
+        ("9" * 5000, "413 Request Entity Too Large", 0),  # over drain_bytes: not read
+        ("0" * 5000 + "4097", "413 Request Entity Too Large", 2),  # drained (2 bytes sent)
+        ("1e3", "400 Bad Request", 0),
     ],
 )
-def test_a_content_length_of_any_length_is_answered(tmp_path, length, status):
+def test_a_content_length_of_any_length_is_answered(tmp_path, length, status, read):
     stream = io.BytesIO(b"{}")
     answer, _ = _call(WsgiApp(_api(tmp_path)), _environ(stream, CONTENT_LENGTH=length))
     assert answer == status
-    assert stream.tell() == 0
+    assert stream.tell() == read

@@ -77,6 +77,9 @@ class SettingsApi:
         www_authenticate: The ``WWW-Authenticate`` challenge sent with a 401.
         serve_openapi: Whether ``GET {prefix}/openapi.json`` serves the OpenAPI document
             (without authentication: it describes the API, not anyone's data).
+        openapi_options: More keyword arguments of
+            :func:`~ai_settings_core.http.openapi_document` for the served document
+            (``security_schemes``, ``security``, ``servers``, ``component_prefix``).
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class SettingsApi:
         max_page_size: int = 1000,
         www_authenticate: str = 'Bearer realm="ai-settings"',
         serve_openapi: bool = True,
+        openapi_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.service = service
         self.authenticate = authenticate
@@ -97,6 +101,7 @@ class SettingsApi:
         self.max_page_size = max_page_size
         self.www_authenticate = www_authenticate
         self.serve_openapi = serve_openapi
+        self.openapi_options = dict(openapi_options or {})
         self._openapi: bytes | None = None
         self._routes = ROUTES if serve_openapi else ROUTES[1:]
         self._mount = Mount(service, self.prefix, max_body_bytes, max_page_size, self.openapi_bytes)
@@ -156,6 +161,7 @@ class SettingsApi:
                 limits=self.service.limits,
                 max_page_size=self.max_page_size,
                 max_body_bytes=self.max_body_bytes,
+                **self.openapi_options,
             )
             self._openapi = json.dumps(document, ensure_ascii=False, indent=1).encode()
         return self._openapi

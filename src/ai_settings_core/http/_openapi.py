@@ -8,72 +8,23 @@ explanation, bulk requests and results, error bodies) come from
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from ai_settings_core.codec import _schema
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
-from ai_settings_core.http import _payloads as payloads
-from ai_settings_core.http._handler import ERROR_CODE_HEADER, ERROR_CODES_HEADER
+from ai_settings_core.http._openapi_components import (
+    component_schemas,
+    error_responses,
+    prefix_components,
+)
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE
 
-__all__ = ["openapi_document"]
+__all__ = ["DEFAULT_COMPONENT_PREFIX", "openapi_document"]
+
+DEFAULT_COMPONENT_PREFIX: Final = "AISettings"
+"""The prefix of every component name, so the document merges into a host's safely."""
 
 JSON = dict[str, Any]
-
-_CODEC_SCHEMAS: Final = {
-    "organization_patch": "OrganizationPatch",
-    "project_patch": "ProjectPatch",
-    "repository": "Repository",
-    "repository_patch": "RepositoryPatch",
-    "organization_read": "OrganizationRead",
-    "project_read": "ProjectRead",
-    "resolution": "Resolution",
-    "decision": "Decision",
-    "impact": "Impact",
-    "findings": "Findings",
-}
-_DEFS: Final = {
-    "repository": "Repository",
-    "project": "Project",
-    "trace": "Trace",
-    "resolution": "Resolution",
-    "findings": "Findings",
-    "changes": "Changes",
-}
-
-
-def _rewrite(value: Any) -> Any:  # noqa: ANN401 - JSON in, JSON out
-    """Point ``#/$defs/x`` references at ``#/components/schemas/X``."""
-    if isinstance(value, dict):
-        result = {}
-        for key, item in value.items():
-            if key == "$ref" and isinstance(item, str) and item.startswith("#/$defs/"):
-                result[key] = f"#/components/schemas/{_DEFS[item.removeprefix('#/$defs/')]}"
-            else:
-                result[key] = _rewrite(item)
-        return result
-    if isinstance(value, list):
-        return [_rewrite(item) for item in value]
-    return value
-
-
-def _component_schemas(limits: Limits) -> dict[str, JSON]:
-    components: dict[str, JSON] = {}
-    for name, component in _CODEC_SCHEMAS.items():
-        schema = _schema.json_schema(name, limits=limits)
-        defs = schema.pop("$defs", {})
-        schema.pop("$schema", None)
-        for def_name, def_schema in defs.items():
-            components.setdefault(_DEFS[def_name], _rewrite(def_schema))
-        components[component] = _rewrite(schema)
-    components.update(
-        payloads.schemas(
-            components["ProjectRead"],
-            max_bulk_projects=limits.max_bulk_projects,
-            max_identifier_length=limits.max_identifier_length,
-        )
-    )
-    return dict(sorted(components.items()))
 
 
 def _ref(name: str) -> JSON:
@@ -82,63 +33,6 @@ def _ref(name: str) -> JSON:
 
 def _json(schema: JSON) -> JSON:
     return {"application/json": {"schema": schema}}
-
-
-def _error_headers() -> JSON:
-    return {
-        ERROR_CODE_HEADER: {
-            "description": "The error's stable code: invalid, parse_error, not_authenticated, "
-            "permission_denied, not_found, version_conflict, length_required, "
-            "precondition_failed, payload_too_large, unsupported_media_type.",
-            "required": True,
-            "schema": {"type": "string"},
-        }
-    }
-
-
-def _responses(max_body_bytes: int) -> JSON:
-    def error(description: str, extra: JSON | None = None) -> JSON:
-        return {
-            "description": description,
-            "headers": {**_error_headers(), **(extra or {})},
-            "content": _json(_ref("ErrorDetail")),
-        }
-
-    return {
-        "BadRequest": {
-            "description": "Invalid input: Django REST Framework's validation error body "
-            "(or its parse error body for a body that is not JSON). Nothing was written.",
-            "headers": {
-                **_error_headers(),
-                ERROR_CODES_HEADER: {
-                    "description": "The stable codes in the shape of the body, as JSON "
-                    "(left out when longer than 4096 characters).",
-                    "required": False,
-                    "schema": {"type": "string"},
-                },
-            },
-            "content": _json(_ref("ValidationErrorDetail")),
-        },
-        "Unauthorized": error(
-            "The host's authentication refused the request.",
-            {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
-        ),
-        "Forbidden": error("The user lacks the scope, or cannot reach the project."),
-        "NotFound": error(
-            "No such route, organization (another organization is always not found), "
-            "project or repository."
-        ),
-        "Conflict": error("The record changed during the write; nothing was written."),
-        "PreconditionFailed": error(
-            "If-Match names no strong tag of the stored version; nothing was written."
-        ),
-        "LengthRequired": error(
-            "A body sent with Transfer-Encoding to a WSGI server that cannot read it to its "
-            "end (no wsgi.input_terminated): send a Content-Length."
-        ),
-        "PayloadTooLarge": error(f"The body is larger than {max_body_bytes} bytes."),
-        "UnsupportedMediaType": error("A body that is not application/json."),
-    }
 
 
 def _error_refs(*statuses: int) -> JSON:
@@ -193,24 +87,51 @@ def _body(schema: str, description: str, *, required: bool = True) -> JSON:
     return {"description": description, "required": required, "content": _json(_ref(schema))}
 
 
+def _bearer(component_prefix: str) -> dict[str, JSON]:
+    return {
+        f"{component_prefix}Bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The host's authentication; pass your own securitySchemes and "
+            "security to openapi_document when it is not a bearer token.",
+        }
+    }
+
+
 def openapi_document(
     *,
     prefix: str = "",
     limits: Limits = DEFAULT_LIMITS,
     max_page_size: int = 1000,
     max_body_bytes: int = 1_048_576,
+    component_prefix: str = DEFAULT_COMPONENT_PREFIX,
+    security_schemes: Mapping[str, JSON] | None = None,
+    security: Sequence[Mapping[str, Sequence[str]]] | None = None,
+    servers: Sequence[Mapping[str, Any]] = ({"url": "/"},),
 ) -> JSON:
     """The OpenAPI 3.1 document of the API mounted at ``prefix``.
 
     >>> document = openapi_document(prefix="/api/0")
     >>> document["openapi"], "/api/0/organizations/{org}/ai-settings/" in document["paths"]
     ('3.1.0', True)
+    >>> document["security"], sorted(document["components"]["securitySchemes"])
+    ([{'AISettingsBearer': []}], ['AISettingsBearer'])
+    >>> document["components"]["schemas"]["AISettingsStoppingPoint"]["enum"]
+    ['suggestion', 'pull_request', 'merge']
 
     Args:
         prefix: Where the API is mounted; the paths start with it.
         limits: The limits the payload schemas state (sizes of lists and identifiers).
         max_page_size: The largest ``limit`` of a listing.
         max_body_bytes: The largest body, stated in the 413 response.
+        component_prefix: Put before every component's name (``AISettingsProjectRead``), so
+            the document merges into a host's without replacing its own (see
+            :func:`~ai_settings_core.http.merge_openapi`); ``""`` for none.
+        security_schemes: The host's ``components/securitySchemes`` (by default one HTTP
+            bearer scheme, ``AISettingsBearer``).
+        security: The security requirement of every operation but the document itself (by
+            default: any one of ``security_schemes``).
+        servers: The document's ``servers``; the paths already hold ``prefix``.
     """
     base = "/" + prefix.strip("/") if prefix.strip("/") else ""
     org = _parameter("org", "path", "The organization's id or slug.")
@@ -255,6 +176,7 @@ def openapi_document(
             "get": {
                 "operationId": "getOpenApiDocument",
                 "summary": "This document",
+                "security": [],
                 "responses": {
                     "200": {
                         "description": "The OpenAPI 3.1 document.",
@@ -478,7 +400,9 @@ def openapi_document(
             },
         },
     }
-    return {
+    schemes = dict(_bearer(component_prefix) if security_schemes is None else security_schemes)
+    requirements = [{name: []} for name in schemes] if security is None else security
+    document = {
         "openapi": "3.1.0",
         "info": {
             "title": "AI settings",
@@ -489,9 +413,15 @@ def openapi_document(
             'answer Django REST Framework\'s {"detail": message}; validation errors its field '
             "dictionary. Every error carries its code in the AI-Settings-Error-Code header.",
         },
+        "servers": [dict(server) for server in servers],
+        "security": [
+            {name: list(scopes) for name, scopes in item.items()} for item in requirements
+        ],
         "paths": {base + path: item for path, item in paths.items()},
         "components": {
-            "schemas": _component_schemas(limits),
-            "responses": _responses(max_body_bytes),
+            "schemas": component_schemas(limits),
+            "responses": error_responses(max_body_bytes),
+            "securitySchemes": {name: dict(scheme) for name, scheme in schemes.items()},
         },
     }
+    return prefix_components(document, component_prefix)

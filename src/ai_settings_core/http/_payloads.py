@@ -350,11 +350,24 @@ def schemas(
             "additionalProperties": False,
         },
         "ValidationErrorDetail": {
-            "type": ["object", "array"],
-            "description": "Django REST Framework's validation error body: "
-            '{"field": ["message", ...], "non_field_errors": [...]}, nested for nested '
-            'fields; or {"detail": "JSON parse error - ..."} for a body that is not JSON. '
-            "The stable machine codes, in the same shape, are in the AI-Settings-Error-Codes "
-            "response header.",
+            "description": "The body of a 400: Django REST Framework's validation error body "
+            '(FieldErrors: {"field": ["message", ...], "non_field_errors": [...]}, nested for '
+            'nested fields), or its parse error body (ErrorDetail: {"detail": "JSON parse '
+            'error - ..."}) for a body that is not JSON or a malformed header. The stable '
+            "machine codes, in the same shape, are in the AI-Settings-Error-Codes header.",
+            "oneOf": [_ref("ErrorDetail"), _ref("FieldErrors")],
+        },
+        "FieldErrors": {
+            "type": "object",
+            "description": "The messages of each invalid field, by field name.",
+            "additionalProperties": _ref("FieldError"),
+        },
+        "FieldError": {
+            "description": "A field's messages; the fields of a nested object; or, for a "
+            "list, one entry per item (the item's messages or fields, {} when it is valid).",
+            "anyOf": [
+                {"type": "array", "items": {"anyOf": [{"type": "string"}, _ref("FieldErrors")]}},
+                _ref("FieldErrors"),
+            ],
         },
     }

@@ -13,7 +13,18 @@ from typing import Any, Final, TypeAlias
 from ai_settings_core.http._handler import SettingsApi
 from ai_settings_core.http._messages import Request, Response, error_response
 
-__all__ = ["WsgiApp", "request_from_environ"]
+__all__ = [
+    "DRAIN_BYTES",
+    "WsgiApp",
+    "discard",
+    "invalid_length",
+    "request_from_environ",
+    "too_large",
+]
+
+DRAIN_BYTES: Final = 64 * 1024 * 1024
+"""How much of a refused body a host reads and throws away, so that the client, which sends
+its whole body before it reads the answer, gets the answer and can keep its connection."""
 
 StartResponse: TypeAlias = Callable[..., Any]
 
@@ -71,19 +82,25 @@ class WsgiApp:
     b'{"organization_id":"acme","sca'
 
     The body is read up to ``CONTENT_LENGTH`` (none without it, as PEP 3333 asks); a
-    ``CONTENT_LENGTH`` above the API's ``max_body_bytes`` is answered 413 without reading.
+    ``CONTENT_LENGTH`` above the API's ``max_body_bytes`` is answered 413.
     When the server declares ``wsgi.input_terminated`` (gunicorn does), a body without
     ``CONTENT_LENGTH`` or sent with ``Transfer-Encoding`` (chunked) is read to its end, and
     answered 413 once it passes ``max_body_bytes``. A ``PUT``, ``POST`` or ``PATCH`` sent
     with ``Transfer-Encoding`` to a server that cannot end its input (``wsgiref``) is
     answered 411 Length Required rather than run without its body.
 
+    A refused body (413) is read and thrown away first, up to ``drain_bytes``: the client
+    sends its whole body before it reads the answer, and a server that closed the connection
+    on unread bytes (gunicorn drains 64 KiB at most) would reset it before it could.
+
     Args:
         api: The handler to serve.
+        drain_bytes: How much of a refused body is read and thrown away.
     """
 
-    def __init__(self, api: SettingsApi) -> None:
+    def __init__(self, api: SettingsApi, *, drain_bytes: int = DRAIN_BYTES) -> None:
         self.api = api
+        self.drain_bytes = drain_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Answer one request."""
@@ -108,16 +125,21 @@ class WsgiApp:
         limit = self.api.max_body_bytes
         text = str(environ.get("CONTENT_LENGTH") or "").strip()
         if text and not (text.isascii() and text.isdigit()):
-            return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
+            return invalid_length(text)
         digits = text.lstrip("0")
         # Longer than the limit is larger, and int() refuses more than 4300 digits.
-        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
-            return _too_large(limit)
         stream = environ.get("wsgi.input")
+        if len(digits) > len(str(limit)) or int(digits or "0") > limit:
+            if stream is not None and int(digits[:30]) <= self.drain_bytes:
+                discard(stream, int(digits))  # over drain_bytes, the server closes
+            return too_large(limit)
         chunked = bool(environ.get("HTTP_TRANSFER_ENCODING"))
         if stream is not None and environ.get("wsgi.input_terminated") and (chunked or not text):
             body = _read_to_end(stream, limit + 1)
-            return _too_large(limit) if len(body) > limit else body
+            if len(body) <= limit:
+                return body
+            discard(stream, self.drain_bytes)
+            return too_large(limit)
         if chunked:
             if str(environ.get("REQUEST_METHOD", "")).upper() in _BODY_METHODS:
                 return error_response(
@@ -131,14 +153,30 @@ class WsgiApp:
         return stream.read(length) if length and stream is not None else b""
 
 
-def _too_large(limit: int) -> Response:
+def too_large(limit: int) -> Response:
+    """The 413 of a body over ``limit`` bytes, whichever host refuses it."""
     return error_response(
         413, f"The request body is larger than {limit} bytes.", "payload_too_large"
     )
 
 
+def invalid_length(text: str) -> Response:
+    """The 400 of a ``Content-Length`` that is not a number, whichever host refuses it."""
+    return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
+
+
 _BODY_METHODS: Final = frozenset({"PATCH", "POST", "PUT"})
 _READ_SIZE: Final = 65536
+
+
+def discard(stream: Any, size: int) -> None:  # noqa: ANN401 - PEP 3333's wsgi.input
+    """Read and throw away up to ``size`` bytes of ``stream`` (less if it ends first)."""
+    left = size
+    while left > 0:
+        part = stream.read(min(_READ_SIZE, left))
+        if not part:
+            return
+        left -= len(part)
 
 
 def _read_to_end(stream: Any, limit: int) -> bytes:  # noqa: ANN401 - PEP 3333's wsgi.input

@@ -1,0 +1,1 @@
+"""Glue for host frameworks: each subpackage needs its framework installed (an extra)."""

@@ -1,0 +1,199 @@
+"""Client generators accept the served OpenAPI document, and the generated client works.
+
+openapi-python-client and datamodel-code-generator run as subprocesses, offline, on the
+document a live server (uvicorn, AsgiApp) serves; neither may warn. The generated client then
+calls every operation of the document against that server, the typed 400 bodies included.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ai_settings_core.http import openapi_document
+from tests.e2e import host_scenario
+
+PACKAGE = "ai_settings_generated_client"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    database = tmp_path_factory.mktemp("client") / "settings.db"
+    port = host_scenario.free_port()
+    command = host_scenario.uvicorn("tests.e2e.host_scenario:asgi_app", port)
+    with host_scenario.serve(command, port, database):
+        yield port
+
+
+@pytest.fixture(scope="module")
+def document(server, tmp_path_factory):
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=30)
+    try:
+        connection.request("GET", host_scenario.PREFIX + "/openapi.json")
+        body = connection.getresponse().read()
+    finally:
+        connection.close()
+    path = tmp_path_factory.mktemp("document") / "openapi.json"
+    path.write_bytes(body)
+    return path
+
+
+def _run(*command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def client_package(document, tmp_path_factory):
+    root = tmp_path_factory.mktemp("generated")
+    config = root / "config.yaml"
+    config.write_text("post_hooks: []\n")  # no formatter run: the test needs only the code
+    generator = str(Path(sys.executable).with_name("openapi-python-client"))
+    result = _run(
+        generator,
+        "generate",
+        "--path",
+        str(document),
+        "--output-path",
+        str(root / PACKAGE),
+        "--meta",
+        "none",
+        "--config",
+        str(config),
+        cwd=root,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # It reports what it cannot read (a schema it skips, a response it drops) as warnings.
+    output = (result.stdout + result.stderr).lower()
+    assert "warning" not in output, output
+    assert "error" not in output, output
+    sys.path.insert(0, str(root))
+    try:
+        yield importlib.import_module(PACKAGE)
+    finally:
+        sys.path.remove(str(root))
+        for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
+            del sys.modules[name]
+
+
+def test_datamodel_code_generator_reads_the_document_without_a_warning(document, tmp_path):
+    generator = str(Path(sys.executable).with_name("datamodel-codegen"))
+    result = _run(
+        generator,
+        "--input",
+        str(document),
+        "--input-file-type",
+        "openapi",
+        "--formatters",
+        "builtin",
+        "--output",
+        str(tmp_path / "models.py"),
+        cwd=tmp_path,
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    models = (tmp_path / "models.py").read_text()
+    assert models.count("class AISettingsStoppingPoint(") == 1
+    assert "class StoppingPoint" not in models
+
+
+def _module(package, operation_id):
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in operation_id)
+    return importlib.import_module(f"{PACKAGE}.api.default.{snake}")
+
+
+def test_the_generated_client_calls_every_operation(server, document, client_package):
+    models = importlib.import_module(f"{PACKAGE}.models")
+    token = "admin"  # the scenario's administrator  # noqa: S105
+    with client_package.AuthenticatedClient(
+        base_url=f"http://127.0.0.1:{server}", token=token
+    ) as client:
+        _every_operation(client_package, models, client, document)
+
+
+def _every_operation(client_package, models, client, document):
+    called: set[str] = set()
+
+    def call(operation_id, *args, **kwargs):
+        called.add(operation_id)
+        return _module(client_package, operation_id).sync_detailed(*args, client=client, **kwargs)
+
+    answer = call("getOpenApiDocument")
+    assert answer.status_code == 200
+    answer = call("getOrganizationSettings", "acme")
+    assert (answer.status_code, answer.headers["ETag"]) == (200, '"0"')
+    assert answer.parsed.stopping_point == models.AISettingsStoppingPoint.PULL_REQUEST
+
+    patch = models.AISettingsOrganizationPatch(
+        fix_enabled=True, stopping_point=models.AISettingsStoppingPoint.MERGE
+    )
+    answer = call("updateOrganizationSettings", "acme", body=patch, if_match='"0"')
+    assert (answer.status_code, answer.parsed.fix_enabled) == (200, True)
+    # A 400 whose body is the parse error's: typed as ErrorDetail.
+    answer = call("updateOrganizationSettings", "acme", body=patch, if_match="abc")
+    assert answer.status_code == 400
+    assert isinstance(answer.parsed, models.AISettingsErrorDetail)
+    assert "If-Match" in answer.parsed.detail
+    answer = call("previewOrganizationChange", "acme", body=models.AISettingsOrganizationPatch())
+    assert answer.status_code == 200
+
+    project = models.AISettingsProjectPatch(
+        stopping_point_override=models.AISettingsStoppingPoint.SUGGESTION
+    )
+    answer = call("updateProjectSettings", "acme", "web", body=project)
+    assert answer.status_code == 200
+    assert answer.parsed.stopping_point_override == models.AISettingsStoppingPoint.SUGGESTION
+    assert call("getProjectSettings", "acme", "web").status_code == 200
+
+    # A 400 whose body names the fields: typed as FieldErrors.
+    bad = models.AISettingsRepository(repository="not a repository")
+    answer = call("addRepository", "acme", "web", body=bad)
+    assert answer.status_code == 400
+    assert isinstance(answer.parsed, models.AISettingsFieldErrors)
+    assert list(answer.parsed.additional_properties) == ["repository"]
+    assert all(isinstance(m, str) for m in answer.parsed.additional_properties["repository"])
+
+    repository = models.AISettingsRepository(repository="github:acme/api")
+    answer = call("addRepository", "acme", "web", body=repository)
+    assert (answer.status_code, answer.headers["ETag"]) == (201, '"2"')
+    answer = call("getRepository", "acme", "web", "github:acme/api")
+    assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
+    change = models.AISettingsRepositoryPatch(ai_enabled=False)
+    assert call("patchRepository", "acme", "web", "github:acme/api", body=change).status_code == 200
+    assert (
+        call("updateRepository", "acme", "web", "github:acme/api", body=change).status_code == 200
+    )
+    answer = call("explainProjectSettings", "acme", "web", repository="github:acme/api")
+    assert answer.parsed.decision.reasons == [
+        models.AISettingsDecisionReason.REPOSITORY_AI_DISABLED  # patched above
+    ]
+    answer = call("listOverridingProjects", "acme", limit=10)
+    assert [item.project_id for item in answer.parsed.results] == ["web"]
+    bulk = models.AISettingsBulkRequest(projects=["web"], reset=True)
+    answer = call("bulkUpdateProjects", "acme", body=bulk)
+    assert (answer.status_code, answer.parsed.changed) == (200, ["web"])
+    assert call("removeRepository", "acme", "web", "github:acme/api").status_code == 200
+    assert call("resetProjectSettings", "acme", "web").status_code == 200
+    answer = call("getProjectAuditLog", "acme", "web", limit=2)
+    assert (answer.status_code, len(answer.parsed.results)) == (200, 2)
+    answer = call("getOrganizationAuditLog", "acme")
+    event = models.AISettingsAuditEvent("project_ai_settings.repository_removed")
+    assert answer.parsed.results[0].event == event  # the reset changed nothing: no entry
+
+    operations = {
+        operation["operationId"]
+        for item in json.loads(document.read_text())["paths"].values()
+        for key, operation in item.items()
+        if key != "parameters"
+    }
+    assert called == operations
+
+
+def test_the_served_document_is_the_generated_one(document):
+    served = json.loads(document.read_text())
+    expected = openapi_document(prefix=host_scenario.PREFIX, max_body_bytes=host_scenario.LIMIT)
+    assert served == expected
