@@ -44,6 +44,7 @@ from ai_settings_core.domain.settings import (
     Setting,
 )
 from ai_settings_core.domain.values import (
+    STOPPING_POINTS,
     BranchPattern,
     Provider,
     RepositoryRef,
@@ -55,7 +56,7 @@ from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
 
 __all__ = ["SqliteStore", "SqliteUnitOfWork"]
 
-_POINTS: Final = {point.value: point for point in StoppingPoint}
+_POINTS: Final = STOPPING_POINTS
 _PROVIDERS: Final = {provider.value: provider for provider in Provider}
 _EVENTS: Final = {event.value: event for event in AuditEvent}
 # SQL here is joined only from this module's constant fragments and "?" placeholders (S608

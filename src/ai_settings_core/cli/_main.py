@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, NoReturn, TextIO
 
+from ai_settings_core import codec
 from ai_settings_core.adapters.sqlite import SqliteStore
 from ai_settings_core.cli._api import add_api_parser, run_api
 from ai_settings_core.cli._render import (
@@ -29,7 +30,6 @@ from ai_settings_core.cli._render import (
     render_project,
     render_resolve,
 )
-from ai_settings_core.codec import _codec as codec
 from ai_settings_core.codec._documents import (
     dump_audit_entry,
     dump_bulk_result,
@@ -65,7 +65,6 @@ SETTING_NAMES: Final = {
     "fix": Setting.FIX_ENABLED,
     "stopping_point": Setting.STOPPING_POINT,
 }
-_POINTS: Final = [point.value for point in StoppingPoint]
 
 
 class _UsageError(Exception):
@@ -96,7 +95,7 @@ def _point(text: str) -> StoppingPoint:
         return StoppingPoint.parse(text)
     except InvalidValueError:
         raise argparse.ArgumentTypeError(
-            f"expected one of {', '.join(_POINTS)}, not {text!r}"
+            f"expected one of {', '.join(StoppingPoint.choices())}, not {text!r}"
         ) from None
 
 

@@ -20,7 +20,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from ai_settings_core.codec import _codec as codec
+from ai_settings_core import codec
 from ai_settings_core.codec import _documents as documents
 from ai_settings_core.domain.findings import Finding, Severity, build_detail
 from ai_settings_core.domain.permissions import Actor
@@ -630,7 +630,7 @@ def _list_projects(call: _Call) -> Response:
 
 
 def _bulk(call: _Call) -> Response:
-    projects, patch = payloads.parse_bulk(call.document(), call.service.limits)
+    projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
     org = call.params["org"]
     if patch is None:
         result = call.service.bulk_update(call.actor, org, projects, reset=True)
