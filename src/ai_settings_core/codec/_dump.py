@@ -54,11 +54,12 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     {'repository': 'github:acme/api', 'ai_enabled': True, 'branch_patterns': ['*'], \
 'stopping_point_override': None}
     """
+    point = repository.stopping_point_override  # the hot path: no call for the text
     return {
         "repository": str(repository.repository),
         "ai_enabled": repository.ai_enabled,
         "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
-        "stopping_point_override": _point(repository.stopping_point_override),
+        "stopping_point_override": None if point is None else point.value,
     }
 
 
@@ -150,12 +151,13 @@ def dump_project(
 'fix_enabled_override': True, 'stopping_point_override': None, 'repositories': [], \
 'environments': [], 'version': 0}
     """
+    point = project.stopping_point_override
     document: JSON = {
         "organization_id": project.organization_id,
         "project_id": project.project_id,
         "scan_enabled_override": project.scan_enabled_override,
         "fix_enabled_override": project.fix_enabled_override,
-        "stopping_point_override": _point(project.stopping_point_override),
+        "stopping_point_override": None if point is None else point.value,
         "repositories": [dump_repository(repository) for repository in project.repositories],
         "environments": sorted(project.environments),
         "version": project.version,

@@ -11,7 +11,6 @@ import enum
 import fnmatch
 import json
 import re
-import types
 from collections.abc import Mapping
 from typing import Final, Literal
 
@@ -103,11 +102,12 @@ class StoppingPoint(enum.Enum):
 
 
 _RANK: Final = {point: rank for rank, point in enumerate(StoppingPoint)}
-STOPPING_POINTS: Final[Mapping[str, StoppingPoint]] = types.MappingProxyType(
-    {point.value: point for point in StoppingPoint}
-)
+STOPPING_POINTS: Final[Mapping[str, StoppingPoint]] = {
+    point.value: point for point in StoppingPoint
+}
 """The one table from a stopping point's text to the stopping point (``point.value`` is the
-other way): every parser, store and edge looks texts up here."""
+other way): every parser, store and edge looks texts up here. Read-only by its type; a plain
+dict, because stores look up every row's text in it."""
 _CHOICES: Final = tuple(STOPPING_POINTS)
 
 
