@@ -187,7 +187,7 @@ def parse_bulk(
     >>> parse_bulk({"projects": ["web"], "changes": {"fix_enabled_override": True}})[1]
     ProjectPatch(scan_enabled_override=KEEP, fix_enabled_override=True, \
 stopping_point_override=KEEP, repositories=KEEP, environments=KEEP)
-    >>> parse_bulk({"projects": ["web"]})
+    >>> parse_bulk({"projects": ["web"], "reset": False})
     Traceback (most recent call last):
         ...
     ai_settings_core.errors.ValidationError: changes: This field is required unless "reset" \
