@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import string
+import sys
+from typing import Final
 
 from hypothesis import strategies as st
 
@@ -157,3 +159,146 @@ json_values = st.recursive(
     max_leaves=20,
 )
 """Arbitrary decoded JSON: ``None``, booleans, numbers, strings, lists and objects."""
+
+
+# Values that break Python itself (issue 11): every parser must answer them with a value or a
+# ValidationError, never RecursionError, ValueError, TypeError or a crash of its messages.
+
+
+class Hostile:
+    """A host's own object whose text, truth and length all fail: a message must never ask."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("repr() of a hostile object")
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("bool() of a hostile object")
+
+    def __len__(self) -> int:
+        raise RuntimeError("len() of a hostile object")
+
+
+def nest(leaf: object, depth: int, kind: str = "list") -> object:
+    """``leaf`` inside ``depth`` lists (or one-key dicts, or tuples), built without recursion."""
+    value = leaf
+    for _ in range(depth):
+        if kind == "list":
+            value = [value]
+        elif kind == "dict":
+            value = {"a": value}
+        else:
+            value = (value,)
+    return value
+
+
+HUGE_INT: Final = 10**5000
+"""An integer past Python's int-to-str conversion limit (4300 digits by default)."""
+
+nesting_depths = st.sampled_from(
+    [sys.getrecursionlimit() - 30, sys.getrecursionlimit(), sys.getrecursionlimit() + 1, 100_000]
+)
+"""Nesting at and beyond the recursion limit."""
+
+_HOSTILE_SCALARS: Final = {
+    "huge": HUGE_INT,
+    "-huge": -HUGE_INT,
+    "2**63": 2**63,
+    "nan": float("nan"),
+    "inf": float("inf"),
+    "-inf": float("-inf"),
+    "lone surrogate": "\ud800",
+    "surrogate inside": "a\udfffb",
+    "long text": "x" * 100_000,
+    "bytes": b"\xff\x00bytes",
+    "bytearray": bytearray(b"merge"),
+    "complex": 1j,
+    "ellipsis": Ellipsis,
+    "frozenset": frozenset({"merge"}),
+    "range": range(10**12),
+    "long class name": type("K" * 10_000, (), {})(),
+}
+# Drawn by name: Hypothesis shows a strategy's elements, and a huge integer has no text.
+
+
+def _hostile_scalar(name: str) -> object:
+    return _HOSTILE_SCALARS[name]
+
+
+def _hostile_key(name: str) -> object:
+    return _HOSTILE_KEYS[name]
+
+
+hostile_scalars = st.one_of(
+    st.sampled_from(sorted(_HOSTILE_SCALARS)).map(_hostile_scalar),
+    st.builds(Hostile),
+    st.builds(set, st.lists(st.integers(), max_size=3)),
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+)
+"""Leaves no JSON decoder produces but a Python host can pass."""
+
+_HOSTILE_KEYS: Final = {
+    "huge": HUGE_INT,
+    "int": 1,
+    "none": None,
+    "tuple": (1, 2),
+    "frozenset": frozenset({"a"}),
+    "surrogate": "\ud800",
+    "nan": float("nan"),
+    "bytes": b"k",
+}
+
+hostile_keys = st.one_of(
+    st.sampled_from(
+        [
+            "organization_id",
+            "project_id",
+            "scan_enabled",
+            "fix_enabled",
+            "stopping_point",
+            "locked",
+            "max_stopping_point",
+            "version",
+            "scan_enabled_override",
+            "fix_enabled_override",
+            "stopping_point_override",
+            "repositories",
+            "environments",
+            "repository",
+            "ai_enabled",
+            "branch_patterns",
+            "projects",
+            "changes",
+            "reset",
+        ]
+    ),
+    st.sampled_from(sorted(_HOSTILE_KEYS)).map(_hostile_key),
+    st.builds(Hostile),
+    st.text(max_size=5),
+)
+"""The fields of every document, and keys no JSON object can hold."""
+
+deeply_nested = st.builds(
+    nest, hostile_scalars, nesting_depths, st.sampled_from(["list", "dict", "tuple"])
+)
+
+hostile_values = st.recursive(
+    hostile_scalars | deeply_nested,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(hostile_keys, children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+    ),
+    max_leaves=12,
+)
+"""Any mix of the above, in lists, tuples and dicts with hostile keys."""
+
+hostile_documents = st.recursive(
+    st.dictionaries(hostile_keys, hostile_values, max_size=6),
+    lambda children: st.dictionaries(
+        hostile_keys, children | st.lists(children, max_size=3) | hostile_values, max_size=5
+    ),
+    max_leaves=8,
+)
+"""Documents whose keys are mostly real fields, holding hostile values at any depth."""

@@ -42,6 +42,7 @@ from ai_settings_core.codec import (
     dumps_export,
     json_schema,
     load_json,
+    parse_bulk,
     parse_export,
     parse_organization,
     parse_organization_patch,
@@ -509,3 +510,74 @@ def test_load_json_refuses_what_no_edge_can_handle(text: str) -> None:
 
 def test_load_json_keeps_proper_surrogate_pairs() -> None:
     assert load_json('{"a": "\\ud83d\\ude00"}') == {"a": "\U0001f600"}
+
+
+# The bulk request (moved from the HTTP kit: the same inputs, bodies and codes) ---------------
+
+
+def test_a_bulk_request_is_project_ids_and_a_patch_or_a_reset() -> None:
+    assert parse_bulk({"projects": ["a", "a", ""], "reset": True}) == (["a", "a", ""], None)
+    projects, patch = parse_bulk({"projects": [], "changes": {"fix_enabled_override": True}})
+    assert projects == []
+    assert patch == ProjectPatch(fix_enabled_override=True)
+
+
+@pytest.mark.parametrize(
+    ("data", "detail"),
+    [
+        (["a"], {"non_field_errors": ["Invalid data. Expected a dictionary, but got list."]}),
+        (
+            {},
+            {
+                "projects": ["This field is required."],
+                "non_field_errors": ['Give "changes" (a project patch) or "reset": true.'],
+            },
+        ),
+        (
+            {"projects": ["a"], "reset": False},
+            {"changes": ['This field is required unless "reset" is true.']},
+        ),
+        ({"projects": ["a"], "reset": None}, {"reset": ["Must be a valid boolean."]}),
+        ({"projects": None, "reset": True}, {"projects": ["This field may not be null."]}),
+        (
+            {"projects": ("a",), "reset": True},
+            {"projects": ['Expected a list of items but got type "tuple".']},
+        ),
+        (
+            {"projects": ["a", 1, None], "reset": True},
+            {"projects": {"1": ["Not a valid string: 1."], "2": ["Not a valid string: None."]}},
+        ),
+        (
+            {"projects": ["a"], "reset": True, "changes": {"x": 1}, "zz": 1, 5: 2},
+            {
+                "zz": ["Unknown field."],
+                "non_field_errors": [
+                    "Unknown field 5.",
+                    'Give either "changes" or "reset": true, not both.',
+                ],
+                "changes": {"x": ["Unknown field."]},
+            },
+        ),
+    ],
+    ids=["list", "empty", "no-changes", "null-reset", "null-projects", "tuple", "items", "all"],
+)
+def test_bulk_request_errors(data: object, detail: object) -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_bulk(data)
+    assert info.value.detail == detail
+
+
+def test_the_bulk_size_is_bounded_before_the_items_are_read() -> None:
+    small = Limits(max_bulk_projects=2)
+    with pytest.raises(ValidationError) as info:
+        parse_bulk({"projects": [1, 2, 3], "reset": True}, limits=small)
+    assert info.value.codes == {"projects": ["max_length"]}
+    assert parse_bulk({"projects": ["a", "b"], "reset": True}, limits=small) == (["a", "b"], None)
+
+
+@given(st.text() | st.binary() | st.none() | st.integers())
+def test_load_json_returns_a_value_or_raises_value_error(data: Any) -> None:
+    try:
+        load_json(data)
+    except ValueError as error:
+        assert str(error).startswith("JSON parse error - ")  # noqa: PT017 - any input at all

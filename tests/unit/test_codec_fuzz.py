@@ -193,7 +193,10 @@ def test_the_fast_repository_path_agrees_with_the_converter(item: object) -> Non
     from cattrs.errors import ClassValidationError
 
     from ai_settings_core import RepositorySettings
-    from ai_settings_core.codec._codec import _generated_repository_item, _structure_repository_item
+    from ai_settings_core.codec._converter import (
+        _generated_repository_item,
+        _structure_repository_item,
+    )
 
     if not isinstance(item, dict):
         return
@@ -226,7 +229,7 @@ def test_the_fast_project_path_agrees_with_the_converter(document: dict[str, obj
     from cattrs.errors import ClassValidationError
 
     from ai_settings_core import ProjectSettings
-    from ai_settings_core.codec._codec import _generated_project, _structure_project
+    from ai_settings_core.codec._converter import _generated_project, _structure_project
 
     try:
         expected: object = _generated_project(document, ProjectSettings)

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 
 from ai_settings_core import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import _quote
 from ai_settings_core.errors import InvalidValueError
 from tests import strategies as s
 
@@ -160,3 +161,58 @@ def test_settings_hold_tuples_and_frozensets_whatever_they_are_given():
     assert org.locked == frozenset({Setting.SCAN_ENABLED})
     with pytest.raises(TypeError):
         ProjectSettings("acme", "web", environments="production")
+
+
+# Quoting bad input (issue 11): bounded, never recursive, never str() of a huge integer ---------
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("invalid", '"invalid"'),
+        (5, "5"),
+        (None, "None"),
+        (True, "True"),
+        (1.5, "1.5"),
+        (float("nan"), "nan"),
+        (["merge", 1], '["merge", 1]'),
+        ({"a": [1]}, '{"a": [...]}'),
+        (s.HUGE_INT, "an integer of 5001 digits"),
+        (-s.HUGE_INT, "an integer of 5001 digits"),
+        ("\ud800", '"\\ud800"'),
+        (s.Hostile(), "a Hostile object"),
+    ],
+    ids=lambda value: type(value).__name__,
+)
+def test_bad_values_are_quoted_with_a_bounded_summary(value, shown):
+    assert _quote(value) == shown
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        s.nest(1, 100_000),
+        s.nest("x", 100_000, "dict"),
+        ["x" * 1000] * 1000,
+        list(range(10**5)),
+        "y" * 10**6,
+        type("C" * 10_000, (), {})(),
+        {s.HUGE_INT: s.HUGE_INT},
+    ],
+    ids=["deep-list", "deep-dict", "wide", "long-list", "long-text", "long-name", "huge"],
+)
+def test_the_summary_is_short_whatever_the_value(value):
+    text = _quote(value)
+    assert len(text) <= 100
+    text.encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [s.HUGE_INT, s.nest("merge", 100_000), s.Hostile(), "\udc80"],
+    ids=["huge", "deep", "hostile", "surrogate"],
+)
+def test_values_refuse_hostile_input_with_their_own_error(bad):
+    for parse in (StoppingPoint.parse, Provider.parse, RepositoryRef.parse, BranchPattern.parse):
+        with pytest.raises(InvalidValueError):
+            parse(bad)

@@ -21,16 +21,24 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import (
+    BranchPattern,
+    Provider,
+    RepositoryRef,
+    StoppingPoint,
+    format_timestamp,
+    parse_timestamp,
+)
 from ai_settings_core.errors import ConflictError, ValidationError
 from ai_settings_core.ports import MAX_PAGE_SIZE
 from ai_settings_core.ports import decode_project_cursor as decode_project_cursor  # noqa: PLC0414
 from ai_settings_core.ports import encode_project_cursor as encode_project_cursor  # noqa: PLC0414
 
-__all__: list[str] = []
+# The audit time format is the domain's (one function for stores, documents and the CLI);
+# the adapters reach it here.
+__all__ = ["format_timestamp", "parse_timestamp"]
 
 _AUDIT_CURSOR: Final = "before:"
-TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def invalid(path: Path, code: str, message: str) -> ValidationError:
@@ -76,20 +84,6 @@ def check_time(name: str, value: dt.datetime | None) -> dt.datetime | None:
             f"{name} must be a timezone-aware datetime, not {value!r}.",
         )
     return value.astimezone(dt.UTC)
-
-
-def format_timestamp(value: dt.datetime) -> str:
-    """A UTC datetime as fixed-width text that sorts in time order."""
-    utc = value.astimezone(dt.UTC)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}Z"
-    )
-
-
-def parse_timestamp(text: str) -> dt.datetime:
-    """The inverse of :func:`format_timestamp`."""
-    return dt.datetime.strptime(text, TIMESTAMP_FORMAT).replace(tzinfo=dt.UTC)
 
 
 _SHOWN_LENGTH: Final = 60

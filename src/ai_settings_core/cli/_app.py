@@ -13,10 +13,10 @@ from typing import Any, BinaryIO, TextIO
 
 import attrs
 
+from ai_settings_core import codec
 from ai_settings_core.bootstrap import DEFAULT_DB, Store, open_store, sqlite_path, store_kind
 from ai_settings_core.cli._parser import UsageError
 from ai_settings_core.cli._render import render_organization, render_project
-from ai_settings_core.codec import _codec as codec
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any, Final
 
+from ai_settings_core import codec
 from ai_settings_core.cli._api import api_writes, run_api
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
@@ -21,7 +22,6 @@ from ai_settings_core.cli._render import (
     render_impact,
     render_resolve,
 )
-from ai_settings_core.codec import _codec as codec
 from ai_settings_core.codec._documents import (
     dump_audit_entry,
     dump_bulk_result,

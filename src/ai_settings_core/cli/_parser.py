@@ -31,7 +31,7 @@ SETTING_NAMES: Final = {
 SHELLS: Final = ("bash", "zsh", "fish")
 """The shells ``ai-settings completion`` writes a script for."""
 
-_POINTS: Final = [point.value for point in StoppingPoint]
+_POINTS: Final = StoppingPoint.choices()
 _POINT_HELP: Final = "one of " + ", ".join(_POINTS)
 
 

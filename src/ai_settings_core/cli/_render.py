@@ -13,7 +13,7 @@ from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
-from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 from ai_settings_core.domain.views import Explanation, OrganizationView, ProjectView
 
 __all__ = [
@@ -333,7 +333,7 @@ def render_audit(entries: Sequence[AuditEntry]) -> str:
         return "(no audit entries)"
     lines = []
     for entry in entries:
-        when = entry.occurred_at.strftime("%Y-%m-%d %H:%M:%S")
+        when = format_timestamp(entry.occurred_at, timespec="seconds")
         changes = "; ".join(_change(c) for c in entry.stored_changes) or "(no stored change)"
         lines.append(f"{when}  {entry.actor}  {entry.event.value}  {entry.target}: {changes}")
     return "\n".join(lines)

@@ -15,8 +15,13 @@ ai_settings_core.errors.ValidationError: fix_enabled: Must be a valid boolean.
 
 from __future__ import annotations
 
-from ai_settings_core.codec._codec import (
-    CONVERTER,
+from ai_settings_core.codec._converter import CONVERTER
+from ai_settings_core.codec._documents import (
+    dump_audit_entry,
+    dump_bulk_result,
+    dump_explanation,
+)
+from ai_settings_core.codec._dump import (
     dump_decision,
     dump_export,
     dump_field_changes,
@@ -28,7 +33,10 @@ from ai_settings_core.codec._codec import (
     dump_repository,
     dump_resolution,
     dumps_export,
-    load_json,
+)
+from ai_settings_core.codec._json import load_json
+from ai_settings_core.codec._parse import (
+    parse_bulk,
     parse_export,
     parse_organization,
     parse_organization_patch,
@@ -36,11 +44,6 @@ from ai_settings_core.codec._codec import (
     parse_project_patch,
     parse_repository,
     parse_repository_patch,
-)
-from ai_settings_core.codec._documents import (
-    dump_audit_entry,
-    dump_bulk_result,
-    dump_explanation,
 )
 from ai_settings_core.codec._schema import SCHEMA_NAMES, json_schema
 from ai_settings_core.domain.findings import build_detail, format_path
@@ -66,6 +69,7 @@ __all__ = [
     "format_path",
     "json_schema",
     "load_json",
+    "parse_bulk",
     "parse_export",
     "parse_organization",
     "parse_organization_patch",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ai_settings_core.codec._codec import (
+from ai_settings_core.codec._dump import (
     dump_decision,
     dump_field_changes,
     dump_project_view,
@@ -17,6 +17,7 @@ from ai_settings_core.codec._codec import (
     dump_resolution,
 )
 from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.values import format_timestamp
 from ai_settings_core.domain.views import BulkResult, Explanation
 
 __all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation"]
@@ -50,7 +51,10 @@ def dump_explanation(explanation: Explanation) -> JSON:
 
 
 def dump_audit_entry(entry: AuditEntry) -> JSON:
-    """One audit entry, with ISO 8601 UTC time and the changes as ``{field, before, after}``."""
+    """One audit entry: its UTC time (to the microsecond) and its changes.
+
+    The time is :func:`~ai_settings_core.domain.values.format_timestamp`'s, as stores keep it.
+    """
     return {
         "id": entry.id,
         "organization_id": entry.organization_id,
@@ -58,7 +62,7 @@ def dump_audit_entry(entry: AuditEntry) -> JSON:
         "actor": entry.actor,
         "event": entry.event.value,
         "target": entry.target,
-        "occurred_at": entry.occurred_at.isoformat().replace("+00:00", "Z"),
+        "occurred_at": format_timestamp(entry.occurred_at),
         "stored_changes": dump_field_changes(entry.stored_changes),
         "effective_changes": dump_field_changes(entry.effective_changes),
     }

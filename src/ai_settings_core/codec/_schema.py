@@ -16,7 +16,7 @@ from typing import Any, Final
 
 import attrs
 
-from ai_settings_core.codec._codec import _LEAVES, _has_keep, _without_keep
+from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
@@ -47,13 +47,13 @@ def _default(value: object) -> object:
 
 
 def _field_schema(type_: object, limits: Limits) -> JSON:
-    if _has_keep(type_):
-        type_ = _without_keep(type_)
+    if has_keep(type_):
+        type_ = without_keep(type_)
     args = typing.get_args(type_)
     if isinstance(type_, types.UnionType) and type(None) in args:
         (inner,) = [arg for arg in args if arg is not type(None)]
-        return {"anyOf": [_LEAVES[inner].schema(limits), {"type": "null"}]}
-    return _LEAVES[type_].schema(limits)
+        return {"anyOf": [LEAVES[inner].schema(limits), {"type": "null"}]}
+    return LEAVES[type_].schema(limits)
 
 
 def _object_schema(cls: type, limits: Limits, *, patch: bool) -> JSON:

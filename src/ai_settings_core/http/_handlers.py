@@ -6,7 +6,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
-from ai_settings_core.codec import _codec as codec
+from ai_settings_core import codec
 from ai_settings_core.codec import _documents as documents
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import NotFoundError
@@ -86,7 +86,7 @@ def list_projects(call: Call) -> Response:
 
 def bulk(call: Call) -> Response:
     """``POST`` one change, or a reset, to many projects."""
-    projects, patch = payloads.parse_bulk(call.document(), call.service.limits)
+    projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
     org = call.params["org"]
     if patch is None:
         result = call.service.bulk_update(call.actor, org, projects, reset=True)

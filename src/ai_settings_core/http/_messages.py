@@ -13,7 +13,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from ai_settings_core.codec import _codec as codec
+from ai_settings_core import codec
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.errors import StorageUnavailableError, ValidationError
 

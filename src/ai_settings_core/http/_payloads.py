@@ -1,4 +1,4 @@
-"""The documents of the HTTP API beyond the codec's, their schemas, and the bulk parser.
+"""The documents of the HTTP API beyond the codec's, and their schemas.
 
 Built on the codec's dumps and on the use-case documents the command line prints too
 (:mod:`ai_settings_core.codec._documents`: the explanation, the audit entry, the bulk result), so
@@ -8,18 +8,14 @@ here, written against the OpenAPI document's component names.
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import Any
 
-from ai_settings_core.codec import _codec as codec
+from ai_settings_core import codec
 from ai_settings_core.codec import _documents as documents
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
-from ai_settings_core.domain.changes import ProjectPatch
-from ai_settings_core.domain.findings import Finding, Severity, build_detail
-from ai_settings_core.domain.limits import Limits
 from ai_settings_core.domain.settings import Setting
-from ai_settings_core.domain.values import _quote
+from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.domain.views import BulkResult, ProjectView, RepositoryView
-from ai_settings_core.errors import ValidationError
 from ai_settings_core.ports import Page
 
 __all__ = [
@@ -27,12 +23,10 @@ __all__ = [
     "dump_bulk_result",
     "dump_project_page",
     "dump_repository_view",
-    "parse_bulk",
     "schemas",
 ]
 
 JSON = dict[str, Any]
-_ERROR: Final = Severity.ERROR
 
 
 def _ref(name: str) -> JSON:
@@ -81,107 +75,6 @@ def dump_bulk_result(result: BulkResult) -> JSON:
     return document
 
 
-_BULK_KEYS: Final = frozenset({"projects", "changes", "reset"})
-
-
-def parse_bulk(data: object, limits: Limits) -> tuple[list[str], ProjectPatch | None]:
-    """Parse a bulk request: ``{"projects": [...], "changes": {...}}`` or ``"reset": true``.
-
-    Returns the project ids and the patch (``None`` for a reset). The list may hold at most
-    ``limits.max_bulk_projects`` items, repeats included; the ids themselves (empty,
-    malformed) are checked by the service, with the same paths.
-
-    Raises:
-        ValidationError: With DRF's detail, every error of the document at once.
-    """
-    if not isinstance(data, dict):
-        message = f"Invalid data. Expected a dictionary, but got {type(data).__name__}."
-        raise _invalid([Finding("invalid", _ERROR, (), message)])
-    findings: list[Finding] = [
-        Finding("unknown_field", _ERROR, (key,), "Unknown field.")
-        for key in sorted(data)
-        if key not in _BULK_KEYS
-    ]
-    projects: list[str] = []
-    raw = data.get("projects")
-    if "projects" not in data:
-        findings.append(Finding("required", _ERROR, ("projects",), "This field is required."))
-    elif not isinstance(raw, list):
-        findings.append(
-            Finding(
-                "null" if raw is None else "not_a_list",
-                _ERROR,
-                ("projects",),
-                "This field may not be null."
-                if raw is None
-                else f'Expected a list of items but got type "{type(raw).__name__}".',
-            )
-        )
-    elif len(raw) > limits.max_bulk_projects:
-        findings.append(
-            Finding(
-                "max_length",
-                _ERROR,
-                ("projects",),
-                f"Ensure this field has no more than {limits.max_bulk_projects} elements.",
-            )
-        )
-    else:
-        for index, item in enumerate(raw):
-            if isinstance(item, str):
-                projects.append(item)
-            else:
-                findings.append(
-                    Finding(
-                        "invalid",
-                        _ERROR,
-                        ("projects", index),
-                        f"Not a valid string: {_quote(item)}.",
-                    )
-                )
-    reset = data.get("reset", False)
-    if not isinstance(reset, bool):
-        findings.append(Finding("invalid", _ERROR, ("reset",), "Must be a valid boolean."))
-    patch: ProjectPatch | None = None
-    if "changes" in data:
-        try:
-            patch = codec.parse_project_patch(data["changes"], limits=limits)
-        except ValidationError as error:
-            findings.extend(
-                Finding(f.code, f.severity, ("changes", *f.path), f.message) for f in error.findings
-            )
-    if reset is True and "changes" in data:
-        findings.append(
-            Finding("invalid", _ERROR, (), 'Give either "changes" or "reset": true, not both.')
-        )
-    elif reset is False and "changes" not in data and "reset" not in data:
-        findings.append(
-            Finding(
-                "required",
-                _ERROR,
-                (),
-                'Give "changes" (a project patch) or "reset": true.',
-            )
-        )
-    elif reset is False and "changes" not in data:
-        findings.append(
-            Finding(
-                "required",
-                _ERROR,
-                ("changes",),
-                'This field is required unless "reset" is true.',
-            )
-        )
-    if findings:
-        raise _invalid(findings)
-    return projects, None if reset else patch
-
-
-def _invalid(findings: list[Finding]) -> ValidationError:
-    detail, codes = build_detail(findings)
-    return ValidationError(detail, codes, findings)
-
-
 # --- schemas ---------------------------------------------------------------------------------
 
 
@@ -198,7 +91,7 @@ def schemas(
         "properties": {
             "scan_enabled": {"type": "boolean"},
             "fix_enabled": {"type": "boolean"},
-            "stopping_point": {"type": "string", "enum": ["suggestion", "pull_request", "merge"]},
+            "stopping_point": {"type": "string", "enum": list(StoppingPoint.choices())},
         },
         "required": ["scan_enabled", "fix_enabled", "stopping_point"],
         "additionalProperties": False,
@@ -211,7 +104,7 @@ def schemas(
             "branch_patterns": {"type": "array", "items": {"type": "string"}},
             "stopping_point_override": {
                 "anyOf": [
-                    {"type": "string", "enum": ["suggestion", "pull_request", "merge"]},
+                    {"type": "string", "enum": list(StoppingPoint.choices())},
                     {"type": "null"},
                 ]
             },

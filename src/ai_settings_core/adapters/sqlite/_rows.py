@@ -20,6 +20,7 @@ from ai_settings_core.domain.settings import (
     Setting,
 )
 from ai_settings_core.domain.values import (
+    STOPPING_POINTS,
     BranchPattern,
     Provider,
     RepositoryRef,
@@ -29,7 +30,7 @@ from ai_settings_core.domain.values import (
 
 __all__ = ["LOAD_QUERIES"]
 
-POINTS: Final = {point.value: point for point in StoppingPoint}
+POINTS: Final = STOPPING_POINTS
 _PROVIDERS: Final = {provider.value: provider for provider in Provider}
 _EVENTS: Final = {event.value: event for event in AuditEvent}
 _CHUNK: Final = 500

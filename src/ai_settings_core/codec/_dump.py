@@ -1,0 +1,285 @@
+"""Dumping: one small hand-written function per output document.
+
+Dumping is the hot path of every read; these functions are faster than both cattrs'
+generated code and pydantic's ``model_dump`` here (see ``docs/payloads.md``), and the
+converter registers them as its unstructure hooks too. :func:`~ai_settings_core.codec.parse_export`
+reads back what :func:`dump_export` writes.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from ai_settings_core.domain.changes import FieldChange, Impact
+from ai_settings_core.domain.decide import Decision
+from ai_settings_core.domain.findings import Finding
+from ai_settings_core.domain.resolve import Resolution, Trace
+from ai_settings_core.domain.settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+)
+from ai_settings_core.domain.values import StoppingPoint
+
+__all__ = [
+    "dump_decision",
+    "dump_export",
+    "dump_field_changes",
+    "dump_findings",
+    "dump_impact",
+    "dump_organization",
+    "dump_project",
+    "dump_project_view",
+    "dump_repository",
+    "dump_resolution",
+    "dumps_export",
+]
+
+JSON = dict[str, Any]
+
+
+def _point(value: StoppingPoint | None) -> str | None:
+    """An optional stopping point's text (its ``value``; ``STOPPING_POINTS`` maps it back)."""
+    return None if value is None else value.value
+
+
+def dump_repository(repository: RepositorySettings) -> JSON:
+    """The repository item: ``{"repository", "ai_enabled", "branch_patterns", ...}``.
+
+    >>> from ai_settings_core import RepositoryRef
+    >>> dump_repository(RepositorySettings(RepositoryRef.parse("github:acme/api")))
+    {'repository': 'github:acme/api', 'ai_enabled': True, 'branch_patterns': ['*'], \
+'stopping_point_override': None}
+    """
+    point = repository.stopping_point_override  # the hot path: no call for the text
+    return {
+        "repository": str(repository.repository),
+        "ai_enabled": repository.ai_enabled,
+        "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
+        "stopping_point_override": None if point is None else point.value,
+    }
+
+
+def _dump_trace(trace: Trace[bool] | Trace[StoppingPoint]) -> JSON:
+    value = trace.value
+    return {
+        "value": value if isinstance(value, bool) else value.value,
+        "level": trace.level.value,
+        "reason": trace.reason.value,
+        "shadowed": [
+            {
+                "level": shadow.level.value,
+                "value": shadow.value if isinstance(shadow.value, bool) else shadow.value.value,
+                "reason": shadow.reason.value,
+            }
+            for shadow in trace.shadowed
+        ],
+    }
+
+
+def dump_resolution(resolution: Resolution) -> JSON:
+    """The traces, by setting: ``{"scan_enabled": {"value", "level", "reason", "shadowed"}}``.
+
+    >>> from ai_settings_core import resolve_organization
+    >>> dump_resolution(resolve_organization(None))["fix_enabled"]
+    {'value': False, 'level': 'default', 'reason': 'DEFAULT', 'shadowed': []}
+    """
+    return {
+        "scan_enabled": _dump_trace(resolution.scan_enabled),
+        "fix_enabled": _dump_trace(resolution.fix_enabled),
+        "stopping_point": _dump_trace(resolution.stopping_point),
+    }
+
+
+def dump_findings(findings: Iterable[Finding]) -> list[JSON]:
+    """Findings (warnings in responses, or errors) as ``{"code", "severity", "path", ...}``."""
+    return [
+        {
+            "code": finding.code,
+            "severity": finding.severity.value,
+            "path": list(finding.path),
+            "field": finding.field,
+            "message": finding.message,
+        }
+        for finding in findings
+    ]
+
+
+def dump_organization(
+    organization: OrganizationSettings,
+    resolution: Resolution | None = None,
+    warnings: Iterable[Finding] | None = None,
+) -> JSON:
+    """The organization document; with a resolution, the read document with ``sources``.
+
+    ``warnings`` (when given, even empty) adds ``"warnings"``: the findings for the UI.
+
+    >>> from ai_settings_core import OrganizationSettings
+    >>> dump_organization(OrganizationSettings("acme"))
+    {'organization_id': 'acme', 'scan_enabled': True, 'fix_enabled': False, \
+'stopping_point': 'pull_request', 'locked': [], 'max_stopping_point': None, 'version': 0}
+    """
+    document: JSON = {
+        "organization_id": organization.organization_id,
+        "scan_enabled": organization.scan_enabled,
+        "fix_enabled": organization.fix_enabled,
+        "stopping_point": organization.stopping_point.value,
+        "locked": sorted([setting.value for setting in organization.locked]),
+        "max_stopping_point": _point(organization.max_stopping_point),
+        "version": organization.version,
+    }
+    if resolution is not None:
+        document["sources"] = dump_resolution(resolution)
+    if warnings is not None:
+        document["warnings"] = dump_findings(warnings)
+    return document
+
+
+def dump_project(
+    project: ProjectSettings,
+    resolution: Resolution | None = None,
+    warnings: Iterable[Finding] | None = None,
+) -> JSON:
+    """The project document; with a resolution, the read document with ``effective``/``sources``.
+
+    >>> from ai_settings_core import ProjectSettings
+    >>> dump_project(ProjectSettings("acme", "web", fix_enabled_override=True))
+    {'organization_id': 'acme', 'project_id': 'web', 'scan_enabled_override': None, \
+'fix_enabled_override': True, 'stopping_point_override': None, 'repositories': [], \
+'environments': [], 'version': 0}
+    """
+    point = project.stopping_point_override
+    document: JSON = {
+        "organization_id": project.organization_id,
+        "project_id": project.project_id,
+        "scan_enabled_override": project.scan_enabled_override,
+        "fix_enabled_override": project.fix_enabled_override,
+        "stopping_point_override": None if point is None else point.value,
+        "repositories": [dump_repository(repository) for repository in project.repositories],
+        "environments": sorted(project.environments),
+        "version": project.version,
+    }
+    if resolution is not None:
+        document["effective"] = {
+            "scan_enabled": resolution.scan_enabled.value,
+            "fix_enabled": resolution.fix_enabled.value,
+            "stopping_point": resolution.stopping_point.value.value,
+        }
+        document["sources"] = dump_resolution(resolution)
+    if warnings is not None:
+        document["warnings"] = dump_findings(warnings)
+    return document
+
+
+class _ProjectViewLike(Protocol):
+    """What :func:`dump_project_view` reads from a service's project view."""
+
+    @property
+    def project(self) -> ProjectSettings: ...  # pragma: no cover - a protocol
+
+    @property
+    def resolution(self) -> Resolution: ...  # pragma: no cover - a protocol
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]: ...  # pragma: no cover - a protocol
+
+
+def dump_project_view(view: _ProjectViewLike) -> JSON:
+    """The project read document of a view (anything with ``project``, ``resolution``,
+    ``warnings``, such as the service's ``ProjectView``)."""  # noqa: D205, D209
+    return dump_project(view.project, view.resolution, view.warnings)
+
+
+def dump_decision(decision: Decision) -> JSON:
+    """A decision: ``{"scan", "fix", "stopping_point", "reasons"}``.
+
+    >>> from ai_settings_core import decide
+    >>> dump_decision(decide(None, None))
+    {'scan': True, 'fix': False, 'stopping_point': None, 'reasons': ['fix_disabled']}
+    """
+    return {
+        "scan": decision.scan,
+        "fix": decision.fix,
+        "stopping_point": _point(decision.stopping_point),
+        "reasons": [reason.value for reason in decision.reasons],
+    }
+
+
+def _plain(value: object) -> object:
+    """A change's value as JSON: tuples become lists."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    return value
+
+
+def dump_field_changes(changes: Iterable[FieldChange]) -> list[JSON]:
+    """Field changes as ``[{"field", "before", "after"}]``."""
+    return [
+        {"field": change.field, "before": _plain(change.before), "after": _plain(change.after)}
+        for change in changes
+    ]
+
+
+def dump_impact(impact: Impact) -> JSON:
+    """An impact preview: the organization's changes and each affected project's."""
+    return {
+        "organization": dump_field_changes(impact.organization),
+        "projects": [
+            {
+                "project_id": project.project_id,
+                "changes": dump_field_changes(project.changes),
+                "repositories": [
+                    {
+                        "repository": str(repository.repository),
+                        "changes": dump_field_changes(repository.changes),
+                    }
+                    for repository in project.repositories
+                ],
+            }
+            for project in impact.projects
+        ],
+        "projects_considered": impact.projects_considered,
+    }
+
+
+def dump_export(
+    organization: OrganizationSettings,
+    projects: Iterable[ProjectSettings],
+    *,
+    versions: bool = True,
+) -> JSON:
+    """The organization export: the organization document plus its projects by ``project_id``.
+
+    :func:`parse_export` reads it back unchanged. With ``versions=False`` the record versions
+    are left out: the document then describes settings, not one store's records, so export,
+    import (into any store), export gives the same document.
+    """
+    document = dump_organization(organization)
+    document["projects"] = [
+        dump_project(project) for project in sorted(projects, key=operator.attrgetter("project_id"))
+    ]
+    if not versions:
+        del document["version"]
+        for project in document["projects"]:
+            del project["version"]
+    return document
+
+
+def dumps_export(
+    organization: OrganizationSettings | None,
+    projects: Iterable[ProjectSettings],
+    organization_id: str,
+    *,
+    versions: bool = True,
+) -> str:
+    """:func:`dump_export` as indented JSON text, ending with a newline.
+
+    ``organization`` is ``None`` when the organization stored nothing: its document is then
+    the system defaults for ``organization_id``.
+    """
+    stored = organization if organization is not None else OrganizationSettings(organization_id)
+    document = dump_export(stored, projects, versions=versions)
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

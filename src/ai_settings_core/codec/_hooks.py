@@ -1,0 +1,281 @@
+"""The converter's strict hooks for every leaf type, and each type's JSON Schema beside it.
+
+Every leaf type of the input documents has one entry in :data:`LEAVES`: its structure hook
+and its JSON Schema, so the parser's rules and the published schema come from one table. The
+hooks are strict (``"false"``, ``0`` and ``1`` are not booleans, ``123`` is not a string) and
+bounded by the :class:`~ai_settings_core.rules.Limits` of the parse in progress
+(:data:`LIMITS`). They raise :class:`~ai_settings_core.codec._errors.Invalid` with findings.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from ai_settings_core.codec._errors import (
+    Invalid,
+    fail,
+    not_a_boolean,
+    not_a_choice,
+    not_a_list,
+    not_a_string,
+    null,
+    prefixed,
+    too_many,
+)
+from ai_settings_core.domain.findings import Finding
+from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.rules import validate_identifier
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import (
+    STOPPING_POINTS,
+    BranchPattern,
+    RepositoryRef,
+    StoppingPoint,
+)
+from ai_settings_core.errors import InvalidValueError
+
+__all__ = [
+    "LEAVES",
+    "LIMITS",
+    "MAX_VERSION",
+    "PATTERNS",
+    "Leaf",
+    "structure_bool",
+    "structure_environments",
+    "structure_identifier",
+    "structure_patterns",
+    "structure_repository_ref",
+    "structure_stopping_point",
+    "structure_version",
+]
+
+T = TypeVar("T")
+JSON = dict[str, Any]
+
+MAX_VERSION: Final = 2**63 - 1
+"""The largest version a store can hold (a signed 64-bit integer)."""
+
+# The limits of the parse in progress. The converter is configured once; the limits a caller
+# passes reach its hooks through this variable (per thread and per task, so it is safe).
+LIMITS: Final = contextvars.ContextVar("ai_settings_core_codec_limits", default=DEFAULT_LIMITS)
+
+# Parsed values are immutable, so equal texts can share one parsed value. The caches only hold
+# successes and are bounded: when full they start over.
+_CACHE_SIZE: Final = 4096
+_REFS: Final[dict[str, RepositoryRef]] = {}
+PATTERNS: Final[dict[str, BranchPattern]] = {}
+
+
+# --- leaf hooks ------------------------------------------------------------------------------
+
+
+def structure_bool(value: object, _: object) -> bool:
+    if value is True or value is False:
+        return value
+    if value is None:
+        raise null()
+    raise not_a_boolean()
+
+
+def structure_identifier(value: object, _: object) -> str:
+    if isinstance(value, str):
+        if (
+            value
+            and len(value) <= LIMITS.get().max_identifier_length
+            and value.isprintable()
+            and " " not in value
+        ):
+            return value
+        problem = validate_identifier(value, (), "This field", LIMITS.get())
+        if problem is not None:
+            raise Invalid([problem])
+    raise not_a_string(value)
+
+
+def structure_version(value: object, _: object) -> int:
+    if type(value) is int:
+        if 0 <= value <= MAX_VERSION:
+            return value
+        if value < 0:
+            raise fail("min_value", "Ensure this value is greater than or equal to 0.")
+        raise fail("max_value", f"Ensure this value is less than or equal to {MAX_VERSION}.")
+    if value is None:
+        raise null()
+    raise fail("invalid", "A valid integer is required.")
+
+
+_SETTINGS: Final = {setting.value: setting for setting in Setting}
+
+
+def structure_stopping_point(value: object, _: object) -> StoppingPoint:
+    found = STOPPING_POINTS.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise not_a_choice(value)
+    return found
+
+
+def _structure_setting(value: object, _: object) -> Setting:
+    found = _SETTINGS.get(value) if isinstance(value, str) else None
+    if found is None:
+        raise not_a_choice(value)
+    return found
+
+
+def structure_repository_ref(value: object, _: object) -> RepositoryRef:
+    if not isinstance(value, str):
+        raise not_a_string(value)
+    found = _REFS.get(value)
+    if found is None:
+        try:
+            found = RepositoryRef.parse(value)
+        except InvalidValueError as error:
+            raise fail(error.code, error.message) from None
+        if len(_REFS) >= _CACHE_SIZE:
+            _REFS.clear()
+        _REFS[value] = found
+    return found
+
+
+def _structure_branch_pattern(value: object, _: object) -> BranchPattern:
+    if not isinstance(value, str):
+        raise not_a_string(value)
+    found = PATTERNS.get(value)
+    if found is None:
+        try:
+            found = BranchPattern(value)
+        except InvalidValueError as error:
+            raise fail(error.code, error.message) from None
+        if len(PATTERNS) >= _CACHE_SIZE:
+            PATTERNS.clear()
+        PATTERNS[value] = found
+    return found
+
+
+# --- collection hooks ------------------------------------------------------------------------
+
+
+def _items(
+    value: object, limit: int, item: Callable[[object, object], T], *, allow_empty: bool = True
+) -> list[T]:
+    """Parse a list with ``item``, collecting the errors of every item under its index."""
+    if not isinstance(value, list | tuple):
+        raise not_a_list(value)
+    if len(value) > limit:
+        raise too_many(limit)
+    if not value and not allow_empty:
+        raise fail("empty", 'This list may not be empty (use "*" for all branches).')
+    try:
+        return [item(element, None) for element in value]
+    except Invalid:
+        pass
+    findings: list[Finding] = []
+    for index, element in enumerate(value):
+        try:
+            item(element, None)
+        except Invalid as error:
+            findings.extend(prefixed(error.findings, (index,)))
+    raise Invalid(findings)
+
+
+def structure_patterns(value: object, _: object) -> tuple[BranchPattern, ...]:
+    limit = LIMITS.get().max_patterns_per_repository
+    if type(value) is list and 0 < len(value) <= limit:
+        try:  # patterns seen before: one lookup each
+            return tuple([PATTERNS[text] for text in value])
+        except (KeyError, TypeError):
+            pass
+    return tuple(_items(value, limit, _structure_branch_pattern, allow_empty=False))
+
+
+def structure_environments(value: object, _: object) -> frozenset[str]:
+    return frozenset(_items(value, LIMITS.get().max_environments, structure_identifier))
+
+
+def _structure_locked(value: object, _: object) -> frozenset[Setting]:
+    return frozenset(_items(value, len(Setting), _structure_setting))
+
+
+# --- the table of leaf types: structure hook and JSON Schema, side by side -------------------
+
+
+def _identifier_schema(limits: Limits) -> JSON:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": limits.max_identifier_length,
+        "pattern": r"^[^\s\x00-\x1f\x7f]+$",
+    }
+
+
+def _pattern_schema(_: Limits) -> JSON:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": r"^(?![/-])(?!.*(\.\.|[~^:\\]))[^\s\x00-\x1f\x7f]+$",
+        "description": "An fnmatch-style glob over branch names, case-sensitive.",
+    }
+
+
+@attrs.frozen
+class Leaf:
+    """A type the converter parses with its own hook, and that type's JSON Schema."""
+
+    hook: Callable[[object, object], object]
+    schema: Callable[[Limits], JSON]
+
+
+LEAVES: Final[dict[object, Leaf]] = {
+    bool: Leaf(structure_bool, lambda _: {"type": "boolean"}),
+    str: Leaf(structure_identifier, _identifier_schema),
+    int: Leaf(
+        structure_version, lambda _: {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}
+    ),
+    StoppingPoint: Leaf(
+        structure_stopping_point,
+        lambda _: {"type": "string", "enum": list(StoppingPoint.choices())},
+    ),
+    Setting: Leaf(
+        _structure_setting,
+        lambda _: {"type": "string", "enum": [setting.value for setting in Setting]},
+    ),
+    RepositoryRef: Leaf(
+        structure_repository_ref,
+        lambda _: {
+            "type": "string",
+            "maxLength": 255,
+            "pattern": r"^(github|gitlab|bitbucket):[A-Za-z0-9][A-Za-z0-9._/-]*/[A-Za-z0-9._-]+$",
+            "description": "provider:owner/name",
+        },
+    ),
+    BranchPattern: Leaf(_structure_branch_pattern, _pattern_schema),
+    tuple[BranchPattern, ...]: Leaf(
+        structure_patterns,
+        lambda limits: {
+            "type": "array",
+            "items": _pattern_schema(limits),
+            "minItems": 1,
+            "maxItems": limits.max_patterns_per_repository,
+        },
+    ),
+    frozenset[str]: Leaf(
+        structure_environments,
+        lambda limits: {
+            "type": "array",
+            "items": _identifier_schema(limits),
+            "maxItems": limits.max_environments,
+        },
+    ),
+    frozenset[Setting]: Leaf(
+        _structure_locked,
+        lambda _: {
+            "type": "array",
+            "items": {"type": "string", "enum": [setting.value for setting in Setting]},
+            "maxItems": len(Setting),
+        },
+    ),
+}
