@@ -517,9 +517,16 @@ def test_load_json_keeps_proper_surrogate_pairs() -> None:
 
 def test_a_bulk_request_is_project_ids_and_a_patch_or_a_reset() -> None:
     assert parse_bulk({"projects": ["a", "a", ""], "reset": True}) == (["a", "a", ""], None)
-    projects, patch = parse_bulk({"projects": [], "changes": {"fix_enabled_override": True}})
-    assert projects == []
+    projects, patch = parse_bulk({"projects": ["a"], "changes": {"fix_enabled_override": True}})
+    assert projects == ["a"]
     assert patch == ProjectPatch(fix_enabled_override=True)
+
+
+def test_a_bulk_request_names_at_least_one_project_as_the_service_requires() -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse_bulk({"projects": [], "changes": {"fix_enabled_override": True}})
+    assert caught.value.detail == {"projects": ["This list may not be empty."]}
+    assert caught.value.codes == {"projects": ["empty"]}
 
 
 @pytest.mark.parametrize(

@@ -21,13 +21,12 @@ from ai_settings_core.codec._errors import (
     not_a_list,
     prefixed,
     required,
-    too_many,
     unknown_keys,
 )
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.findings import NON_FIELD_ERRORS, Finding, Path
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
-from ai_settings_core.domain.rules import validate_document_projects
+from ai_settings_core.domain.rules import check_bulk_size, validate_document_projects
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
@@ -177,8 +176,9 @@ def parse_bulk(
 
     Returns the project ids and the patch (``None`` for a reset), for
     :meth:`~ai_settings_core.service.SettingsService.bulk_update`. The list may hold at most
-    ``limits.max_bulk_projects`` items, repeats included, each a string; the ids themselves
-    (an empty list, empty or malformed ids) are checked by the service, with the same paths.
+    ``limits.max_bulk_projects`` items, repeats included, and at least one, each a string
+    (the domain's ``check_bulk_size``); the ids themselves (empty or malformed ids) are
+    checked by the service, with the same paths.
     ``changes`` is a project patch (:func:`parse_project_patch`). Every error of the
     document is reported at once.
 
@@ -234,7 +234,9 @@ def _bulk_projects(value: object, limits: Limits) -> list[str]:
     """The ``projects`` of a bulk request: a bounded list of strings (the service checks ids)."""
     if not isinstance(value, list):
         raise not_a_list(value)
-    _check_bulk_size(len(value), limits)
+    size = check_bulk_size(len(value), limits, path=())
+    if size:
+        raise Invalid(size)
     if all(isinstance(item, str) for item in value):
         return list(value)
     raise Invalid(
@@ -244,13 +246,3 @@ def _bulk_projects(value: object, limits: Limits) -> list[str]:
             if not isinstance(item, str)
         ]
     )
-
-
-def _check_bulk_size(count: int, limits: Limits) -> None:
-    """The bulk-size limit: at most ``limits.max_bulk_projects`` projects in one request.
-
-    The codec's one copy of the check the service makes again (the service's is the rule;
-    this one bounds the work of parsing a request before it gets there).
-    """
-    if count > limits.max_bulk_projects:
-        raise too_many(limits.max_bulk_projects)

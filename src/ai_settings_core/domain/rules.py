@@ -360,18 +360,24 @@ def duplicate_repository(path: tuple[str | int, ...], repository: RepositoryRef)
     )
 
 
-def check_bulk_size(count: int, limits: Limits = DEFAULT_LIMITS) -> list[Finding]:
-    """Findings for the number of projects one bulk operation names, at ``("projects",)``.
+def check_bulk_size(
+    count: int,
+    limits: Limits = DEFAULT_LIMITS,
+    path: tuple[str | int, ...] = ("projects",),
+) -> list[Finding]:
+    """Findings for the number of projects one bulk operation names, at ``path``.
 
     None (``empty``) or more than ``limits.max_bulk_projects`` (``max_length``) is an error.
+    The one copy of the bulk-size rule: the service checks a bulk change with it, and the
+    codec checks a bulk request with it before it reads the items.
 
     >>> [f.code for f in check_bulk_size(0)], check_bulk_size(3)
     (['empty'], [])
     """
     if count == 0:
-        return [Finding("empty", ERROR, ("projects",), "This list may not be empty.")]
+        return [Finding("empty", ERROR, path, "This list may not be empty.")]
     if count > limits.max_bulk_projects:
-        return [_too_many(("projects",), limits.max_bulk_projects)]
+        return [_too_many(path, limits.max_bulk_projects)]
     return []
 
 
