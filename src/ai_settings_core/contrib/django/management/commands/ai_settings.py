@@ -1,0 +1,100 @@
+"""``python manage.py ai_settings <command>``: the ``ai-settings`` commands on the Django database.
+
+The commands, options, output and exit statuses are the ``ai-settings`` command line's
+(``ai-settings --help``); only the store differs: the app's tables in the database of
+``AI_SETTINGS["DATABASE"]`` (or ``--database``) instead of a SQLite file::
+
+    python manage.py ai_settings resolve acme
+    python manage.py ai_settings project set acme web --fix on --json
+    python manage.py ai_settings export acme > acme.json
+    python manage.py ai_settings import acme.json
+
+A command that fails exits with the command line's status (1 invalid input, 3 conflict,
+4 not found...), after the command line's own message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import threading
+from collections.abc import Sequence
+from typing import Any, Final
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from ai_settings_core.contrib.django.conf import app_settings
+from ai_settings_core.contrib.django.signals import SignalSink
+from ai_settings_core.contrib.django.store import DjangoStore
+from ai_settings_core.ports import EventSink, UnitOfWorkFactory
+from ai_settings_core.service import SettingsService
+
+__all__ = ["COMMANDS", "Command", "run_cli"]
+
+COMMANDS: Final = frozenset(
+    {"audit", "bulk", "explain", "export", "import", "org", "preview", "project", "repo", "resolve"}
+)
+"""The ``ai-settings`` commands this one runs (not ``demo`` or ``api``: they own a store)."""
+
+_hook = threading.Lock()
+
+
+def run_cli(argv: Sequence[str], store: UnitOfWorkFactory, *, events: EventSink | None) -> int:
+    """Run ``ai-settings argv`` on ``store`` instead of a SQLite file; return its exit status.
+
+    The one hook into the command line until it takes a store of the caller's (what
+    ``ai_settings_core.cli.main`` should offer: ``main(argv, *, store=None, events=None)``):
+    for this one call, the command line's per-run object gets ``store`` and a service on it;
+    parsing, output, messages and exit statuses stay the command line's own.
+    """
+    from ai_settings_core.cli import _main  # noqa: PLC0415 - the hook reaches in on purpose
+
+    base = _main._App  # noqa: SLF001
+
+    class _OnService(base):  # type: ignore[misc,valid-type]
+        def __init__(self, args: argparse.Namespace, out: Any) -> None:  # noqa: ANN401
+            super().__init__(args, out)
+            self.store = store
+            self.service = SettingsService(store, events=events)
+
+    with _hook:
+        _main._App = _OnService  # noqa: SLF001
+        try:
+            return _main.main(list(argv))
+        finally:
+            _main._App = base  # noqa: SLF001
+
+
+class Command(BaseCommand):
+    """Run an ``ai-settings`` command on the Django database."""
+
+    help = (
+        "Run an ai-settings command (resolve, explain, bulk, preview, audit, export, import, "
+        "org, project, repo) on the Django database; `ai_settings COMMAND --help` for its "
+        "options."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """The ``ai-settings`` command line, word for word, after ``--database``."""
+        parser.add_argument(
+            "--database",
+            help='the database alias (default: AI_SETTINGS["DATABASE"])',
+        )
+        parser.add_argument("argv", nargs=argparse.REMAINDER, metavar="COMMAND ...")
+
+    def handle(self, *args: Any, **options: Any) -> None:  # noqa: ANN401, ARG002
+        """Run the command; a failure exits with the command line's status."""
+        argv: list[str] = list(options["argv"])
+        if not argv or argv[0] not in COMMANDS:
+            shown = argv[0] if argv else "nothing"
+            raise CommandError(
+                f"Unknown ai-settings command {shown!r}; one of: {', '.join(sorted(COMMANDS))}.",
+                returncode=2,
+            )
+        using = options["database"] or app_settings().database
+        out = getattr(self.stdout, "_out", self.stdout)
+        err = getattr(self.stderr, "_out", self.stderr)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            status = run_cli(argv, DjangoStore(using), events=SignalSink(using))
+        if status:
+            raise CommandError(f"ai-settings {argv[0]} exited with status {status}.", returncode=status)
