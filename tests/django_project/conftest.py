@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+
 import pytest
 
 HAS_POSTGRES = False

@@ -181,8 +181,11 @@ def run(client: Client) -> None:
     _error(answer, 413, "payload_too_large")
     padded = b'{"scan_enabled": true' + b" " * 10_000 + b"}"
     assert user.call("PUT", ORG, raw=padded).status == 200
-    _error(user.call("PUT", ORG, raw=b"fix=on", headers={"Content-Type": "text/plain"}), 415,
-           "unsupported_media_type")
+    _error(
+        user.call("PUT", ORG, raw=b"fix=on", headers={"Content-Type": "text/plain"}),
+        415,
+        "unsupported_media_type",
+    )
 
     # Permissions: a viewer may read, not write (403).
     user.login("carol")
@@ -206,5 +209,6 @@ def run(client: Client) -> None:
     _error(answer, 403, "permission_denied")
     other = {"Authorization": f"Bearer {TOKENS['mallory']}"}
     _error(token.call("GET", ORG, headers=other), 404, "not_found")
-    _error(token.call("GET", ORG, headers={"Authorization": "Bearer forged"}), 401,
-           "not_authenticated")
+    _error(
+        token.call("GET", ORG, headers={"Authorization": "Bearer forged"}), 401, "not_authenticated"
+    )

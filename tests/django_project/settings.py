@@ -58,7 +58,7 @@ def _postgres() -> dict[str, Any] | None:
         "PASSWORD": url.password or "",
     }
     try:
-        import psycopg  # noqa: PLC0415 - only when PostgreSQL is wanted
+        import psycopg
 
         psycopg.connect(
             host=options["HOST"],
@@ -68,7 +68,7 @@ def _postgres() -> dict[str, Any] | None:
             dbname="postgres",
             connect_timeout=3,
         ).close()
-    except Exception:  # noqa: BLE001 - no driver or no server: the PostgreSQL tests skip
+    except Exception:
         return None
     return options
 

@@ -115,26 +115,32 @@ def _save(store: DjangoStore, organization_id: str | None) -> None:
     target = organization_id or "store"
     with store(organization_id=organization_id) as uow:
         current = uow.organizations.get(target) or OrganizationSettings(target)
-        uow.organizations.save(OrganizationSettings(
-            target,
-            scan_enabled=current.scan_enabled,
-            fix_enabled=True,
-            stopping_point=current.stopping_point,
-        ))
+        uow.organizations.save(
+            OrganizationSettings(
+                target,
+                scan_enabled=current.scan_enabled,
+                fix_enabled=True,
+                stopping_point=current.stopping_point,
+            )
+        )
         uow.commit()
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_unit_inside_the_hosts_transaction_commits_and_rolls_back_with_it():
     store = DjangoStore("default")
-    with transaction.atomic():
-        with store(organization_id="acme") as uow:
-            uow.projects.save(ProjectSettings("acme", "kept"))
-            uow.commit()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        with store(organization_id="acme") as uow:
-            uow.projects.save(ProjectSettings("acme", "lost"))
-            uow.commit()
-        raise RuntimeError("the host's transaction fails after the unit committed")
+    with transaction.atomic(), store(organization_id="acme") as uow:
+        uow.projects.save(ProjectSettings("acme", "kept"))
+        uow.commit()
+
+    def fail_after_the_unit_committed():
+        with transaction.atomic():
+            with store(organization_id="acme") as uow:
+                uow.projects.save(ProjectSettings("acme", "lost"))
+                uow.commit()
+            raise RuntimeError("the host's transaction fails after the unit committed")
+
+    with pytest.raises(RuntimeError):
+        fail_after_the_unit_committed()
     with store(read_only=True) as uow:
         assert [p.project_id for p in uow.projects.list("acme").items] == ["kept"]

@@ -77,8 +77,7 @@ def app_settings() -> AppSettings:
     unknown = sorted(set(given) - set(DEFAULTS))
     if unknown:
         raise ImproperlyConfigured(
-            f"Unknown AI_SETTINGS keys: {', '.join(unknown)}; "
-            f"known: {', '.join(sorted(DEFAULTS))}."
+            f"Unknown AI_SETTINGS keys: {', '.join(unknown)}; known: {', '.join(sorted(DEFAULTS))}."
         )
     merged = {**DEFAULTS, **given}
     return AppSettings(**{key.lower(): value for key, value in merged.items()})

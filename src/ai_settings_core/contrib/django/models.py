@@ -46,7 +46,7 @@ class OrganizationRecord(models.Model):
         verbose_name_plural = "organizations' AI settings"
 
     def __str__(self) -> str:
-        return self.organization_id
+        return str(self.organization_id)
 
 
 class ProjectRecord(models.Model):
@@ -122,7 +122,7 @@ class EnvironmentRecord(models.Model):
         )
 
     def __str__(self) -> str:
-        return self.name
+        return str(self.name)
 
 
 class AuditRecord(models.Model):
@@ -164,4 +164,4 @@ class WriterLock(models.Model):
         db_table = "ai_settings_writer_lock"
 
     def __str__(self) -> str:
-        return self.organization_id or "(store)"
+        return str(self.organization_id or "(store)")

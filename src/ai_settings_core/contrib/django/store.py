@@ -625,4 +625,3 @@ class _Audit:
             items = tuple(_audit_entry(record) for record in records[:limit])
             more = len(records) > limit
             return Page(items, _common.encode_audit_cursor(items[-1].id) if more else None)
-

@@ -83,13 +83,13 @@ def _api(prefix: str, settings: AppSettings) -> SettingsApi:
 class _CsrfCheck(CsrfViewMiddleware):
     """Django's CSRF check, answering the reason instead of an HTML page."""
 
-    def _reject(self, request: HttpRequest, reason: str) -> Any:  # noqa: ANN401 - Django's
+    def _reject(self, request: HttpRequest, reason: str) -> Any:  # noqa: ANN401, ARG002
         return reason
 
 
 def _csrf_failure(request: HttpRequest) -> str | None:
     """Why Django's CSRF check refuses ``request``, or ``None`` when it passes."""
-    check = _CsrfCheck(lambda request: HttpResponse())
+    check = _CsrfCheck(lambda _request: HttpResponse())
     check.process_request(request)
     reason = check.process_view(request, None, (), {})
     return reason if isinstance(reason, str) else None
@@ -162,9 +162,7 @@ def _answer(request: HttpRequest, route: str, *, csrf_protect: bool) -> HttpResp
     ]
     if request.META.get("CONTENT_TYPE"):
         headers.append(("Content-Type", str(request.META["CONTENT_TYPE"])))
-    kit_request = Request(
-        str(request.method), path, headers, body, str(query), context=request
-    )
+    kit_request = Request(str(request.method), path, headers, body, str(query), context=request)
     return _django_response(api.handle(kit_request))
 
 

@@ -5,109 +5,245 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='OrganizationRecord',
+            name="OrganizationRecord",
             fields=[
-                ('organization_id', models.TextField(primary_key=True, serialize=False)),
-                ('scan_enabled', models.BooleanField()),
-                ('fix_enabled', models.BooleanField()),
-                ('stopping_point', models.CharField(choices=[('suggestion', 'suggestion'), ('pull_request', 'pull_request'), ('merge', 'merge')], max_length=16)),
-                ('scan_enabled_locked', models.BooleanField()),
-                ('fix_enabled_locked', models.BooleanField()),
-                ('stopping_point_locked', models.BooleanField()),
-                ('max_stopping_point', models.CharField(choices=[('suggestion', 'suggestion'), ('pull_request', 'pull_request'), ('merge', 'merge')], max_length=16, null=True)),
-                ('version', models.PositiveBigIntegerField()),
+                ("organization_id", models.TextField(primary_key=True, serialize=False)),
+                ("scan_enabled", models.BooleanField()),
+                ("fix_enabled", models.BooleanField()),
+                (
+                    "stopping_point",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "suggestion"),
+                            ("pull_request", "pull_request"),
+                            ("merge", "merge"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("scan_enabled_locked", models.BooleanField()),
+                ("fix_enabled_locked", models.BooleanField()),
+                ("stopping_point_locked", models.BooleanField()),
+                (
+                    "max_stopping_point",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "suggestion"),
+                            ("pull_request", "pull_request"),
+                            ("merge", "merge"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField()),
             ],
             options={
-                'verbose_name': 'organization AI settings',
-                'verbose_name_plural': "organizations' AI settings",
-                'db_table': 'ai_settings_organization',
+                "verbose_name": "organization AI settings",
+                "verbose_name_plural": "organizations' AI settings",
+                "db_table": "ai_settings_organization",
             },
         ),
         migrations.CreateModel(
-            name='WriterLock',
+            name="WriterLock",
             fields=[
-                ('organization_id', models.TextField(primary_key=True, serialize=False)),
+                ("organization_id", models.TextField(primary_key=True, serialize=False)),
             ],
             options={
-                'db_table': 'ai_settings_writer_lock',
+                "db_table": "ai_settings_writer_lock",
             },
         ),
         migrations.CreateModel(
-            name='AuditRecord',
+            name="AuditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organization_id', models.TextField()),
-                ('project_id', models.TextField(null=True)),
-                ('actor', models.TextField()),
-                ('event', models.CharField(choices=[('org_ai_settings.edit', 'org_ai_settings.edit'), ('project_ai_settings.edit', 'project_ai_settings.edit'), ('project_ai_settings.reset', 'project_ai_settings.reset'), ('project_ai_settings.repository_added', 'project_ai_settings.repository_added'), ('project_ai_settings.repository_changed', 'project_ai_settings.repository_changed'), ('project_ai_settings.repository_removed', 'project_ai_settings.repository_removed'), ('project_ai_settings.bulk_edit', 'project_ai_settings.bulk_edit')], max_length=64)),
-                ('target', models.TextField()),
-                ('occurred_at', models.DateTimeField()),
-                ('stored_changes', models.TextField(help_text='JSON array of {field, before, after}')),
-                ('effective_changes', models.TextField(help_text='JSON array of {field, before, after}')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("organization_id", models.TextField()),
+                ("project_id", models.TextField(null=True)),
+                ("actor", models.TextField()),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("org_ai_settings.edit", "org_ai_settings.edit"),
+                            ("project_ai_settings.edit", "project_ai_settings.edit"),
+                            ("project_ai_settings.reset", "project_ai_settings.reset"),
+                            (
+                                "project_ai_settings.repository_added",
+                                "project_ai_settings.repository_added",
+                            ),
+                            (
+                                "project_ai_settings.repository_changed",
+                                "project_ai_settings.repository_changed",
+                            ),
+                            (
+                                "project_ai_settings.repository_removed",
+                                "project_ai_settings.repository_removed",
+                            ),
+                            ("project_ai_settings.bulk_edit", "project_ai_settings.bulk_edit"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("target", models.TextField()),
+                ("occurred_at", models.DateTimeField()),
+                (
+                    "stored_changes",
+                    models.TextField(help_text="JSON array of {field, before, after}"),
+                ),
+                (
+                    "effective_changes",
+                    models.TextField(help_text="JSON array of {field, before, after}"),
+                ),
             ],
             options={
-                'verbose_name': 'AI settings audit entry',
-                'verbose_name_plural': 'AI settings audit log',
-                'db_table': 'ai_settings_audit',
-                'indexes': [models.Index(fields=['organization_id', 'id'], name='ai_settings_audit_org'), models.Index(fields=['organization_id', 'project_id', 'id'], name='ai_settings_audit_project')],
+                "verbose_name": "AI settings audit entry",
+                "verbose_name_plural": "AI settings audit log",
+                "db_table": "ai_settings_audit",
+                "indexes": [
+                    models.Index(fields=["organization_id", "id"], name="ai_settings_audit_org"),
+                    models.Index(
+                        fields=["organization_id", "project_id", "id"],
+                        name="ai_settings_audit_project",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProjectRecord',
+            name="ProjectRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organization_id', models.TextField()),
-                ('project_id', models.TextField()),
-                ('scan_enabled_override', models.BooleanField(null=True)),
-                ('fix_enabled_override', models.BooleanField(null=True)),
-                ('stopping_point_override', models.CharField(choices=[('suggestion', 'suggestion'), ('pull_request', 'pull_request'), ('merge', 'merge')], max_length=16, null=True)),
-                ('version', models.PositiveBigIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("organization_id", models.TextField()),
+                ("project_id", models.TextField()),
+                ("scan_enabled_override", models.BooleanField(null=True)),
+                ("fix_enabled_override", models.BooleanField(null=True)),
+                (
+                    "stopping_point_override",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "suggestion"),
+                            ("pull_request", "pull_request"),
+                            ("merge", "merge"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("version", models.PositiveBigIntegerField()),
             ],
             options={
-                'verbose_name': 'project AI settings',
-                'verbose_name_plural': "projects' AI settings",
-                'db_table': 'ai_settings_project',
-                'constraints': [models.UniqueConstraint(fields=('organization_id', 'project_id'), name='ai_settings_project_unique')],
+                "verbose_name": "project AI settings",
+                "verbose_name_plural": "projects' AI settings",
+                "db_table": "ai_settings_project",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization_id", "project_id"), name="ai_settings_project_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='EnvironmentRecord',
+            name="EnvironmentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.TextField()),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='environments', to='ai_settings.projectrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.TextField()),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="environments",
+                        to="ai_settings.projectrecord",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ai_settings_environment',
-                'constraints': [models.UniqueConstraint(fields=('project', 'name'), name='ai_settings_environment_unique')],
+                "db_table": "ai_settings_environment",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "name"), name="ai_settings_environment_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RepositoryRecord',
+            name="RepositoryRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField()),
-                ('provider', models.CharField(choices=[('github', 'github'), ('gitlab', 'gitlab'), ('bitbucket', 'bitbucket')], max_length=16)),
-                ('owner', models.TextField()),
-                ('name', models.TextField()),
-                ('owner_key', models.TextField()),
-                ('name_key', models.TextField()),
-                ('ai_enabled', models.BooleanField()),
-                ('branch_patterns', models.JSONField()),
-                ('stopping_point_override', models.CharField(choices=[('suggestion', 'suggestion'), ('pull_request', 'pull_request'), ('merge', 'merge')], max_length=16, null=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='repositories', to='ai_settings.projectrecord')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("github", "github"),
+                            ("gitlab", "gitlab"),
+                            ("bitbucket", "bitbucket"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("owner", models.TextField()),
+                ("name", models.TextField()),
+                ("owner_key", models.TextField()),
+                ("name_key", models.TextField()),
+                ("ai_enabled", models.BooleanField()),
+                ("branch_patterns", models.JSONField()),
+                (
+                    "stopping_point_override",
+                    models.CharField(
+                        choices=[
+                            ("suggestion", "suggestion"),
+                            ("pull_request", "pull_request"),
+                            ("merge", "merge"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="repositories",
+                        to="ai_settings.projectrecord",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'ai_settings_repository',
-                'constraints': [models.UniqueConstraint(fields=('project', 'provider', 'owner_key', 'name_key'), name='ai_settings_repository_unique'), models.UniqueConstraint(fields=('project', 'position'), name='ai_settings_repository_position')],
+                "db_table": "ai_settings_repository",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "provider", "owner_key", "name_key"),
+                        name="ai_settings_repository_unique",
+                    ),
+                    models.UniqueConstraint(
+                        fields=("project", "position"), name="ai_settings_repository_position"
+                    ),
+                ],
             },
         ),
     ]

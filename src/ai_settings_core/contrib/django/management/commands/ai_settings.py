@@ -58,11 +58,11 @@ def run_cli(argv: Sequence[str], store: UnitOfWorkFactory, *, events: EventSink 
             self.service = SettingsService(store, events=events)
 
     with _hook:
-        _main._App = _OnService  # noqa: SLF001
+        _main._App = _OnService  # type: ignore[misc]  # noqa: SLF001
         try:
             return _main.main(list(argv))
         finally:
-            _main._App = base  # noqa: SLF001
+            _main._App = base  # type: ignore[misc]  # noqa: SLF001
 
 
 class Command(BaseCommand):
@@ -97,4 +97,6 @@ class Command(BaseCommand):
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = run_cli(argv, DjangoStore(using), events=SignalSink(using))
         if status:
-            raise CommandError(f"ai-settings {argv[0]} exited with status {status}.", returncode=status)
+            raise CommandError(
+                f"ai-settings {argv[0]} exited with status {status}.", returncode=status
+            )
