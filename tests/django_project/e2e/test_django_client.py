@@ -64,3 +64,23 @@ def test_the_scenario_with_django_rest_framework_installed(people):
     pytest.importorskip("rest_framework")
     with modify_settings(INSTALLED_APPS={"append": "rest_framework"}):
         scenario.run(DjangoTestClient())
+
+
+def test_under_asgi_the_body_is_read_within_the_limit_too(people):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    client = AsyncClient()
+    target = "/token-api/0" + scenario.ORG
+    bearer = {"Authorization": "Bearer alice-token"}
+
+    async def put(body: bytes):
+        return await client.put(target, body, content_type="application/json", headers=bearer)
+
+    too_large = async_to_sync(put)(b" " * (scenario.LIMIT + 1))
+    assert (too_large.status_code, too_large.json()) == (
+        413,
+        {"detail": f"The request body is larger than {scenario.LIMIT} bytes."},
+    )
+    padded = async_to_sync(put)(b'{"fix_enabled": true' + b" " * 10_000 + b"}")
+    assert (padded.status_code, padded.json()["fix_enabled"]) == (200, True)
