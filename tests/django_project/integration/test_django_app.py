@@ -92,3 +92,17 @@ def test_only_the_django_app_imports_django():
         and any(name == "django" or name.startswith("django.") for name in _imports(path))
     ]
     assert offenders == []
+
+
+def test_the_event_sink_setting_gets_every_event_after_the_commit(alias):
+    from tests.django_project.accounts.sink import KeptEvents
+
+    KeptEvents.events.clear()
+    sink = SignalSink(alias, "tests.django_project.accounts.sink.KeptEvents")
+    service = SettingsService(DjangoStore(alias), events=sink)
+    with transaction.atomic(using=alias):
+        service.update_organization(
+            Actor("user:1", "acme", ALL_SCOPES), "acme", OrganizationPatch(fix_enabled=True)
+        )
+        assert KeptEvents.events == []
+    assert [name for name, _ in KeptEvents.events] == ["ai_settings_org_changed"]
