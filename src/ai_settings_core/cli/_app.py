@@ -20,6 +20,7 @@ from ai_settings_core.cli._render import render_organization, render_project
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError
+from ai_settings_core.ports import EventSink
 from ai_settings_core.service import SettingsService
 
 __all__ = ["App", "Command", "always", "never", "store_url"]
@@ -69,6 +70,8 @@ class App:
         err: TextIO | None = None,
         stdin: BinaryIO | None = None,
         command: Command,
+        store: Store | None = None,
+        events: EventSink | None = None,
     ) -> None:
         self.args = args
         self.out = out
@@ -80,6 +83,9 @@ class App:
         except (OSError, KeyError):
             login = "unknown"
         self.login = f"cli:{login}"
+        self._events = events
+        if store is not None:  # a host's own store (the Django app's management command)
+            self.store = store
 
     @functools.cached_property
     def store(self) -> Store:
@@ -94,7 +100,7 @@ class App:
     @functools.cached_property
     def service(self) -> SettingsService:
         """The use cases on :attr:`store`."""
-        return SettingsService(self.store)
+        return SettingsService(self.store, events=self._events)
 
     @property
     def stdin(self) -> BinaryIO:

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Final, TextIO
 
-from ai_settings_core.bootstrap import sqlite_path, store_kind
+from ai_settings_core.bootstrap import Store, sqlite_path, store_kind
 from ai_settings_core.cli._app import App, store_url
 from ai_settings_core.cli._commands import COMMANDS
 from ai_settings_core.cli._parser import UsageError, build_parser
@@ -32,6 +32,7 @@ from ai_settings_core.errors import (
     StorageUnavailableError,
     ValidationError,
 )
+from ai_settings_core.ports import EventSink
 
 __all__ = ["EXIT_STATUSES", "main"]
 
@@ -107,14 +108,24 @@ def _run(app: App) -> int:
     return app.command.run(app) or EXIT_OK
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    store: Store | None = None,
+    events: EventSink | None = None,
+) -> int:
+    """Run the command with ``argv`` (default: ``sys.argv[1:]``); return the exit status.
+
+    ``store`` runs the command on a host's own store instead of the one ``--db`` names, and
+    ``events`` sends its analytics events to a host's sink: the Django app's management
+    command does this. Parsing, output, messages and exit statuses stay the command line's.
+    """
     out, err = sys.stdout, sys.stderr
     claimed: Path | None = None
     try:
         args = build_parser().parse_args(argv)
-        app = App(args, out, err=err, command=COMMANDS[args.command])
-        if app.command.writes(args):
+        app = App(args, out, err=err, command=COMMANDS[args.command], store=store, events=events)
+        if store is None and app.command.writes(args):
             claimed = _claim_new_database(store_url(args))
         status = _run(app)
     except SystemExit as exit_:  # --help and --version print and stop here

@@ -1,0 +1,3 @@
+"""The management commands of the app."""
+
+__all__: list[str] = []
