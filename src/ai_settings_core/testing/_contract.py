@@ -35,6 +35,7 @@ from ai_settings_core.domain.settings import (
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ConflictError, StorageError, ValidationError
 from ai_settings_core.ports import Page, UnitOfWork, UnitOfWorkFactory
+from ai_settings_core.testing._scoping import ScopedUnitContract
 
 __all__ = ["AdapterContract", "sample_audit_entry", "sample_project"]
 
@@ -209,7 +210,7 @@ def _all_pages(
     return pages
 
 
-class AdapterContract:
+class AdapterContract(ScopedUnitContract):
     """The contract every storage adapter passes; subclass it as ``Test...`` to run it."""
 
     def make_uow_factory(self, tmp_path: pathlib.Path) -> UnitOfWorkFactory:
