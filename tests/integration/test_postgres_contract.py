@@ -123,7 +123,5 @@ class PostgresMachine(StorageMachine):
         super().teardown()
 
 
-PostgresMachine.TestCase.settings = settings(
-    max_examples=25, stateful_step_count=25, deadline=None
-)
+PostgresMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
 TestPostgresMachine = PostgresMachine.TestCase

@@ -17,6 +17,7 @@ from typing import Any, BinaryIO, TextIO
 from ai_settings_core.adapters.sqlite import SqliteStore
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.http._handler import Request, Response, SettingsApi
+from ai_settings_core.ports import UnitOfWorkFactory
 from ai_settings_core.service import SettingsService
 
 __all__ = ["add_api_parser", "run_api"]
@@ -112,7 +113,7 @@ def _print(response: Response, args: argparse.Namespace, out: TextIO) -> None:
 
 def run_api(
     args: argparse.Namespace,
-    store: SqliteStore,
+    store: UnitOfWorkFactory,
     out: TextIO,
     err: TextIO,
     *,
@@ -134,7 +135,12 @@ def run_api(
     except OSError as error:
         err.write(f"ai-settings api: cannot read {args.data[1:]!r}: {error.strerror}\n")
         return EXIT_USAGE
-    if args.method not in _READS and not store.create and not store.path.exists():
+    if (
+        isinstance(store, SqliteStore)
+        and args.method not in _READS
+        and not store.create
+        and not store.path.exists()
+    ):
         store = SqliteStore(store.path, busy_timeout=store.busy_timeout)
     scopes = frozenset(args.scope) if args.scope else ALL_SCOPES
     api = SettingsApi(SettingsService(store), lambda _request, org: Actor(actor_id, org, scopes))

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Final, NoReturn, TextIO
 
-from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.bootstrap import open_store, sqlite_path, store_kind
 from ai_settings_core.cli._api import add_api_parser, run_api
 from ai_settings_core.cli._render import (
     render_audit,
@@ -46,6 +46,8 @@ from ai_settings_core.errors import (
     ConflictError,
     InvalidValueError,
     NotFoundError,
+    StorageError,
+    StorageUnavailableError,
     ValidationError,
 )
 from ai_settings_core.service import SettingsService
@@ -57,6 +59,8 @@ EXIT_INVALID: Final = 1
 EXIT_USAGE: Final = 2
 EXIT_CONFLICT: Final = 3
 EXIT_NOT_FOUND: Final = 4
+EXIT_UNAVAILABLE: Final = 5  # the store is busy or unreachable: try again
+EXIT_STORAGE: Final = 6  # the store cannot be used: read-only, full, foreign, newer schema
 EXIT_INTERNAL: Final = 70  # EX_SOFTWARE: a fault of the program, never of the input
 
 DEFAULT_DB: Final = "ai-settings.db"
@@ -229,6 +233,13 @@ def _build_parser() -> _Parser:
     command(commands, "export", "one JSON document of the organization", "org", json_output=False)
     add("import", "store an exported document (atomic and validated)", "file=FILE|-")
 
+    command(
+        commands,
+        "migrate",
+        "create or upgrade the store's schema (PostgreSQL needs it once)",
+        json_output=False,
+    )
+
     add_api_parser(commands)
     return parser
 
@@ -257,11 +268,17 @@ def _writes(args: argparse.Namespace) -> bool:
     command, action = args.command, getattr(args, "action", None)
     if command in {"org", "project"}:
         return action != "show"
-    return command in {"demo", "repo", "bulk", "import"}
+    return command in {"demo", "repo", "bulk", "import", "migrate"}
 
 
-def _database(args: argparse.Namespace) -> Path:
-    return Path(args.db or os.environ.get("AI_SETTINGS_DB") or DEFAULT_DB)
+def _location(args: argparse.Namespace) -> str:
+    return str(args.db or os.environ.get("AI_SETTINGS_DB") or DEFAULT_DB)
+
+
+def _database(args: argparse.Namespace) -> Path | None:
+    """The SQLite file the command uses; ``None`` for another store."""
+    location = _location(args)
+    return sqlite_path(location) if store_kind(location) == "sqlite" else None
 
 
 class _App:
@@ -271,7 +288,7 @@ class _App:
         self.args = args
         self.out = out
         # The file is created by the first write; reading a missing file creates nothing.
-        self.store = SqliteStore(_database(args), create=_writes(args))
+        self.store = open_store(_location(args), create=_writes(args))
         self.service = SettingsService(self.store)
         try:
             login = getpass.getuser()
@@ -410,7 +427,11 @@ def _run(app: _App) -> int:
     command = args.command
     if command == "api":
         return run_api(args, app.store, app.out, sys.stderr, actor_id=app.login)
-    if command == "demo":
+    if command == "migrate":
+        migrate = getattr(app.store, "migrate", None)
+        version = migrate() if migrate is not None else app.store.schema_version()  # type: ignore[attr-defined]
+        app.print(f"{app.store.label}: schema version {version}")
+    elif command == "demo":
         _cmd_demo(app)
     elif command == "org":
         actor = app.actor(args.org)
@@ -597,7 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = _build_parser().parse_args(argv)
         database = _database(args)
-        created = None if database.exists() else database
+        created = None if database is None or database.exists() else database
         status = _run(_App(args, out))
     except _UsageError as error:
         err.write(f"{error}\nTry 'ai-settings --help'.\n")
@@ -611,6 +632,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NotFoundError as error:
         err.write(f"ai-settings: not found: {error.message}\n")
         status = EXIT_NOT_FOUND
+    except StorageUnavailableError as error:
+        err.write(f"ai-settings: storage unavailable: {error.message}\n")
+        status = EXIT_UNAVAILABLE
+    except StorageError as error:
+        err.write(f"ai-settings: storage error: {error.message}\n")
+        status = EXIT_STORAGE
     except AISettingsError as error:
         err.write(f"ai-settings: {error.message}\n")
         status = EXIT_INVALID
