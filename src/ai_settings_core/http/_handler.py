@@ -31,6 +31,7 @@ from ai_settings_core.errors import (
     ConflictError,
     InvalidValueError,
     NotFoundError,
+    StorageUnavailableError,
     ValidationError,
 )
 from ai_settings_core.http import _payloads as payloads
@@ -345,6 +346,14 @@ class SettingsApi:
             else:
                 status, code = int(HTTPStatus.CONFLICT), error.code
             response = _error_response(status, {"detail": error.message}, code)
+        except StorageUnavailableError as error:
+            # Busy or unreachable storage: the client may retry (logged by the host's server).
+            response = _error_response(
+                error.status,
+                {"detail": error.message},
+                error.code,
+                (("Retry-After", str(error.retry_after)),),
+            )
         except AISettingsError as error:
             if error.status >= HTTPStatus.INTERNAL_SERVER_ERROR:
                 raise
