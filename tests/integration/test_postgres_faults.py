@@ -15,11 +15,10 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from ai_settings_core import ProjectSettings, StorageError
+from ai_settings_core import ALL_SCOPES, Actor, ProjectSettings, StorageError
 from ai_settings_core.adapters.postgres import PostgresStore
 from ai_settings_core.errors import StorageUnavailableError
 from ai_settings_core.http import Request, SettingsApi
-from ai_settings_core import ALL_SCOPES, Actor
 from ai_settings_core.service import SettingsService
 from ai_settings_core.testing import sample_audit_entry, sample_project
 from tests.postgres import postgres_store, server_url

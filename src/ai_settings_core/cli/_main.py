@@ -619,7 +619,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _build_parser().parse_args(argv)
         database = _database(args)
         created = None if database is None or database.exists() else database
-        status = _run(_App(args, out))
+        app = _App(args, out)
+        try:
+            status = _run(app)
+        finally:
+            close = getattr(app.store, "close", None)  # a PostgreSQL store's pool
+            if close is not None:
+                close()
     except _UsageError as error:
         err.write(f"{error}\nTry 'ai-settings --help'.\n")
         status = EXIT_USAGE

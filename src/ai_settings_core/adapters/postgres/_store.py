@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import urllib.parse
 from typing import TYPE_CHECKING, Any, Final
 
 import psycopg
@@ -18,10 +19,27 @@ from ai_settings_core.errors import AISettingsError, StorageError, StorageUnavai
 if TYPE_CHECKING:
     from ai_settings_core.adapters.postgres._unit import PostgresUnitOfWork
 
-__all__ = ["PostgresStore"]
+__all__ = ["PostgresStore", "split_schema"]
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 _MAX_SCHEMA_BYTES: Final = 63
+
+
+def split_schema(dsn: str) -> tuple[str, str | None]:
+    """A URL without its ``schema`` query parameter (not libpq's), and that parameter.
+
+    >>> split_schema("postgresql://db/app?schema=tenant_a&sslmode=require")
+    ('postgresql://db/app?sslmode=require', 'tenant_a')
+    """
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        return dsn, None
+    parts = urllib.parse.urlsplit(dsn)
+    query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for name, value in query if name == "schema"]
+    if not schemas:
+        return dsn, None
+    kept = urllib.parse.urlencode([(name, value) for name, value in query if name != "schema"])
+    return urllib.parse.urlunsplit(parts._replace(query=kept)), schemas[-1]
 
 
 def _lock_key(*parts: str) -> int:
@@ -48,7 +66,9 @@ class PostgresStore:
         dsn_or_pool: A connection string (``postgresql://user@host:5432/db``), or a
             ``psycopg_pool.ConnectionPool`` the host already has (the store borrows its
             connections and leaves its settings as it found them; the host closes it).
-        schema: The schema holding the tables (created by :meth:`migrate`).
+        schema: The schema holding the tables (created by :meth:`migrate`); default: the
+            URL's ``schema`` query parameter (``postgresql://db/app?schema=tenant_a``, how the
+            command line names one), else ``ai_settings``.
         max_size: Connections of the store's own pool (when given a connection string).
         timeout: Seconds a unit of work waits for a free connection.
         lock_timeout: Seconds a writing unit waits for another writer's lock.
@@ -62,12 +82,18 @@ class PostgresStore:
         self,
         dsn_or_pool: str | psycopg_pool.ConnectionPool[Any],
         *,
-        schema: str = "ai_settings",
+        schema: str | None = None,
         max_size: int = 10,
         timeout: float = 30.0,
         lock_timeout: float = 30.0,
         connect_timeout: float = 10.0,
     ) -> None:
+        if isinstance(dsn_or_pool, str):
+            dsn_or_pool, named = split_schema(dsn_or_pool)
+            if schema is None:
+                schema = named
+        if schema is None:
+            schema = "ai_settings"
         if (
             not isinstance(schema, str)
             or not schema
