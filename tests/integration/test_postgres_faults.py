@@ -187,7 +187,7 @@ def test_a_client_killed_in_a_bulk_write_leaves_all_or_nothing(
         outcomes.append((finished, len(stored)))
     killed = [count for finished, count in outcomes if not finished]
     assert killed, "no trial was killed before it finished"
-    print(  # the trial counts, for the report (pytest -s)
+    print(  # noqa: T201 - the trial counts, for the report (pytest -s)
         json.dumps(
             {
                 "trials": len(outcomes),

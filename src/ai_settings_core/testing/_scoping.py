@@ -48,7 +48,7 @@ class _Worker(threading.Thread):
         except BaseException as error:  # noqa: BLE001 - handed to the test thread
             self.error = error
 
-    def finish(self) -> Any:
+    def finish(self) -> object:
         self.join(_PATIENCE)
         assert not self.is_alive(), "the second unit of work never finished"
         if self.error is not None:
