@@ -23,7 +23,7 @@ from typing import Any, Final, Self
 import psycopg
 
 from ai_settings_core.adapters import _common
-from ai_settings_core.adapters.postgres import _errors, _rows
+from ai_settings_core.adapters.postgres import _errors, _rows, _writes
 from ai_settings_core.adapters.postgres._store import Connection, PostgresStore
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.errors import AISettingsError, StorageError
@@ -252,8 +252,8 @@ class PostgresUnitOfWork:
         self.pending, self.pending_audit = {}, []
         try:
             with connection.transaction():
-                _rows.write_projects(connection, pending)
-                _rows.write_audit(connection, audit)
+                _writes.write_projects(connection, pending)
+                _writes.write_audit(connection, audit)
         except BaseException as error:
             self._broken = True
             if isinstance(error, psycopg.Error):
