@@ -26,7 +26,9 @@ class TestSqliteStoreReopened(AdapterContract):
     def make_uow_factory(self, tmp_path: pathlib.Path) -> UnitOfWorkFactory:
         path = tmp_path / "settings.db"
 
-        def factory(*, read_only: bool = False):
-            return SqliteStore(path).unit_of_work(read_only=read_only)
+        def factory(*, read_only: bool = False, organization_id: str | None = None):
+            return SqliteStore(path).unit_of_work(
+                read_only=read_only, organization_id=organization_id
+            )
 
         return factory

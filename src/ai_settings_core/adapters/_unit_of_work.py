@@ -45,6 +45,14 @@ def read_only() -> StorageError:
     return StorageError("This unit of work is read-only.")
 
 
+def scoped(scope: str, organization_id: object) -> StorageError:
+    """The error for writing another organization through a unit scoped to ``scope``."""
+    return StorageError(
+        f"This unit of work is scoped to organization {scope!r}; "
+        f"it cannot write organization {organization_id!r}."
+    )
+
+
 def lost(label: str) -> StorageError:
     """The error for writing or committing after the transaction was lost."""
     return StorageError(

@@ -97,6 +97,13 @@ class App:
             options["busy_timeout"] = timeout
         return open_store(url, create=self.command.writes(self.args), **options)
 
+    def close(self) -> None:
+        """Close the store if this run opened one that holds connections (a pool)."""
+        store = self.__dict__.get("store")
+        close = getattr(store, "close", None)
+        if callable(close):
+            close()
+
     @functools.cached_property
     def service(self) -> SettingsService:
         """The use cases on :attr:`store`."""

@@ -127,7 +127,11 @@ def main(
         app = App(args, out, err=err, command=COMMANDS[args.command], store=store, events=events)
         if store is None and app.command.writes(args):
             claimed = _claim_new_database(store_url(args))
-        status = _run(app)
+        try:
+            status = _run(app)
+        finally:
+            if store is None:
+                app.close()  # a store this command opened (a PostgreSQL pool) closes with it
     except SystemExit as exit_:  # --help and --version print and stop here
         return exit_.code if isinstance(exit_.code, int) else EXIT_OK
     except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - every error has a status

@@ -28,6 +28,7 @@ from __future__ import annotations
 from ai_settings_core.testing._audit import AuditContract
 from ai_settings_core.testing._listing import ListingContract
 from ai_settings_core.testing._round_trips import RoundTripsContract
+from ai_settings_core.testing._scoping import ScopedUnitContract
 from ai_settings_core.testing._units import UnitsOfWorkContract
 from ai_settings_core.testing._versions import VersionsContract
 
@@ -40,7 +41,7 @@ class AdapterContract(
     UnitsOfWorkContract,
     ListingContract,
     AuditContract,
-    # Units of work scoped to one organization (``_scoping``) join the bases here.
+    ScopedUnitContract,
 ):
     """The contract every storage adapter passes; subclass it as ``Test...`` to run it.
 

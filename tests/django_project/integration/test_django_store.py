@@ -22,6 +22,8 @@ class TestDjangoStoreOnSqlite(AdapterContract):
 @pytest.mark.django_db(transaction=True, databases=["default", "postgres"])
 @pytest.mark.skipif("postgres" not in settings.DATABASES, reason="no PostgreSQL server answers")
 class TestDjangoStoreOnPostgres(AdapterContract):
+    concurrent_organizations = True  # a row lock per organization (select_for_update)
+
     def make_uow_factory(self, tmp_path):
         return DjangoStore("postgres")
 

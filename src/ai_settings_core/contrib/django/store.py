@@ -286,11 +286,13 @@ class DjangoUnitOfWork:
             yield self._store.using
 
     @contextmanager
-    def _writing(self) -> Iterator[str]:
-        """A savepoint around one write: it is all done or not at all."""
+    def _writing(self, organization_id: str) -> Iterator[str]:
+        """A savepoint around one write of ``organization_id``: all done or not at all."""
         self._check_active()
         if self.read_only:
             raise _uow.read_only()
+        if self.organization_id is not None and organization_id != self.organization_id:
+            raise _uow.scoped(self.organization_id, organization_id)
         with self._translated(), self._activated(), transaction.atomic(using=self._store.using):
             yield self._store.using
 
@@ -337,7 +339,7 @@ class _Organizations:
     def save(
         self, settings: OrganizationSettings, expected_version: int | None = None
     ) -> OrganizationSettings:
-        with self._uow._writing() as using:  # noqa: SLF001
+        with self._uow._writing(settings.organization_id) as using:  # noqa: SLF001
             _common.check_organization(settings)
             records = OrganizationRecord.objects.using(using)
             current = records.filter(pk=settings.organization_id).values_list("version").first()
@@ -442,7 +444,7 @@ class _Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing() as using:  # noqa: SLF001
+        with self._uow._writing(project.organization_id) as using:  # noqa: SLF001
             _common.check_project(project)
             records = ProjectRecord.objects.using(using)
             record = records.filter(
@@ -490,7 +492,7 @@ class _Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing() as using:  # noqa: SLF001
+        with self._uow._writing(organization_id) as using:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             record = (
@@ -581,7 +583,7 @@ class _Audit:
     _uow: DjangoUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing() as using:  # noqa: SLF001
+        with self._uow._writing(entry.organization_id) as using:  # noqa: SLF001
             _common.check_audit_entry(entry)
             record = AuditRecord.objects.using(using).create(
                 organization_id=entry.organization_id,
