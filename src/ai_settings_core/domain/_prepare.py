@@ -127,7 +127,7 @@ class Preparer:
         self._positions: dict[tuple[object, ...], int] | None = None
         self._questions: list[Question] = []
         self._decisions: list[Decision] = []
-        self._bases: dict[_Overrides, tuple[int, int]] = {}
+        self._bases: dict[tuple[object, ...], tuple[int, int]] = {}
         self._alone: dict[tuple[object, ...], PreparedProject] = {}
         self._environments: dict[frozenset[str], frozenset[str]] = {}
         self._listed: dict[tuple[object, ...], int] = {}
@@ -157,14 +157,11 @@ class Preparer:
 
     def _base(self, overrides: _Overrides, project: ProjectSettings) -> tuple[int, int]:
         """The positions of the answers for no repository and for an unlisted one."""
-        base = self._bases.get(overrides)
-        if base is None:
-            bare = _bare(project)
-            base = self._bases[overrides] = (
-                self._position(("none", *overrides), lambda: Question(bare, None)),
-                self._position(("unlisted", *overrides), lambda: Question(bare, _ANY_REPOSITORY)),
-            )
-        return base
+        bare = _bare(project)
+        return (
+            self._position(("none", *overrides), lambda: Question(bare, None)),
+            self._position(("unlisted", *overrides), lambda: Question(bare, _ANY_REPOSITORY)),
+        )
 
     def unknown(self) -> PreparedProject:
         """The answers for a project that stored nothing: it inherits everything."""
@@ -172,22 +169,27 @@ class Preparer:
 
     def project(self, project: ProjectSettings) -> PreparedProject:
         """The answers for one stored project."""
-        overrides = (
-            project.scan_enabled_override,
-            project.fix_enabled_override,
-            project.stopping_point_override,
-        )
-        without, unlisted = self._bases.get(overrides) or self._base(overrides, project)
+        point = project.stopping_point_override
+        # The memo keys hold the stopping point by identity: an enum member's hash is computed
+        # by a Python method, which cost about a tenth of preparing a project (members and
+        # ``None`` live as long as the process, so their identities are stable).
+        quick = (project.scan_enabled_override, project.fix_enabled_override, id(point))
+        base = self._bases.get(quick)
+        if base is None:
+            overrides = (project.scan_enabled_override, project.fix_enabled_override, point)
+            base = self._bases[quick] = self._base(overrides, project)
         environments = project.environments or None
         if environments is not None:
             environments = self._environments.setdefault(environments, environments)
         if not project.repositories:
-            key = (*overrides, environments)
+            key = (*quick, environments)
             alone = self._alone.get(key)
             if alone is None:
-                alone = self._alone[key] = PreparedProject(environments, without, unlisted, None)
+                alone = self._alone[key] = PreparedProject(environments, *base, None)
             return alone
         by_text: dict[str, Entry] = {}
+        listed = self._listed
+        entries = self._entries
         for repository in project.repositories:
             text = str(repository.repository)
             provider, colon, path = text.partition(":")
@@ -195,35 +197,42 @@ class Preparer:
             # ``ProjectSettings.repository`` finds the first listed entry of a repository.
             entry = by_text.get(folded)
             if entry is None:
-                entry = by_text[folded] = self._repository(project, overrides, repository)
+                enabled = repository.ai_enabled
+                answer = (*quick, enabled, id(repository.stopping_point_override))
+                allowed = listed.get(answer)
+                if allowed is None:
+                    allowed = listed[answer] = self._allowed(project, repository)
+                patterns = repository.branch_patterns if enabled else ()
+                # Repositories configured alike share one entry (and one compiled expression).
+                entry_key = (allowed, *[pattern.text for pattern in patterns])
+                entry = entries.get(entry_key)
+                if entry is None:
+                    entry = entries[entry_key] = _entry(allowed, patterns)
+                by_text[folded] = entry
             by_text.setdefault(text, entry)
-        return PreparedProject(environments, without, unlisted, by_text)
+        return PreparedProject(environments, *base, by_text)
 
-    def _repository(
-        self, project: ProjectSettings, overrides: _Overrides, repository: RepositorySettings
-    ) -> Entry:
-        enabled = repository.ai_enabled
-        key = (*overrides, enabled, repository.stopping_point_override)
-        allowed = self._listed.get(key)
-        if allowed is None:
+    def _allowed(self, project: ProjectSettings, repository: RepositorySettings) -> int:
+        """The position of the answer for a listed repository and a matching branch."""
 
-            def question() -> Question:
-                # Asked with a pattern matching every branch, ``decide`` gives the answer for
-                # a matching branch; with AI off for the repository, its refusal.
-                listed = attrs.evolve(
-                    repository, repository=_ANY_REPOSITORY, branch_patterns=(ALL_BRANCHES,)
-                )
-                bare = attrs.evolve(_bare(project), repositories=(listed,))
-                return Question(bare, _ANY_REPOSITORY)
+        def question() -> Question:
+            # Asked with a pattern matching every branch, ``decide`` gives the answer for a
+            # matching branch; with AI off for the repository, its refusal.
+            listed = attrs.evolve(
+                repository, repository=_ANY_REPOSITORY, branch_patterns=(ALL_BRANCHES,)
+            )
+            bare = attrs.evolve(_bare(project), repositories=(listed,))
+            return Question(bare, _ANY_REPOSITORY)
 
-            allowed = self._listed[key] = self._position(("listed", *key), question)
-        patterns = repository.branch_patterns if enabled else ()
-        # Repositories configured alike share one entry (and one compiled expression).
-        entry_key = (allowed, *[pattern.text for pattern in patterns])
-        entry = self._entries.get(entry_key)
-        if entry is None:
-            entry = self._entries[entry_key] = _entry(allowed, patterns)
-        return entry
+        key = (
+            "listed",
+            project.scan_enabled_override,
+            project.fix_enabled_override,
+            project.stopping_point_override,
+            repository.ai_enabled,
+            repository.stopping_point_override,
+        )
+        return self._position(key, question)
 
 
 def _bare(project: ProjectSettings) -> ProjectSettings:
