@@ -157,10 +157,11 @@ class Preparer:
 
     def _base(self, overrides: _Overrides, project: ProjectSettings) -> tuple[int, int]:
         """The positions of the answers for no repository and for an unlisted one."""
-        bare = _bare(project)
         return (
-            self._position(("none", *overrides), lambda: Question(bare, None)),
-            self._position(("unlisted", *overrides), lambda: Question(bare, _ANY_REPOSITORY)),
+            self._position(("none", *overrides), lambda: Question(_bare(project), None)),
+            self._position(
+                ("unlisted", *overrides), lambda: Question(_bare(project), _ANY_REPOSITORY)
+            ),
         )
 
     def unknown(self) -> PreparedProject:
