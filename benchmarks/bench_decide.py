@@ -7,12 +7,24 @@ them listed, some not, a few in another case), branch and environment, or none.
 
 Each candidate runs the same loop over the same events, unpacking the same four values; the
 figure is the median time of one loop divided by the number of events.
+
+Then the snapshot's own costs: preparing 10,000 projects; the preparation curve from 1,000 to
+1,000,000 projects (time and memory per project, measured with ``tracemalloc`` in a separate
+pass; a run with 3 repeats or fewer stops the curve at 100,000); ``replace_project`` and
+``remove_project`` at 100,000 and 1,000,000 projects, one change at a time beside a plain copy
+of a dictionary of that size (what a snapshot that copies costs at least), and a chain of
+changes with its worst one; ``with_organization`` for a change of few answers and of all.
 """
 
 from __future__ import annotations
 
+import gc
 import random
+import statistics
 import time
+import tracemalloc
+
+import attrs
 
 from ai_settings_core import (
     BranchPattern,
@@ -24,13 +36,18 @@ from ai_settings_core import (
     StoppingPoint,
     decide,
 )
-from ai_settings_core.domain.snapshot import _fold
+from ai_settings_core.domain._prepare import fold as _fold
 from benchmarks import measure, row
 
 PROJECTS = 10_000
 EVENTS = 20_000
-MAX_NS = 1_000.0
-MAX_RATIO = 40.0
+MAX_NS = 500.0
+MAX_RATIO = 4.0
+MAX_PREPARE_NS = 30e6
+MAX_CHANGE_NS = 1e6
+CURVE = (1_000, 10_000, 100_000, 1_000_000)
+CHANGES = 200
+CHAIN = 2_000
 
 _PATTERN_SETS = (
     ("*",),
@@ -52,14 +69,16 @@ def _organization() -> OrganizationSettings:
     return OrganizationSettings("acme", fix_enabled=True, max_stopping_point=StoppingPoint.MERGE)
 
 
-def _projects(rng: random.Random) -> list[ProjectSettings]:
+def _projects(rng: random.Random, count: int = PROJECTS) -> list[ProjectSettings]:
+    # Patterns are built once: compiling them is what building a million projects costs most.
+    pattern_sets = [tuple(BranchPattern(p) for p in texts) for texts in _PATTERN_SETS]
     projects = []
-    for i in range(PROJECTS):
+    for i in range(count):
         repositories = tuple(
             RepositorySettings(
                 RepositoryRef.parse(f"github:acme/service-{i}-{j}"),
                 ai_enabled=rng.random() < 0.9,
-                branch_patterns=tuple(BranchPattern(p) for p in rng.choice(_PATTERN_SETS)),
+                branch_patterns=rng.choice(pattern_sets),
                 stopping_point_override=rng.choice((None, None, StoppingPoint.SUGGESTION)),
             )
             for j in range(rng.choice((0, 1, 1, 2, 3)))
@@ -108,12 +127,10 @@ def run(repeats: int) -> list[dict[str, object]]:
     projects = _projects(rng)
     events = _events(rng, projects)
 
-    start = time.perf_counter_ns()
     snapshot = DecisionSnapshot.prepare(organization, projects)
-    prepare_ns = float(time.perf_counter_ns() - start)
-    start = time.perf_counter_ns()
-    snapshot.replace_project(projects[0])
-    replace_ns = float(time.perf_counter_ns() - start)
+    changed = snapshot
+    for project in projects[:1_000]:
+        changed = changed.replace_project(attrs.evolve(project, version=1))
 
     stored = {project.project_id: project for project in projects}
     parsed = [
@@ -132,6 +149,11 @@ def run(repeats: int) -> list[dict[str, object]]:
         for project_id, repository, branch, environment in events:
             answer(project_id, repository, branch, environment)
 
+    def changed_decide() -> None:
+        answer = changed.decide
+        for project_id, repository, branch, environment in events:
+            answer(project_id, repository, branch, environment)
+
     def plain_decide() -> None:
         for project, ref, branch, environment in parsed:
             decide(organization, project, repository=ref, branch=branch, environment=environment)
@@ -146,7 +168,9 @@ def run(repeats: int) -> list[dict[str, object]]:
     alone = DecisionSnapshot.prepare(
         organization, [ProjectSettings("acme", "p", repositories=(mixed,))]
     )
-    entry = alone._prepared["p"].by_fold[_fold(refs[0])]  # noqa: SLF001 - the entry alone
+    prepared = alone._prepared["p"]  # noqa: SLF001 - the entry alone
+    assert prepared.by_text is not None
+    entry = prepared.by_text[_fold(refs[0])]
     branches = [branch or "" for _pid, _repo, branch, _env in events]
 
     def parse_text() -> None:
@@ -174,7 +198,13 @@ def run(repeats: int) -> list[dict[str, object]]:
             )
 
     times = measure(
-        {"dict": dict_lookup, "snapshot": snapshot_decide, "plain": plain_decide}, repeats
+        {
+            "dict": dict_lookup,
+            "snapshot": snapshot_decide,
+            "changed": changed_decide,
+            "plain": plain_decide,
+        },
+        repeats,
     )
     per_call = {name: total / len(events) for name, total in times.items()}
     pieces = measure(
@@ -204,6 +234,12 @@ def run(repeats: int) -> list[dict[str, object]]:
             passed=snapshot_ns <= MAX_NS and ratio <= MAX_RATIO,
         ),
         row(
+            "DecisionSnapshot.decide, 1,000 projects changed since prepared",
+            per_call["changed"],
+            baseline_name="DecisionSnapshot.decide, as prepared",
+            baseline_median_ns=snapshot_ns,
+        ),
+        row(
             "plain decide() (refs parsed beforehand)",
             per_call["plain"],
             baseline_name="DecisionSnapshot.decide",
@@ -227,6 +263,164 @@ def run(repeats: int) -> list[dict[str, object]]:
             baseline_name="prepared patterns (names, prefixes, one regex)",
             baseline_median_ns=piece["sorted"],
         ),
-        row("DecisionSnapshot.prepare, 10k projects (once)", prepare_ns),
-        row("DecisionSnapshot.replace_project, 10k projects (once)", replace_ns),
+        *_snapshot_rows(rng, organization, projects, repeats),
     ]
+
+
+def _each(
+    operations: list[tuple[str, object]],
+    candidates: dict[str, object],
+) -> dict[str, float]:
+    """Median of each candidate applied to each operand, interleaved, collector off."""
+    samples: dict[str, list[int]] = {name: [] for name in candidates}
+    gc.collect()
+    gc.disable()
+    try:
+        for _name, operand in operations:
+            for name, candidate in candidates.items():
+                start = time.perf_counter_ns()
+                candidate(operand)  # type: ignore[operator]
+                samples[name].append(time.perf_counter_ns() - start)
+    finally:
+        gc.enable()
+    return {name: float(statistics.median(times)) for name, times in samples.items()}
+
+
+def _curve(
+    organization: OrganizationSettings, everything: list[ProjectSettings], repeats: int
+) -> tuple[list[dict[str, object]], dict[int, DecisionSnapshot]]:
+    rows = []
+    prepared: dict[int, DecisionSnapshot] = {}
+    first_ns: float | None = None
+    for size in CURVE:
+        if size > len(everything):
+            break
+        projects = everything[:size]
+        runs = max(1, min(repeats, 5) if size <= 100_000 else 1)
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter_ns()
+            prepared[size] = DecisionSnapshot.prepare(organization, projects)
+            times.append(time.perf_counter_ns() - start)
+        per_project = statistics.median(times) / size
+        first_ns = first_ns or per_project
+        del prepared[size]
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        prepared[size] = DecisionSnapshot.prepare(organization, projects)
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        rows.append(
+            row(
+                f"prepare curve: {size:,} projects, per project "
+                f"({held / size:,.0f} bytes a project held)",
+                per_project,
+                baseline_name=f"per project at {CURVE[0]:,}",
+                baseline_median_ns=first_ns,
+            )
+        )
+    return rows, prepared
+
+
+def _changes(
+    snapshot: DecisionSnapshot, projects: list[ProjectSettings], rng: random.Random
+) -> list[dict[str, object]]:
+    size = len(projects)
+    plain = {project.project_id: project for project in projects}
+    chosen = rng.sample(projects, CHANGES)
+    replacements = [
+        ("", attrs.evolve(project, scan_enabled_override=project.scan_enabled_override is None))
+        for project in chosen
+    ]
+    replaced = _each(
+        replacements,
+        {"replace": snapshot.replace_project, "copy": lambda _project: plain.copy()},
+    )
+    removed = _each(
+        [("", project.project_id) for project in chosen],
+        {"remove": snapshot.remove_project, "copy": lambda _project_id: plain.copy()},
+    )
+    chain: list[int] = []
+    current = snapshot
+    for project in rng.sample(projects, CHAIN):
+        start = time.perf_counter_ns()
+        current = current.replace_project(attrs.evolve(project, version=project.version + 1))
+        chain.append(time.perf_counter_ns() - start)
+    target = f"<= {MAX_CHANGE_NS / 1e6:.0f} ms"
+    return [
+        row(
+            f"replace_project, {size:,} projects (median of {CHANGES})",
+            replaced["replace"],
+            baseline_name=f"dict.copy() of {size:,} projects",
+            baseline_median_ns=replaced["copy"],
+            target=target,
+            passed=replaced["replace"] <= MAX_CHANGE_NS,
+        ),
+        row(
+            f"remove_project, {size:,} projects (median of {CHANGES})",
+            removed["remove"],
+            baseline_name=f"dict.copy() of {size:,} projects",
+            baseline_median_ns=removed["copy"],
+            target=target,
+            passed=removed["remove"] <= MAX_CHANGE_NS,
+        ),
+        row(
+            f"replace_project, {size:,} projects, {CHAIN:,} in a chain: mean (folding included)",
+            statistics.fmean(chain),
+            baseline_name="the slowest of the chain",
+            baseline_median_ns=float(max(chain)),
+        ),
+    ]
+
+
+def _snapshot_rows(
+    rng: random.Random,
+    organization: OrganizationSettings,
+    projects: list[ProjectSettings],
+    repeats: int,
+) -> list[dict[str, object]]:
+    plain = lambda: {project.project_id: project for project in projects}  # noqa: E731
+    prepare = lambda: DecisionSnapshot.prepare(organization, projects)  # noqa: E731
+    times = measure({"prepare": prepare, "dict": plain}, max(repeats, 3))
+    rows = [
+        row(
+            f"DecisionSnapshot.prepare, {len(projects):,} projects",
+            times["prepare"],
+            baseline_name="a dict of the same projects by id",
+            baseline_median_ns=times["dict"],
+            target=f"<= {MAX_PREPARE_NS / 1e6:.0f} ms",
+            passed=times["prepare"] <= MAX_PREPARE_NS,
+        )
+    ]
+    largest = CURVE[-1] if repeats > 3 else 100_000
+    everything = _projects(random.Random(11), largest)
+    curve, prepared = _curve(organization, everything, repeats)
+    rows += curve
+    for size in (100_000, 1_000_000):
+        if size in prepared:
+            rows += _changes(prepared[size], everything[:size], rng)
+    snapshot = prepared[100_000]
+    few = attrs.evolve(organization, max_stopping_point=StoppingPoint.PULL_REQUEST)
+    every = attrs.evolve(organization, scan_enabled=False)
+    times = measure(
+        {
+            "few": lambda: snapshot.with_organization(few),
+            "all": lambda: snapshot.with_organization(every),
+        },
+        max(repeats, 3),
+    )
+    prepare_100k = 100_000 * next(
+        float(item["median_ns"])  # type: ignore[arg-type]
+        for item in curve
+        if str(item["name"]).startswith("prepare curve: 100,000 ")
+    )
+    for name, label in (("few", "few answers change"), ("all", "every answer changes")):
+        rows.append(
+            row(
+                f"with_organization, 100,000 projects, {label}",
+                times[name],
+                baseline_name="prepare, 100,000 projects (what it did before)",
+                baseline_median_ns=prepare_100k,
+            )
+        )
+    return rows

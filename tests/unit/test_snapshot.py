@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 import attrs
 import pytest
@@ -146,10 +147,10 @@ def test_derived_snapshots_equal_fresh_ones(org, projects, changed, data):
         assert snapshot.decide(*event) == expected(org, stored, *event)
 
 
-def api_project(*patterns, **kwargs):
+def api_project(*patterns, project_id="api", **kwargs):
     return ProjectSettings(
         "acme",
-        "api",
+        project_id,
         repositories=(
             RepositorySettings(API, branch_patterns=tuple(BranchPattern(p) for p in patterns)),
         ),
@@ -299,3 +300,145 @@ def test_threads_share_a_snapshot_while_the_reference_is_swapped():
         thread.join()
     assert seen <= allowed
     assert seen
+
+
+# Changes: a snapshot derived by any sequence of changes answers like a fresh one.
+
+_IDS = st.sampled_from([f"p{i}" for i in range(12)])
+
+
+@st.composite
+def changes(draw):
+    """A change as a host's cache applies it: a project replaced or removed, or the org."""
+    kind = draw(st.sampled_from(["replace", "replace", "remove", "organization"]))
+    if kind == "replace":
+        return kind, draw(s.project_settings(project_id=draw(_IDS)))
+    if kind == "remove":
+        return kind, draw(_IDS)
+    return kind, draw(s.optional_organizations)
+
+
+def apply(snapshot, org, stored, change):
+    kind, value = change
+    if kind == "replace":
+        return snapshot.replace_project(value), org, {**stored, value.project_id: value}
+    if kind == "remove":
+        rest = {pid: p for pid, p in stored.items() if pid != value}
+        return snapshot.remove_project(value), org, rest
+    return snapshot.with_organization(value), value, stored
+
+
+def assert_answers_like(snapshot, org, stored, data):
+    fresh = DecisionSnapshot.prepare(org, stored.values())
+    assert snapshot.organization == org
+    assert snapshot.projects == stored
+    assert stored == snapshot.projects
+    for _ in range(5):
+        event = data.draw(events([*stored.values()]))
+        assert snapshot.decide(*event) == fresh.decide(*event) == expected(org, stored, *event)
+
+
+@given(
+    s.optional_organizations,
+    st.lists(s.project_settings(project_id=None), max_size=3, unique_by=lambda p: p.project_id),
+    st.lists(changes(), max_size=80),
+    st.data(),
+)
+def test_any_sequence_of_changes_answers_like_a_fresh_snapshot(org, projects, steps, data):
+    # Eighty changes of twelve projects fold the recent changes into new flat dictionaries
+    # more than once (after 32 changes at most), removals included.
+    snapshot = DecisionSnapshot.prepare(org, projects)
+    stored = {project.project_id: project for project in projects}
+    kept = []
+    for step in steps:
+        before = (snapshot, org, dict(stored))
+        snapshot, org, stored = apply(snapshot, org, stored, step)
+        kept.append(before)
+    assert_answers_like(snapshot, org, stored, data)
+    # Every snapshot derived along the way still answers as it did.
+    for old, old_org, old_stored in kept[:: max(1, len(kept) // 3)]:
+        assert_answers_like(old, old_org, old_stored, data)
+
+
+@given(s.optional_organizations, s.project_lists.filter(bool), st.data())
+def test_a_removed_project_answers_as_one_that_stored_nothing(org, projects, data):
+    removed = data.draw(st.sampled_from(projects))
+    snapshot = DecisionSnapshot.prepare(org, projects).remove_project(removed.project_id)
+    assert removed.project_id not in snapshot.projects
+    stored = {p.project_id: p for p in projects if p.project_id != removed.project_id}
+    for _ in range(5):
+        _, repository, branch, environment = data.draw(events([removed]))
+        assert snapshot.decide(removed.project_id, repository, branch, environment) == expected(
+            org, stored, removed.project_id, repository, branch, environment
+        )
+
+
+def test_a_removed_project_stops_answering_with_its_settings():
+    snapshot = DecisionSnapshot.prepare(ORG, [api_project("main", scan_enabled_override=False)])
+    assert snapshot.decide("api", "github:acme/api", "main").scan is False
+    removed = snapshot.remove_project("api")
+    assert removed.decide("api", "github:acme/api", "main") == decide(
+        ORG, None, repository=API, branch="main"
+    )
+    assert removed.decide("api", "github:acme/api", "main").scan is True
+    assert removed.remove_project("api") is removed  # nothing left to remove
+    assert snapshot.decide("api", "github:acme/api", "main").scan is False
+
+
+@given(s.project_lists, st.lists(changes(), max_size=60), st.data())
+def test_projects_is_a_read_only_mapping_of_every_stored_project(projects, steps, data):
+    snapshot = DecisionSnapshot.prepare(None, projects)
+    stored = {project.project_id: project for project in projects}
+    org = None
+    for step in steps:
+        snapshot, org, stored = apply(snapshot, org, stored, step)
+    mapping = snapshot.projects
+    assert isinstance(mapping, Mapping)
+    assert len(mapping) == len(stored)
+    assert sorted(mapping) == sorted(stored)
+    assert dict(mapping) == stored
+    assert mapping == stored
+    assert dict(mapping.items()) == stored
+    assert sorted(mapping.keys()) == sorted(stored.keys())
+    for project_id in [*stored, "unknown", data.draw(_IDS)]:
+        assert (project_id in mapping) is (project_id in stored)
+        assert mapping.get(project_id) == stored.get(project_id)
+        if project_id in stored:
+            assert mapping[project_id] == stored[project_id]
+        else:
+            with pytest.raises(KeyError):
+                mapping[project_id]
+    assert mapping != {**stored, "unknown": ProjectSettings("acme", "unknown")}
+    with pytest.raises(TypeError):
+        mapping["x"] = ProjectSettings("acme", "x")
+    with pytest.raises(TypeError):
+        mapping[[]]
+
+
+def test_with_organization_keeps_the_projects():
+    snapshot = DecisionSnapshot.prepare(ORG, [api_project("main")])
+    changed = snapshot.with_organization(OrganizationSettings("acme", scan_enabled=False))
+    assert changed.projects is snapshot.projects
+    assert changed.decide("api", "github:acme/api", "main").scan is False
+    assert snapshot.decide("api", "github:acme/api", "main").scan is True
+
+
+def test_many_changes_fold_into_a_snapshot_that_answers_like_a_fresh_one():
+    # Two hundred changes of fifty projects: the recent changes are folded several times.
+    projects = {f"p{i}": api_project("main", project_id=f"p{i}") for i in range(50)}
+    snapshot = DecisionSnapshot.prepare(ORG, projects.values())
+    for i in range(200):
+        project_id = f"p{(i * 7) % 50}"
+        if i % 5 == 4:
+            snapshot = snapshot.remove_project(project_id)
+            projects.pop(project_id, None)
+        else:
+            project = api_project("main", project_id=project_id, scan_enabled_override=i % 2 == 0)
+            snapshot = snapshot.replace_project(project)
+            projects[project_id] = project
+    assert snapshot.projects == projects
+    fresh = DecisionSnapshot.prepare(ORG, projects.values())
+    for i in range(52):
+        for branch in ("main", "dev"):
+            event = (f"p{i}", "github:acme/api", branch)
+            assert snapshot.decide(*event) == fresh.decide(*event)

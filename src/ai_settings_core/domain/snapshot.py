@@ -1,12 +1,19 @@
 """Decision snapshots: :func:`~ai_settings_core.decide` for the hot path, prepared once.
 
 A snapshot is built from an organization and all its projects. Everything that does not
-depend on the event is worked out then: every answer ``decide`` can give for a project is
-computed by ``decide`` itself, once per distinct set of overrides, and shared (there are few
-distinct answers); each project gets a dictionary from repository text to a prepared entry;
-each repository's branch patterns are split into "any branch", exact names, prefixes
-(``release/*``) and one combined regular expression for the rest; environments become a
-frozenset. Asking is then a few dictionary look-ups, with no allocation.
+depend on the event is worked out then (see ``_prepare``): every answer ``decide`` can give is
+computed by ``decide`` itself, once per distinct set of overrides, into one small table of
+answers; each project gets a dictionary from repository text (as stored and case-folded) to a
+prepared entry holding positions in that table; each repository's branch patterns are split
+into "any branch", exact names, prefixes (``release/*``) and one combined regular expression
+for the rest; environments become a frozenset. Asking is then a few dictionary look-ups, with
+no allocation.
+
+The prepared projects live in one flat dictionary, shared by the snapshots derived from it;
+the projects changed since it was built are kept apart in a small one, folded into a new flat
+dictionary once they are many (about the square root of the number of projects). Deriving a
+snapshot for one changed project copies the small one; deriving one for changed organization
+settings asks ``decide`` again for the table of answers only, and shares every project.
 
 A snapshot never changes after it is built, so any number of threads may share one. To follow
 a change of settings, build a new snapshot (or derive one with ``replace_project``,
@@ -17,20 +24,25 @@ the old, consistent answers.
 
 from __future__ import annotations
 
-import re
-import types
-from collections.abc import Callable, Iterable, Mapping
-from typing import Final
+import contextlib
+import gc
+import math
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Final, TypeVar, cast
 
 import attrs
 
-from ai_settings_core.domain.decide import Decision, DecisionReason, decide
-from ai_settings_core.domain.settings import (
-    OrganizationSettings,
-    ProjectSettings,
-    RepositorySettings,
+from ai_settings_core.domain._prepare import (
+    Answers,
+    Entry,
+    PreparedProject,
+    Preparer,
+    fold,
+    shared,
 )
-from ai_settings_core.domain.values import ALL_BRANCHES, BranchPattern, RepositoryRef
+from ai_settings_core.domain.decide import Decision, DecisionReason
+from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.values import RepositoryRef
 
 __all__ = ["DecisionSnapshot"]
 
@@ -40,180 +52,118 @@ _ENVIRONMENT_NOT_ALLOWED: Final = Decision(
 )
 _BRANCH_NOT_MATCHED: Final = Decision(False, False, None, (DecisionReason.BRANCH_NOT_MATCHED,))
 
-# A repository no prepared project lists: it stands for "some repository the project does not
-# list" when asking ``decide`` for that answer (the answer does not depend on which).
-_UNLISTED: Final = RepositoryRef.parse("github:unlisted/unlisted")
 
-_GLOB_CHARACTERS: Final = frozenset("*?[")
+# A snapshot keeps its prepared projects in one flat dictionary (one look-up on the hot path)
+# and the projects changed since it was built in a second, small one; the changes are folded
+# into a new flat dictionary once there are more than this many, or the square root of the
+# number of projects.
+_RECENT_MINIMUM: Final = 32
+
+_V = TypeVar("_V")
 
 
-@attrs.frozen
-class _Repository:
-    """A repository of a project, ready to answer for any branch.
+def _changed(
+    base: dict[str, _V], recent: dict[str, _V], key: str, value: _V, removed: _V
+) -> tuple[dict[str, _V], dict[str, _V]]:
+    """A flat dictionary and its recent changes, with ``key`` set to ``value``.
 
-    ``always`` is the answer whatever the branch (AI off for the repository, or a pattern
-    matching every branch); otherwise a branch gets ``allowed`` when it is one of ``names``,
-    starts with one of ``prefixes`` or is matched by ``fullmatch``, and is refused otherwise.
+    ``recent`` maps each key changed since ``base`` was built to its value, or to ``removed``;
+    it is copied, with ``base`` shared. Once it holds more than about the square root of the
+    size of ``base``, the changes are folded into a new ``base``: that copy happens once every
+    so many changes, so each change costs on average about the square root of the size.
     """
-
-    always: Decision | None
-    allowed: Decision
-    names: frozenset[str]
-    prefixes: tuple[str, ...]
-    fullmatch: Callable[[str], re.Match[str] | None] | None
-
-
-@attrs.frozen
-class _Project:
-    """A project, ready to answer.
-
-    ``by_text`` maps each listed repository's text, as stored and case-folded, to its entry
-    (``None`` when the project lists none); ``by_fold`` maps the case-folded text only, for
-    repositories written in yet another case.
-    """
-
-    environments: frozenset[str] | None
-    without_repository: Decision
-    unlisted: Decision
-    by_text: dict[str, _Repository] | None
-    by_fold: dict[str, _Repository]
-
-
-def _fold(ref: RepositoryRef) -> str:
-    """The text of ``ref``'s identity: two references are one repository when it is equal."""
-    return f"{ref.provider.value}:{ref.owner.casefold()}/{ref.name.casefold()}"
-
-
-class _Preparer:
-    """Prepares projects for one organization, sharing equal answers (used while building)."""
-
-    def __init__(self, organization: OrganizationSettings | None) -> None:
-        self._organization = organization
-        self._decisions: dict[Decision, Decision] = {}
-        self._project_answers: dict[tuple[object, ...], tuple[Decision, Decision]] = {}
-        self._repository_answers: dict[tuple[object, ...], tuple[Decision | None, Decision]] = {}
-        self._entries: dict[tuple[object, ...], _Repository] = {}
-
-    def _intern(self, decision: Decision) -> Decision:
-        return self._decisions.setdefault(decision, decision)
-
-    def _ask(self, project: ProjectSettings | None, ref: RepositoryRef | None) -> Decision:
-        return self._intern(decide(self._organization, project, repository=ref))
-
-    def unknown(self) -> _Project:
-        """The answers for a project that stored nothing: it inherits everything."""
-        return _Project(None, self._ask(None, None), self._ask(None, _UNLISTED), None, {})
-
-    def project(self, project: ProjectSettings) -> _Project:
-        """The answers for one stored project."""
-        overrides = (
-            project.scan_enabled_override,
-            project.fix_enabled_override,
-            project.stopping_point_override,
-        )
-        answers = self._project_answers.get(overrides)
-        if answers is None:
-            bare = _bare(project)
-            answers = (self._ask(bare, None), self._ask(bare, _UNLISTED))
-            self._project_answers[overrides] = answers
-        by_text: dict[str, _Repository] = {}
-        by_fold: dict[str, _Repository] = {}
-        for repository in project.repositories:
-            fold = _fold(repository.repository)
-            # ``ProjectSettings.repository`` finds the first listed entry of a repository.
-            entry = by_fold.get(fold)
-            if entry is None:
-                entry = by_fold[fold] = self._repository(project, overrides, repository)
-            by_text.setdefault(str(repository.repository), entry)
-            by_text.setdefault(fold, entry)
-        return _Project(
-            project.environments or None,
-            answers[0],
-            answers[1],
-            by_text or None,
-            by_fold,
-        )
-
-    def _repository(
-        self,
-        project: ProjectSettings,
-        overrides: tuple[object, ...],
-        repository: RepositorySettings,
-    ) -> _Repository:
-        key = (*overrides, repository.ai_enabled, repository.stopping_point_override)
-        answers = self._repository_answers.get(key)
-        if answers is None:
-            bare = _bare(project)
-            if repository.ai_enabled:
-                # Asked with a pattern matching every branch, ``decide`` gives the answer for
-                # a matching branch.
-                matching = attrs.evolve(repository, branch_patterns=(ALL_BRANCHES,))
-                listed = attrs.evolve(bare, repositories=(matching,))
-                answers = (None, self._ask(listed, repository.repository))
-            else:
-                listed = attrs.evolve(bare, repositories=(repository,))
-                refused = self._ask(listed, repository.repository)
-                answers = (refused, refused)
-            self._repository_answers[key] = answers
-        always, allowed = answers
-        # Repositories configured alike share one entry (and one compiled expression).
-        patterns = () if always is not None else repository.branch_patterns
-        entry_key = (*key, *(pattern.text for pattern in patterns))
-        entry = self._entries.get(entry_key)
-        if entry is None:
-            entry = self._entries[entry_key] = _entry(always, allowed, patterns)
-        return entry
-
-
-def _bare(project: ProjectSettings) -> ProjectSettings:
-    """The project without repositories and environments.
-
-    It answers like the stored project once the event's environment is allowed and its
-    repository has been looked up.
-    """
-    return ProjectSettings(
-        project.organization_id,
-        project.project_id,
-        project.scan_enabled_override,
-        project.fix_enabled_override,
-        project.stopping_point_override,
-    )
-
-
-def _entry(
-    always: Decision | None, allowed: Decision, patterns: tuple[BranchPattern, ...]
-) -> _Repository:
-    """A repository entry: its answers and its branch patterns, sorted by how they match."""
-    if always is not None:
-        return _Repository(always, allowed, frozenset(), (), None)
-    names: set[str] = set()
-    prefixes: list[str] = []
-    globs: list[str] = []
-    for pattern in patterns:
-        text = pattern.text
-        if not text.strip("*"):
-            return _Repository(allowed, allowed, frozenset(), (), None)
-        if _GLOB_CHARACTERS.isdisjoint(text):
-            names.add(text)
-        elif text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
-            prefixes.append(text[:-1])
+    recent = recent.copy()
+    recent[key] = value
+    if len(recent) <= max(_RECENT_MINIMUM, math.isqrt(len(base))):
+        return base, recent
+    base = base.copy()
+    for changed, new in recent.items():
+        if new is removed:
+            base.pop(changed, None)
         else:
-            globs.append(pattern.regex.pattern)
-    fullmatch = re.compile("|".join(globs)).fullmatch if globs else None
-    return _Repository(None, allowed, frozenset(names), tuple(prefixes), fullmatch)
+            base[changed] = new
+    return base, {}
 
 
-def _lookup(project: _Project, repository: object) -> _Repository | None:
-    """The entry of a repository not written as stored nor case-folded, or ``None``."""
-    if isinstance(repository, RepositoryRef):
-        return project.by_fold.get(_fold(repository))
-    if not isinstance(repository, str) or not repository.isascii():
-        # A valid repository text is ASCII (``RepositoryRef`` checks it).
-        return None
-    # Changing the case of ASCII letters keeps a valid repository text valid, and the
-    # provider is matched exactly.
-    provider, colon, path = repository.partition(":")
-    return project.by_fold.get(provider + colon + path.lower())
+class _Projects(Mapping[str, ProjectSettings]):
+    """The stored projects by id: a read-only view of a dictionary and its recent changes.
+
+    ``recent`` maps the ids changed since ``base`` was built to their project, or to ``None``
+    when it was removed; both are shared with other snapshots and never change.
+    """
+
+    __slots__ = ("_base", "_count", "_recent")
+
+    def __init__(
+        self,
+        base: dict[str, ProjectSettings],
+        recent: dict[str, ProjectSettings | None],
+        count: int,
+    ) -> None:
+        self._base = base
+        self._recent = recent
+        self._count = count
+
+    def __getitem__(self, project_id: str) -> ProjectSettings:
+        recent = self._recent
+        if project_id in recent:
+            project = recent[project_id]
+            if project is None:
+                raise KeyError(project_id)
+            return project
+        return self._base[project_id]
+
+    def __contains__(self, project_id: object) -> bool:
+        recent = self._recent
+        if project_id in recent:
+            return recent[project_id] is not None
+        return project_id in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        recent = self._recent
+        for project_id in self._base:
+            if project_id not in recent:
+                yield project_id
+        for project_id, project in recent.items():
+            if project is not None:
+                yield project_id
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __repr__(self) -> str:
+        return f"<projects of a DecisionSnapshot: {len(self)}>"
+
+    def changed(self, project_id: str, project: ProjectSettings | None) -> _Projects:
+        """The projects with ``project_id`` stored as ``project`` (removed for ``None``)."""
+        count = self._count + (project is not None) - (project_id in self)
+        # ``_changed`` folds removals out of ``base``: it never holds ``None``.
+        base, recent = _changed(
+            cast("dict[str, ProjectSettings | None]", self._base),
+            self._recent,
+            project_id,
+            project,
+            None,
+        )
+        return _Projects(cast("dict[str, ProjectSettings]", base), recent, count)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a snapshot is built, if it was running.
+
+    A snapshot allocates a few objects per project, none of them garbage; the collector would
+    walk them all again and again as they accumulate (the whole heap each time it grew by a
+    quarter), which made preparing a million projects nearly twice as slow per project as
+    preparing a hundred thousand.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @attrs.frozen(eq=False, repr=False)
@@ -258,13 +208,17 @@ class DecisionSnapshot:
 
     Attributes:
         organization: The organization's stored settings, or ``None`` (system defaults).
-        projects: The stored projects by id (read-only).
+        projects: The stored projects by id (a read-only mapping, shared in part with the
+            snapshots derived from this one).
     """
 
     organization: OrganizationSettings | None
     projects: Mapping[str, ProjectSettings]
-    _prepared: dict[str, _Project]
-    _unknown: _Project
+    _prepared: dict[str, PreparedProject]
+    _recent: dict[str, PreparedProject]
+    _answers: Answers
+    _decisions: tuple[Decision, ...]
+    _unknown: PreparedProject
 
     @classmethod
     def prepare(
@@ -276,10 +230,22 @@ class DecisionSnapshot:
         not among ``projects`` is answered as one that stored nothing. A later project with
         the same id replaces an earlier one.
         """
-        stored = {project.project_id: project for project in projects}
-        preparer = _Preparer(organization)
-        prepared = {project_id: preparer.project(p) for project_id, p in stored.items()}
-        return cls(organization, types.MappingProxyType(stored), prepared, preparer.unknown())
+        with _collector_paused():
+            stored = {project.project_id: project for project in projects}
+            preparer = Preparer(organization, Answers({}, (), ()))
+            prepare = preparer.project
+            prepared = {project_id: prepare(project) for project_id, project in stored.items()}
+            unknown = preparer.unknown()
+            answers = preparer.answers()
+            return cls(
+                organization,
+                _Projects(stored, {}, len(stored)),
+                prepared,
+                {},
+                answers,
+                answers.decisions,
+                unknown,
+            )
 
     def decide(
         self,
@@ -295,32 +261,36 @@ class DecisionSnapshot:
         repository the project does not list. The returned :class:`Decision` is shared
         between calls: it is frozen.
         """
-        project = self._prepared.get(project_id, self._unknown)
+        recent = self._recent
+        if recent and project_id in recent:
+            project = recent[project_id]
+        else:
+            project = self._prepared.get(project_id, self._unknown)
         environments = project.environments
         if environments is not None and environment not in environments:
             return _ENVIRONMENT_NOT_ALLOWED
         if repository is None:
-            return project.without_repository
+            return self._decisions[project.without]
         by_text = project.by_text
         if by_text is None:
-            return project.unlisted
+            return self._decisions[project.unlisted]
         if repository.__class__ is str:
             entry = by_text.get(repository)
             if entry is None:
                 # The case-folded text of every listed repository is in ``by_text``: text in
                 # lower case (or not ASCII, so not valid) that is not there is not listed.
                 if repository.islower() or not repository.isascii():
-                    return project.unlisted
+                    return self._decisions[project.unlisted]
                 entry = _lookup(project, repository)
                 if entry is None:
-                    return project.unlisted
+                    return self._decisions[project.unlisted]
         else:
             entry = _lookup(project, repository)
             if entry is None:
-                return project.unlisted
+                return self._decisions[project.unlisted]
         always = entry.always
         if always is not None:
-            return always
+            return self._decisions[always]
         if branch is None:
             branch = ""
         if (
@@ -328,37 +298,85 @@ class DecisionSnapshot:
             or (entry.prefixes and branch.startswith(entry.prefixes))
             or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
         ):
-            return entry.allowed
+            return self._decisions[entry.allowed]
         return _BRANCH_NOT_MATCHED
 
     def replace_project(self, project: ProjectSettings) -> DecisionSnapshot:
         """A new snapshot with ``project`` added or replacing the stored one of its id.
 
-        Only that project is prepared; the rest is shared with this snapshot (two dictionary
-        copies, about a millisecond per 100,000 projects).
+        Only that project is prepared; the rest is shared with this snapshot (see
+        :meth:`remove_project` for what a change costs).
         """
-        stored = dict(self.projects)
-        stored[project.project_id] = project
-        prepared = dict(self._prepared)
-        prepared[project.project_id] = _Preparer(self.organization).project(project)
-        return DecisionSnapshot(
-            self.organization, types.MappingProxyType(stored), prepared, self._unknown
-        )
+        preparer = Preparer(self.organization, self._answers)
+        return self._changed(project.project_id, project, preparer.project(project), preparer)
 
     def remove_project(self, project_id: str) -> DecisionSnapshot:
-        """A new snapshot in which ``project_id`` stored nothing (it inherits everything)."""
-        stored = dict(self.projects)
-        stored.pop(project_id, None)
-        prepared = dict(self._prepared)
-        prepared.pop(project_id, None)
+        """A new snapshot in which ``project_id`` stored nothing (it inherits everything).
+
+        The flat dictionaries of this snapshot are shared; the projects changed since they
+        were built are copied, about the square root of the number of projects at most. Once
+        there are more, the changes are folded into new flat dictionaries: that copy of every
+        project happens once every so many changes.
+        """
+        if project_id not in self.projects:
+            return self
+        return self._changed(project_id, None, self._unknown, None)
+
+    def _changed(
+        self,
+        project_id: str,
+        project: ProjectSettings | None,
+        prepared: PreparedProject,
+        preparer: Preparer | None,
+    ) -> DecisionSnapshot:
+        answers = self._answers if preparer is None else preparer.answers()
+        projects = self.projects
+        assert isinstance(projects, _Projects)  # noqa: S101 - every constructor makes one
+        base, recent = _changed(self._prepared, self._recent, project_id, prepared, self._unknown)
         return DecisionSnapshot(
-            self.organization, types.MappingProxyType(stored), prepared, self._unknown
+            self.organization,
+            projects.changed(project_id, project),
+            base,
+            recent,
+            answers,
+            answers.decisions,
+            self._unknown,
         )
 
     def with_organization(self, organization: OrganizationSettings | None) -> DecisionSnapshot:
-        """A new snapshot for changed organization settings (every project is prepared again)."""
-        return DecisionSnapshot.prepare(organization, self.projects.values())
+        """A new snapshot for changed organization settings.
+
+        Only the table of answers is asked again (a few hundred answers at most, whatever the
+        number of projects); the prepared projects are shared with this snapshot.
+        """
+        old = self._answers
+        decisions = shared(question.ask(organization) for question in old.questions)
+        answers = Answers(old.positions, old.questions, decisions)
+        return DecisionSnapshot(
+            organization,
+            self.projects,
+            self._prepared,
+            self._recent,
+            answers,
+            decisions,
+            self._unknown,
+        )
 
     def __repr__(self) -> str:
         organization = None if self.organization is None else self.organization.organization_id
         return f"<DecisionSnapshot organization={organization!r} projects={len(self.projects)}>"
+
+
+def _lookup(project: PreparedProject, repository: object) -> Entry | None:
+    """The entry of a repository not written as stored nor case-folded, or ``None``."""
+    if project.by_text is None:
+        return None
+    if isinstance(repository, RepositoryRef):
+        return project.by_text.get(fold(repository))
+    if not isinstance(repository, str) or not repository.isascii():
+        # A valid repository text is ASCII (``RepositoryRef`` checks it).
+        return None
+    # Changing the case of ASCII letters keeps a valid repository text valid, and the
+    # provider is matched exactly.
+    provider, colon, path = repository.partition(":")
+    return project.by_text.get(provider + colon + path.lower())

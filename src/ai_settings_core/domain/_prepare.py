@@ -1,0 +1,275 @@
+"""Preparing projects for a decision snapshot: every answer ``decide`` can give, asked once.
+
+A snapshot's answers are kept in one table (:class:`Answers`): each distinct answer is asked of
+``decide`` itself, once per distinct set of overrides, and the prepared projects and their
+repositories hold positions in that table. The table is small (a few hundred answers at most,
+whatever the number of projects), and the positions do not depend on the organization: for
+changed organization settings, only the table is asked again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final
+
+import attrs
+
+from ai_settings_core.domain.decide import Decision, decide
+from ai_settings_core.domain.settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+)
+from ai_settings_core.domain.values import (
+    ALL_BRANCHES,
+    BranchPattern,
+    RepositoryRef,
+    StoppingPoint,
+)
+
+__all__ = ["Answers", "Entry", "PreparedProject", "Preparer", "fold", "shared"]
+
+# The repository of an event when asking ``decide`` for the answers of the table: listed by the
+# question's project or not (the answer does not depend on which repository it is).
+_ANY_REPOSITORY: Final = RepositoryRef.parse("github:any/repository")
+
+_GLOB_CHARACTERS: Final = frozenset("*?[")
+
+_Overrides = tuple[bool | None, bool | None, StoppingPoint | None]
+
+
+@attrs.frozen
+class Question:
+    """How to ask ``decide`` for one answer of the table, for any organization.
+
+    ``project`` is a project without repositories nor environments carrying the overrides;
+    ``repository`` is ``None`` for an event without a repository, or the repository the event
+    names (listed by ``project`` or not).
+    """
+
+    project: ProjectSettings
+    repository: RepositoryRef | None
+
+    def ask(self, organization: OrganizationSettings | None) -> Decision:
+        """The answer for ``organization``."""
+        return decide(organization, self.project, repository=self.repository)
+
+
+@attrs.frozen
+class Entry:
+    """A repository of a project (or the lack of one), ready to answer for any branch.
+
+    The answers are positions in the snapshot's table. ``always`` is the answer whatever the
+    branch (no repository, a repository the project does not list, AI off for the repository,
+    or a pattern matching every branch); otherwise a branch gets ``allowed`` when it is one of
+    ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``, and is refused
+    otherwise.
+    """
+
+    always: int | None
+    allowed: int
+    names: frozenset[str] = frozenset()
+    prefixes: tuple[str, ...] = ()
+    fullmatch: Callable[[str], re.Match[str] | None] | None = None
+
+
+# Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which
+# made building one cost about 2.5 times as much, once per project. Nothing changes one after
+# it is built (it is private to this module and the snapshot).
+@attrs.define
+class PreparedProject:
+    """A project, ready to answer.
+
+    ``without`` and ``unlisted`` are the positions of the answers for no repository and for
+    a repository the project does not list. ``by_text`` maps each listed repository's text, as
+    stored and case-folded, to its entry (``None`` when the project lists none). Projects alike
+    that list no repositories share one.
+    """
+
+    environments: frozenset[str] | None
+    without: int
+    unlisted: int
+    by_text: dict[str, Entry] | None
+
+
+def fold(ref: RepositoryRef) -> str:
+    """The text of ``ref``'s identity: two references are one repository when it is equal.
+
+    A valid repository text is ASCII, so lower-casing the path is case-folding it; the
+    provider is matched exactly.
+    """
+    provider, colon, path = str(ref).partition(":")
+    return provider + colon + path.lower()
+
+
+@attrs.frozen
+class Answers:
+    """The table of answers: each distinct answer's question, its position, and the answers."""
+
+    positions: Mapping[tuple[object, ...], int]
+    questions: tuple[Question, ...]
+    decisions: tuple[Decision, ...]
+
+
+def shared(decisions: Iterable[Decision]) -> tuple[Decision, ...]:
+    """The decisions, equal ones shared (so that equal answers are one object)."""
+    first: dict[Decision, Decision] = {}
+    return tuple(first.setdefault(decision, decision) for decision in decisions)
+
+
+class Preparer:
+    """Prepares projects against a table of answers, adding the answers it lacks."""
+
+    def __init__(self, organization: OrganizationSettings | None, answers: Answers) -> None:
+        self._organization = organization
+        self._answers = answers
+        self._positions: dict[tuple[object, ...], int] | None = None
+        self._questions: list[Question] = []
+        self._decisions: list[Decision] = []
+        self._bases: dict[tuple[object, ...], tuple[int, int]] = {}
+        self._alone: dict[tuple[object, ...], PreparedProject] = {}
+        self._environments: dict[frozenset[str], frozenset[str]] = {}
+        self._listed: dict[tuple[object, ...], int] = {}
+        self._entries: dict[tuple[object, ...], Entry] = {}
+
+    def answers(self) -> Answers:
+        """The table, with the answers added while preparing."""
+        if self._positions is None:
+            return self._answers
+        return Answers(
+            self._positions,
+            (*self._answers.questions, *self._questions),
+            shared((*self._answers.decisions, *self._decisions)),
+        )
+
+    def _position(self, key: tuple[object, ...], question: Callable[[], Question]) -> int:
+        position = (self._positions or self._answers.positions).get(key)
+        if position is None:
+            if self._positions is None:
+                self._positions = dict(self._answers.positions)
+            asked = question()
+            position = len(self._positions)
+            self._positions[key] = position
+            self._questions.append(asked)
+            self._decisions.append(asked.ask(self._organization))
+        return position
+
+    def _base(self, overrides: _Overrides, project: ProjectSettings) -> tuple[int, int]:
+        """The positions of the answers for no repository and for an unlisted one."""
+        return (
+            self._position(("none", *overrides), lambda: Question(_bare(project), None)),
+            self._position(
+                ("unlisted", *overrides), lambda: Question(_bare(project), _ANY_REPOSITORY)
+            ),
+        )
+
+    def unknown(self) -> PreparedProject:
+        """The answers for a project that stored nothing: it inherits everything."""
+        return PreparedProject(None, *self._base((None, None, None), ProjectSettings("", "")), None)
+
+    def project(self, project: ProjectSettings) -> PreparedProject:
+        """The answers for one stored project."""
+        point = project.stopping_point_override
+        # The memo keys hold the stopping point by identity: an enum member's hash is computed
+        # by a Python method, which cost about a tenth of preparing a project (members and
+        # ``None`` live as long as the process, so their identities are stable).
+        quick = (project.scan_enabled_override, project.fix_enabled_override, id(point))
+        base = self._bases.get(quick)
+        if base is None:
+            overrides = (project.scan_enabled_override, project.fix_enabled_override, point)
+            base = self._bases[quick] = self._base(overrides, project)
+        environments = project.environments or None
+        if environments is not None:
+            environments = self._environments.setdefault(environments, environments)
+        if not project.repositories:
+            key = (*quick, environments)
+            alone = self._alone.get(key)
+            if alone is None:
+                alone = self._alone[key] = PreparedProject(environments, *base, None)
+            return alone
+        by_text: dict[str, Entry] = {}
+        listed = self._listed
+        entries = self._entries
+        for repository in project.repositories:
+            text = str(repository.repository)
+            provider, colon, path = text.partition(":")
+            folded = provider + colon + path.lower()  # ``fold``, inlined
+            # ``ProjectSettings.repository`` finds the first listed entry of a repository.
+            entry = by_text.get(folded)
+            if entry is None:
+                enabled = repository.ai_enabled
+                answer = (*quick, enabled, id(repository.stopping_point_override))
+                allowed = listed.get(answer)
+                if allowed is None:
+                    allowed = listed[answer] = self._allowed(project, repository)
+                patterns = repository.branch_patterns if enabled else ()
+                # Repositories configured alike share one entry (and one compiled expression).
+                entry_key = (allowed, *[pattern.text for pattern in patterns])
+                entry = entries.get(entry_key)
+                if entry is None:
+                    entry = entries[entry_key] = _entry(allowed, patterns)
+                by_text[folded] = entry
+            by_text.setdefault(text, entry)
+        return PreparedProject(environments, *base, by_text)
+
+    def _allowed(self, project: ProjectSettings, repository: RepositorySettings) -> int:
+        """The position of the answer for a listed repository and a matching branch."""
+
+        def question() -> Question:
+            # Asked with a pattern matching every branch, ``decide`` gives the answer for a
+            # matching branch; with AI off for the repository, its refusal.
+            listed = attrs.evolve(
+                repository, repository=_ANY_REPOSITORY, branch_patterns=(ALL_BRANCHES,)
+            )
+            bare = attrs.evolve(_bare(project), repositories=(listed,))
+            return Question(bare, _ANY_REPOSITORY)
+
+        key = (
+            "listed",
+            project.scan_enabled_override,
+            project.fix_enabled_override,
+            project.stopping_point_override,
+            repository.ai_enabled,
+            repository.stopping_point_override,
+        )
+        return self._position(key, question)
+
+
+def _bare(project: ProjectSettings) -> ProjectSettings:
+    """The project without repositories and environments.
+
+    It answers like the stored project once the event's environment is allowed and its
+    repository has been looked up.
+    """
+    return ProjectSettings(
+        project.organization_id,
+        project.project_id,
+        project.scan_enabled_override,
+        project.fix_enabled_override,
+        project.stopping_point_override,
+    )
+
+
+def _entry(allowed: int, patterns: tuple[BranchPattern, ...]) -> Entry:
+    """A repository entry: its answer and its branch patterns, sorted by how they match.
+
+    No patterns stands for a repository AI is off for: its one answer is a refusal.
+    """
+    if not patterns:
+        return Entry(allowed, allowed)
+    names: set[str] = set()
+    prefixes: list[str] = []
+    globs: list[str] = []
+    for pattern in patterns:
+        text = pattern.text
+        if not text.strip("*"):
+            return Entry(allowed, allowed)
+        if _GLOB_CHARACTERS.isdisjoint(text):
+            names.add(text)
+        elif text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
+            prefixes.append(text[:-1])
+        else:
+            globs.append(pattern.regex.pattern)
+    fullmatch = re.compile("|".join(globs)).fullmatch if globs else None
+    return Entry(None, allowed, frozenset(names), tuple(prefixes), fullmatch)
