@@ -68,7 +68,10 @@ def _postgres() -> dict[str, Any] | None:
             dbname="postgres",
             connect_timeout=3,
         ).close()
-    except Exception:
+    except Exception as error:
+        if os.environ.get("AI_SETTINGS_TEST_POSTGRES"):  # CI names its server: never skip
+            message = f"AI_SETTINGS_TEST_POSTGRES is set, but no PostgreSQL server answers: {error}"
+            raise RuntimeError(message) from error
         return None
     return options
 
