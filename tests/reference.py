@@ -13,39 +13,24 @@ DEFAULTS = {"scan_enabled": True, "fix_enabled": False, "stopping_point": "pull_
 def reference_effective(
     org: dict | None, project: dict | None, repository: dict | None = None
 ) -> dict:
-    """Effective values as a dict {setting: value}.
+    """Effective values as a dict {setting: value}, each rule stated once.
 
     org: {"scan_enabled", "fix_enabled", "stopping_point", "locked": set, "ceiling"} or None.
     project: {"scan_enabled": override-or-None, ...} or None.
     repository: {"stopping_point": override-or-None} or None.
     """
+    inherited = DEFAULTS if org is None else org  # 1. the organization, else the system
+    locked = set() if org is None else org["locked"]
+    ceiling = None if org is None else org["ceiling"]
     result = {}
-    for setting in ("scan_enabled", "fix_enabled", "stopping_point"):
-        if org is None:
-            value = DEFAULTS[setting]
-        else:
-            value = org[setting]
-            if setting not in org["locked"]:
-                if project is not None and project.get(setting) is not None:
-                    value = project[setting]
-                if (
-                    setting == "stopping_point"
-                    and repository is not None
-                    and repository.get("stopping_point") is not None
-                ):
-                    value = repository["stopping_point"]
-        if org is None:
-            if project is not None and project.get(setting) is not None:
-                value = project[setting]
-            if (
-                setting == "stopping_point"
-                and repository is not None
-                and repository.get("stopping_point") is not None
-            ):
-                value = repository["stopping_point"]
-        ceiling = None if org is None else org["ceiling"]
+    for setting in DEFAULTS:
+        value = inherited[setting]
+        if setting not in locked:  # 2. a lock wins over every override
+            for level in (project, repository):  # 3. the innermost override that is set wins
+                if level is not None and level.get(setting) is not None:
+                    value = level[setting]
         if setting == "stopping_point" and ceiling is not None and RANK[value] > RANK[ceiling]:
-            value = ceiling
+            value = ceiling  # 4. the ceiling caps the stopping point
         result[setting] = value
     return result
 
