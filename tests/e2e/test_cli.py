@@ -226,13 +226,18 @@ def test_audit(run, demo_db):
     result = run(demo_db, "audit", "demo", "--limit", "2")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert len(lines) == 2
+    assert len(lines) == 3
     assert "org_ai_settings.edit" in lines[0]
     assert "cli:" in lines[0]
-    entries = json.loads(run(demo_db, "audit", "demo", "--project", "legacy", "--json").stdout)[
-        "entries"
-    ]
-    assert entries[0]["event"] == "project_ai_settings.edit"
+    # The page is cut: the last line says how to ask for the next one.
+    assert lines[2].startswith("More entries: --cursor ")
+    cursor = lines[2].removeprefix("More entries: --cursor ")
+    following = run(demo_db, "audit", "demo", "--limit", "2", "--cursor", cursor, "--json")
+    first = json.loads(run(demo_db, "audit", "demo", "--limit", "4", "--json").stdout)
+    assert json.loads(following.stdout)["results"] == first["results"][2:4]
+    page = json.loads(run(demo_db, "audit", "demo", "--project", "legacy", "--json").stdout)
+    assert page["results"][0]["event"] == "project_ai_settings.edit"
+    assert page["next_cursor"] is None
 
 
 def test_export_import_export_is_byte_identical(run, demo_db, tmp_path):

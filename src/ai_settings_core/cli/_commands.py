@@ -23,7 +23,6 @@ from ai_settings_core.cli._render import (
     render_resolve,
 )
 from ai_settings_core.codec._documents import (
-    dump_audit_entry,
     dump_bulk_result,
     dump_explanation,
 )
@@ -308,12 +307,18 @@ def audit(app: App) -> None:
     args = app.args
     _known_organization(app, args.org)
     page = app.service.audit_log(
-        app.actor(args.org), args.org, project_id=args.project, limit=args.limit
+        app.actor(args.org),
+        args.org,
+        project_id=args.project,
+        cursor=args.cursor,
+        limit=args.limit,
     )
     if app.as_json:
-        app.json({"entries": [dump_audit_entry(entry) for entry in page.items]})
+        app.json(codec.dump_audit_page(page))  # the HTTP API's document of a page
     else:
         app.print(render_audit(page.items))
+        if page.next_cursor is not None:
+            app.print(f"More entries: --cursor {page.next_cursor}")
 
 
 def export(app: App) -> None:

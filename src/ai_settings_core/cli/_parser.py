@@ -349,6 +349,11 @@ def build_parser() -> Parser:
     audit.add_argument(
         "--limit", type=_positive, default=50, metavar="N", help="at most N entries (50)"
     )
+    audit.add_argument(
+        "--cursor",
+        metavar="CURSOR",
+        help="start after the page that gave this next_cursor (see --json)",
+    )
 
     command(
         commands,

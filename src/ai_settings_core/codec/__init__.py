@@ -18,6 +18,7 @@ from __future__ import annotations
 from ai_settings_core.codec._converter import CONVERTER
 from ai_settings_core.codec._documents import (
     dump_audit_entry,
+    dump_audit_page,
     dump_bulk_result,
     dump_explanation,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "SCHEMA_NAMES",
     "build_detail",
     "dump_audit_entry",
+    "dump_audit_page",
     "dump_bulk_result",
     "dump_decision",
     "dump_explanation",

@@ -1,8 +1,8 @@
 """Output documents of the service's results, built on the codec's dumps.
 
 The codec knows the domain's documents; this module composes them into the documents of the
-use cases (an explanation, an audit entry, a bulk result), shared by the command line and the
-HTTP kit.
+use cases (an explanation, an audit entry and a page of them, a bulk result), shared by the
+command line and the HTTP kit, so a document has one shape wherever it appears.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 from ai_settings_core.codec._dump import (
     dump_decision,
     dump_field_changes,
+    dump_findings,
     dump_project_view,
     dump_repository,
     dump_resolution,
@@ -19,8 +20,9 @@ from ai_settings_core.codec._dump import (
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.values import format_timestamp
 from ai_settings_core.domain.views import BulkResult, Explanation
+from ai_settings_core.ports import Page
 
-__all__ = ["dump_audit_entry", "dump_bulk_result", "dump_explanation"]
+__all__ = ["dump_audit_entry", "dump_audit_page", "dump_bulk_result", "dump_explanation"]
 
 JSON = dict[str, Any]
 
@@ -68,9 +70,18 @@ def dump_audit_entry(entry: AuditEntry) -> JSON:
     }
 
 
+def dump_audit_page(page: Page[AuditEntry]) -> JSON:
+    """A page of the audit log, newest first, and the cursor of the next page."""
+    return {
+        "results": [dump_audit_entry(entry) for entry in page.items],
+        "next_cursor": page.next_cursor,
+    }
+
+
 def dump_bulk_result(result: BulkResult) -> JSON:
-    """A bulk change: which projects changed, and every project named, after the change."""
+    """A bulk change: which projects changed, every project named (after it), the warnings."""
     return {
         "changed": list(result.changed),
         "projects": [dump_project_view(view) for view in result.projects],
+        "warnings": dump_findings(result.warnings),
     }

@@ -92,7 +92,7 @@ def bulk(call: Call) -> Response:
         result = call.service.bulk_update(call.actor, org, projects, reset=True)
     else:
         result = call.service.bulk_update(call.actor, org, projects, patch)
-    return json_response(200, payloads.dump_bulk_result(result))
+    return json_response(200, codec.dump_bulk_result(result))
 
 
 def organization_audit(call: Call) -> Response:
@@ -107,7 +107,7 @@ def organization_audit(call: Call) -> Response:
         cursor=cursor(call),
         limit=limit(call),
     )
-    return json_response(200, payloads.dump_audit_page(page))
+    return json_response(200, codec.dump_audit_page(page))
 
 
 def _project_version(call: Call) -> Callable[[], int]:
@@ -164,7 +164,7 @@ def project_audit(call: Call) -> Response:
         cursor=cursor(call),
         limit=limit(call),
     )
-    return json_response(200, payloads.dump_audit_page(page))
+    return json_response(200, codec.dump_audit_page(page))
 
 
 def _repository_location(call: Call, ref: RepositoryRef) -> str:

@@ -11,16 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from ai_settings_core import codec
-from ai_settings_core.codec import _documents as documents
-from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.audit import AuditEvent
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
-from ai_settings_core.domain.views import BulkResult, ProjectView, RepositoryView
+from ai_settings_core.domain.views import ProjectView, RepositoryView
 from ai_settings_core.ports import Page
 
 __all__ = [
-    "dump_audit_page",
-    "dump_bulk_result",
     "dump_project_page",
     "dump_repository_view",
     "schemas",
@@ -58,21 +55,6 @@ def dump_project_page(page: Page[ProjectView]) -> JSON:
         document["overridden"] = sorted(setting.value for setting in view.project.overridden)
         results.append(document)
     return {"results": results, "next_cursor": page.next_cursor}
-
-
-def dump_audit_page(page: Page[AuditEntry]) -> JSON:
-    """A page of the audit log, newest first, and the cursor of the next page."""
-    return {
-        "results": [documents.dump_audit_entry(entry) for entry in page.items],
-        "next_cursor": page.next_cursor,
-    }
-
-
-def dump_bulk_result(result: BulkResult) -> JSON:
-    """What a bulk change did (the command line's document) plus its ``warnings``."""
-    document = documents.dump_bulk_result(result)
-    document["warnings"] = codec.dump_findings(result.warnings)
-    return document
 
 
 # --- schemas ---------------------------------------------------------------------------------
