@@ -72,7 +72,11 @@ class ConnectionPool:
 
     def __del__(self) -> None:
         # Not the connections' own finalizer: that would close, in a child, what it inherited.
-        self.close()
+        # At interpreter exit the modules (contextlib too) may be gone already: ignore.
+        try:  # noqa: SIM105
+            self.close()
+        except Exception:  # noqa: BLE001, S110
+            pass
 
     def close(self) -> None:
         """Close every idle connection of this process (put aside those it inherited)."""
