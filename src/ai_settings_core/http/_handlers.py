@@ -80,6 +80,7 @@ def list_projects(call: Call) -> Response:
         cursor=cursor(call),
         limit=limit(call),
         overriding_only=True,
+        resolve_repositories=False,  # the page shows each project's own values only
     )
     return json_response(200, payloads.dump_project_page(page))
 

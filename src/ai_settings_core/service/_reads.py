@@ -13,6 +13,7 @@ from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.decide import decide
 from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_READ, Actor
 from ai_settings_core.domain.resolve import resolve_repository
+from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.domain.views import Explanation, ProjectView
@@ -44,13 +45,17 @@ class ReadUseCases(ServiceCore):
         cursor: str | None = None,
         limit: int = DEFAULT_PAGE_SIZE,
         overriding_only: bool = False,
+        resolve_repositories: bool = True,
     ) -> Page[ProjectView]:
         """A page of the organization's stored projects with their effective settings.
 
         With ``overriding_only``, only projects that override a setting ("project override
         visibility"); which ones is ``view.project.overridden``. An actor limited to some
         projects pages through those only: neither the items nor the cursors name a project
-        it cannot reach.
+        it cannot reach. With ``resolve_repositories=False`` each view's ``repositories`` is
+        empty (its project's repositories are not resolved): for a page that shows only the
+        projects' own values, as the HTTP listing does. Projects with the same overrides share
+        one resolution either way.
         """
         actor.require(organization_id, PROJECT_READ)
         with self._uow(read_only=True) as uow:
@@ -68,13 +73,18 @@ class ReadUseCases(ServiceCore):
                     limit=limit,
                     overriding_only=overriding_only,
                 )
-        return Page(
-            tuple(
+        if resolve_repositories:
+            views = tuple(
                 self._project_view(organization, project, with_warnings=False)
                 for project in page.items
-            ),
-            page.next_cursor,
-        )
+            )
+        else:
+            resolved = resolve_all(organization, page.items)
+            views = tuple(
+                ProjectView(project, organization, resolved[project.project_id], ())
+                for project in page.items
+            )
+        return Page(views, page.next_cursor)
 
     def explain(
         self,

@@ -6,13 +6,18 @@ import os
 import pathlib
 import sqlite3
 import threading
+from typing import Final
 
 from ai_settings_core.adapters.sqlite import _schema
 from ai_settings_core.adapters.sqlite._errors import translated
+from ai_settings_core.adapters.sqlite._pool import ConnectionPool, Key, file_key
 from ai_settings_core.adapters.sqlite._unit_of_work import SqliteUnitOfWork
-from ai_settings_core.errors import StorageError
+from ai_settings_core.errors import InvalidValueError, StorageError
 
 __all__ = ["SqliteStore"]
+
+_SYNCHRONOUS: Final = {"full": "FULL", "normal": "NORMAL"}
+"""The ``synchronous`` modes a store offers, as ``PRAGMA synchronous`` names them."""
 
 
 class SqliteStore:
@@ -26,6 +31,11 @@ class SqliteStore:
     is put in write-ahead-log mode. A read never creates a file nor makes an empty one a
     database: a missing or empty file reads as an empty store.
 
+    A unit of work gives its connection back when it ends, and the next unit (of any thread)
+    takes it instead of opening one: up to ``pool_size`` idle connections are kept open until
+    :meth:`close`. A process made by ``fork`` never uses, nor closes, a connection its parent
+    opened: it opens its own. A file replaced under the same name gets new connections too.
+
     Args:
         path: The database file.
         create: Create the file when a write finds it missing. With ``create=False`` a write to
@@ -35,9 +45,16 @@ class SqliteStore:
             are turned into projects (``load_organization``, ``get_many``, ``list``): it
             halves the time of a large load. Turn it off when the host must keep the collector
             under its own control (see ``docs/storage.md``).
+        synchronous: ``"full"`` (the default): a commit returns once it is on the disk, and
+            survives a power cut. ``"normal"``: a commit waits for no disk sync; it survives
+            a crash of the process, but the last commits may be lost in a power cut or an
+            operating-system crash (the file stays consistent). See ``docs/storage.md``.
+        pool_size: How many idle connections to keep for reuse; 0 opens one per unit.
 
     Raises:
         StorageError: ``path`` contains a NUL character (no file name can).
+        InvalidValueError: ``synchronous`` is not ``"full"`` or ``"normal"``, or
+            ``pool_size`` is negative.
     """
 
     def __init__(
@@ -47,6 +64,8 @@ class SqliteStore:
         create: bool = True,
         busy_timeout: float = 30.0,
         pause_gc_on_load: bool = True,
+        synchronous: str = "full",
+        pool_size: int = 8,
     ) -> None:
         self.path = pathlib.Path(path)
         if "\x00" in str(self.path):
@@ -58,8 +77,22 @@ class SqliteStore:
         self.create = create
         self.busy_timeout = busy_timeout
         self.pause_gc_on_load = pause_gc_on_load
-        self._checked = False
+        mode = _SYNCHRONOUS.get(synchronous.lower()) if isinstance(synchronous, str) else None
+        if mode is None:
+            raise InvalidValueError(
+                "invalid_choice",
+                f"Invalid synchronous mode {synchronous!r}: expected 'full' or 'normal'.",
+            )
+        if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 0:
+            raise InvalidValueError(
+                "invalid_pool_size",
+                f"Invalid pool_size {pool_size!r}: expected a whole number, 0 or more.",
+            )
+        self.synchronous = synchronous.lower()
+        self._synchronous_pragma = f"PRAGMA synchronous = {mode}"
+        self._checked: tuple[int, int] | None = None  # the device and inode of the checked file
         self._check_lock = threading.Lock()
+        self._pool = ConnectionPool(pool_size)
 
     @property
     def label(self) -> str:
@@ -90,24 +123,45 @@ class SqliteStore:
         finally:
             connection.close()
 
+    def close(self) -> None:
+        """Close the idle connections; the store stays usable (a later unit opens anew).
+
+        Closing the last connection to the file checkpoints its log into it.
+        """
+        self._pool.close()
+
     def connect(self) -> sqlite3.Connection:
         """A new connection to the checked, migrated file, with foreign keys on.
 
         It is in autocommit mode (``isolation_level=None``): transactions are explicit. The
         file is created (when ``create``) and migrated as for a write.
         """
-        return self._open(write=True)
+        return self._open(write=True)[0]
 
-    def _open(self, *, write: bool) -> sqlite3.Connection:
-        """A connection for a unit of work that writes, or only reads.
+    def _acquire(self, *, write: bool) -> tuple[sqlite3.Connection, Key | None]:
+        """A connection for a unit of work, kept or new, and its key (``None``: not to keep)."""
+        key = file_key(self.path)
+        if key is not None:
+            kept = self._pool.take(key)
+            if kept is not None:
+                return kept, key
+        return self._open(write=write)
+
+    def _release(self, connection: sqlite3.Connection, key: Key | None, *, reusable: bool) -> None:
+        """Take back the connection of a finished unit of work (see :meth:`_acquire`)."""
+        self._pool.give(connection, key, reusable=reusable)
+
+    def _open(self, *, write: bool) -> tuple[sqlite3.Connection, Key | None]:
+        """A new connection for a unit of work that writes, or only reads, and its key.
 
         For a read, a missing file, or one that holds no database yet, is an empty in-memory
-        database: nothing is created or changed.
+        database (whose key is ``None``): nothing is created or changed. A file is checked
+        once; a new file under the same name (another inode) is checked again.
         """
         with translated(self.label):
             if not self.path.exists():
                 if not write:
-                    return self._empty_connection()
+                    return self._empty_connection(), None
                 if not self.create:
                     raise StorageError(f"{self.label} does not exist; nothing was written.")
             uri = self.path.absolute().as_uri() + (
@@ -121,25 +175,30 @@ class SqliteStore:
                 check_same_thread=False,
             )
             try:
+                key = file_key(self.path)
                 connection.execute("PRAGMA foreign_keys = ON")
-                if self._checked or self._check(connection, write=write):
-                    return connection
+                connection.execute(self._synchronous_pragma)
+                if self._check(connection, key, write=write):
+                    return connection, key
             except BaseException:
                 connection.close()
                 raise
             connection.close()
-            return self._empty_connection()
+            return self._empty_connection(), None
 
-    def _check(self, connection: sqlite3.Connection, *, write: bool) -> bool:
+    def _check(self, connection: sqlite3.Connection, key: Key | None, *, write: bool) -> bool:
         """Check the file is ours, then make it ready; ``False`` when a read finds it empty."""
+        file = None if key is None else key[1:]
+        if file is not None and self._checked == file:
+            return True
         with self._check_lock:
-            if self._checked:
+            if file is not None and self._checked == file:
                 return True
             found = _schema.inspect(connection, self.label)  # refuses a file that is not ours
             if found.empty and not write:
                 return False
             _schema.prepare(connection, self.label, found)
-            self._checked = True
+            self._checked = file
             return True
 
     def _empty_connection(self) -> sqlite3.Connection:

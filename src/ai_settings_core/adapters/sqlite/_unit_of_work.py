@@ -5,11 +5,12 @@ from __future__ import annotations
 import sqlite3
 from typing import TYPE_CHECKING, Final
 
-from ai_settings_core.adapters._unit_of_work import UnitOfWorkBase
+from ai_settings_core.adapters._unit_of_work import UnitOfWorkBase, entered_twice
 from ai_settings_core.adapters.sqlite._errors import _storage_error
 from ai_settings_core.adapters.sqlite._repositories import _Audit, _Organizations, _Projects
 
 if TYPE_CHECKING:
+    from ai_settings_core.adapters.sqlite._pool import Key
     from ai_settings_core.adapters.sqlite._store import SqliteStore
     from ai_settings_core.errors import AISettingsError
 
@@ -23,7 +24,8 @@ _ROLLBACK_TO: Final = "ROLLBACK TO ai_settings_write"
 class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
     """One transaction on a :class:`~ai_settings_core.adapters.sqlite.SqliteStore`.
 
-    It has its own connection.
+    It has a connection of its own while it lasts: a kept one of the store, or a new one,
+    given back to the store when the unit ends.
 
     A unit that may write starts with ``BEGIN IMMEDIATE`` (the file's write lock, held to the
     end); a read-only one with a deferred ``BEGIN`` and a read at once, so it sees the file as
@@ -37,14 +39,20 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
 
     def __init__(self, store: SqliteStore, *, read_only: bool = False) -> None:
         super().__init__(store.label, read_only=read_only)
-        self._store = store
+        # Dropped when the unit ends: a finished unit (which its repositories keep alive in a
+        # reference cycle) must not keep the store, and its idle connections, open.
+        self._store: SqliteStore | None = store
         self._pause_gc = store.pause_gc_on_load
+        self._key: Key | None = None
         self.organizations = _Organizations(self)
         self.projects = _Projects(self)
         self.audit = _Audit(self)
 
     def _begin(self) -> sqlite3.Connection:
-        connection = self._store._open(write=not self.read_only)  # noqa: SLF001
+        store = self._store
+        if store is None:  # pragma: no cover - the base enters a unit once
+            raise entered_twice()
+        connection, self._key = store._acquire(write=not self.read_only)  # noqa: SLF001
         try:
             if self.read_only:
                 # A deferred BEGIN takes its snapshot at the first read: read now, so the unit
@@ -54,7 +62,7 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
             else:
                 connection.execute("BEGIN IMMEDIATE")
         except BaseException:
-            connection.close()
+            store._release(connection, self._key, reusable=False)  # noqa: SLF001
             raise
         return connection
 
@@ -62,7 +70,9 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
         handle.execute("COMMIT" if commit else "ROLLBACK")
 
     def _close(self, handle: sqlite3.Connection) -> None:
-        handle.close()
+        store, self._store = self._store, None
+        if store is not None:
+            store._release(handle, self._key, reusable=not self._broken)  # noqa: SLF001
 
     def _savepoint(self, handle: sqlite3.Connection) -> None:
         handle.execute(_SAVEPOINT)
