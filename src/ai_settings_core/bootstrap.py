@@ -3,7 +3,8 @@
 The command line, the HTTP kit's servers and a host's own scripts name their storage with one
 string (``--db``, ``AI_SETTINGS_DB``):
 
-- a path, or ``sqlite:///relative/path`` / ``sqlite:////absolute/path``: a SQLite file;
+- a path, or ``sqlite:///relative/path`` / ``sqlite:////absolute/path``: a SQLite file
+  (the URL form takes ``?synchronous=normal``, ``busy_timeout=SECONDS``, ``pool_size=N``);
 - ``memory:``: a fresh in-memory store (tests, demos);
 - ``postgresql://...`` or ``postgres://...``: a PostgreSQL database (the ``postgres`` extra).
 
@@ -15,6 +16,7 @@ string (``--db``, ``AI_SETTINGS_DB``):
 from __future__ import annotations
 
 import importlib
+import urllib.parse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
@@ -57,6 +59,7 @@ def store_kind(url: str) -> str:
 def sqlite_path(url: str) -> Path:
     """The file a SQLite ``url`` names (a plain path, or ``sqlite:///path``)."""
     if url.startswith("sqlite:///"):
+        url, _ = _sqlite_options(url)  # checks the query's options too
         return Path(url.removeprefix("sqlite:///") or ".")
     if url.startswith("sqlite:"):
         raise InvalidValueError(
@@ -101,8 +104,42 @@ def open_store(
         return postgres
     from ai_settings_core.adapters.sqlite import SqliteStore  # noqa: PLC0415 - on demand
 
-    sqlite: Store = SqliteStore(sqlite_path(url), create=create, **options)
+    path = sqlite_path(url)
+    _, url_options = _sqlite_options(url)
+    sqlite: Store = SqliteStore(path, create=create, **{**url_options, **options})
     return sqlite
+
+
+_SQLITE_URL_OPTIONS: Final = {"synchronous": str, "busy_timeout": float, "pool_size": int}
+
+
+def _sqlite_options(url: str) -> tuple[str, dict[str, Any]]:
+    """A ``sqlite:///`` URL without its query, and the store options the query names.
+
+    >>> _sqlite_options("sqlite:///x.db?synchronous=normal&busy_timeout=2.5")
+    ('sqlite:///x.db', {'synchronous': 'normal', 'busy_timeout': 2.5})
+
+    A plain path is taken as it is (a file name may hold a ``?``).
+    """
+    if not url.startswith("sqlite:///") or "?" not in url:
+        return url, {}
+    url, _, query = url.partition("?")
+    options: dict[str, Any] = {}
+    for name, values in urllib.parse.parse_qs(query, keep_blank_values=True).items():
+        convert = _SQLITE_URL_OPTIONS.get(name)
+        if convert is None or len(values) != 1:
+            raise InvalidValueError(
+                "invalid_store_url",
+                f"Unknown or repeated SQLite URL option {name!r} "
+                f"(known: {', '.join(_SQLITE_URL_OPTIONS)}).",
+            )
+        try:
+            options[name] = convert(values[0])
+        except ValueError:
+            raise InvalidValueError(
+                "invalid_store_url", f"Invalid value for SQLite URL option {name!r}."
+            ) from None
+    return url, options
 
 
 def build_service(
