@@ -43,8 +43,11 @@ __all__ = [
     "LIMITS",
     "MAX_VERSION",
     "PATTERNS",
+    "REFS",
+    "SETTINGS",
     "Leaf",
     "structure_bool",
+    "structure_branch_pattern",
     "structure_environments",
     "structure_identifier",
     "structure_patterns",
@@ -66,7 +69,7 @@ LIMITS: Final = contextvars.ContextVar("ai_settings_core_codec_limits", default=
 # Parsed values are immutable, so equal texts can share one parsed value. The caches only hold
 # successes and are bounded: when full they start over.
 _CACHE_SIZE: Final = 4096
-_REFS: Final[dict[str, RepositoryRef]] = {}
+REFS: Final[dict[str, RepositoryRef]] = {}
 PATTERNS: Final[dict[str, BranchPattern]] = {}
 
 
@@ -108,7 +111,7 @@ def structure_version(value: object, _: object) -> int:
     raise fail("invalid", "A valid integer is required.")
 
 
-_SETTINGS: Final = {setting.value: setting for setting in Setting}
+SETTINGS: Final = {setting.value: setting for setting in Setting}
 
 
 def structure_stopping_point(value: object, _: object) -> StoppingPoint:
@@ -119,7 +122,7 @@ def structure_stopping_point(value: object, _: object) -> StoppingPoint:
 
 
 def _structure_setting(value: object, _: object) -> Setting:
-    found = _SETTINGS.get(value) if isinstance(value, str) else None
+    found = SETTINGS.get(value) if isinstance(value, str) else None
     if found is None:
         raise not_a_choice(value)
     return found
@@ -128,19 +131,19 @@ def _structure_setting(value: object, _: object) -> Setting:
 def structure_repository_ref(value: object, _: object) -> RepositoryRef:
     if not isinstance(value, str):
         raise not_a_string(value)
-    found = _REFS.get(value)
+    found = REFS.get(value)
     if found is None:
         try:
             found = RepositoryRef.parse(value)
         except InvalidValueError as error:
             raise fail(error.code, error.message) from None
-        if len(_REFS) >= _CACHE_SIZE:
-            _REFS.clear()
-        _REFS[value] = found
+        if len(REFS) >= _CACHE_SIZE:
+            REFS.clear()
+        REFS[value] = found
     return found
 
 
-def _structure_branch_pattern(value: object, _: object) -> BranchPattern:
+def structure_branch_pattern(value: object, _: object) -> BranchPattern:
     if not isinstance(value, str):
         raise not_a_string(value)
     found = PATTERNS.get(value)
@@ -188,7 +191,7 @@ def structure_patterns(value: object, _: object) -> tuple[BranchPattern, ...]:
             return tuple([PATTERNS[text] for text in value])
         except (KeyError, TypeError):
             pass
-    return tuple(_items(value, limit, _structure_branch_pattern, allow_empty=False))
+    return tuple(_items(value, limit, structure_branch_pattern, allow_empty=False))
 
 
 def structure_environments(value: object, _: object) -> frozenset[str]:
@@ -252,7 +255,7 @@ LEAVES: Final[dict[object, Leaf]] = {
             "description": "provider:owner/name",
         },
     ),
-    BranchPattern: Leaf(_structure_branch_pattern, _pattern_schema),
+    BranchPattern: Leaf(structure_branch_pattern, _pattern_schema),
     tuple[BranchPattern, ...]: Leaf(
         structure_patterns,
         lambda limits: {
