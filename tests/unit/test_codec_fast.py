@@ -91,3 +91,29 @@ def test_a_fast_value_is_the_constructed_value():
         environments=frozenset({"production"}),
     )
     assert fast_project(document | {"colour": "blue"}, DEFAULT_LIMITS) is None
+
+
+_REFERENCE_TEXT = st.one_of(
+    s.repository_refs().map(str),
+    st.from_regex(r"\A(github|gitlab|bitbucket|svn|GitHub):[A-Za-z0-9._/:-]{0,12}\Z"),
+    st.text(alphabet="ghilab:/.-_aZ09", max_size=20),
+)
+
+
+@given(_REFERENCE_TEXT)
+def test_the_codec_parses_references_as_the_domain_does(text: str):
+    from ai_settings_core import RepositoryRef
+    from ai_settings_core.codec._hooks import _parse_ref
+    from ai_settings_core.errors import InvalidValueError
+
+    try:
+        expected: object = RepositoryRef.parse(text)
+    except InvalidValueError as error:
+        expected = error.code
+    try:
+        found: object = _parse_ref(text)
+    except InvalidValueError as error:
+        found = error.code
+    assert found == expected
+    if isinstance(found, RepositoryRef):
+        assert (str(found), found.key, repr(found)) == (text, expected.key, repr(expected))

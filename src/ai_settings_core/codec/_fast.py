@@ -264,7 +264,9 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
     fix = get("fix_enabled", False)
     point = get("stopping_point", _PULL_REQUEST)
     point = STOPPING_POINTS.get(point) if type(point) is str else None
-    ceiling = _point(get("max_stopping_point"))
+    ceiling = get("max_stopping_point")
+    if ceiling is not None:
+        ceiling = STOPPING_POINTS.get(ceiling, _MISSING) if type(ceiling) is str else _MISSING
     version = get("version", 0)
     locked = _locked(get("locked", []))
     if not (

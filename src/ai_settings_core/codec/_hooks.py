@@ -10,6 +10,7 @@ bounded by the :class:`~ai_settings_core.rules.Limits` of the parse in progress
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
@@ -31,10 +32,15 @@ from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import validate_identifier
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import (
+    _MAX_REPOSITORY_LENGTH,
+    _NAME_RE,
+    _OWNER_RE,
     STOPPING_POINTS,
     BranchPattern,
+    Provider,
     RepositoryRef,
     StoppingPoint,
+    trusted_repository_ref,
 )
 from ai_settings_core.errors import InvalidValueError
 
@@ -128,13 +134,34 @@ def _structure_setting(value: object, _: object) -> Setting:
     return found
 
 
+_PROVIDERS: Final = {provider.value: provider for provider in Provider}
+
+# ``RepositoryRef.parse``'s rules in one expression, from the domain's own patterns: a text it
+# matches (and whose owner has no ``/`` unless on GitLab, whose name is not ``.`` or ``..``) is
+# a reference the constructor accepts with these very parts; any other text goes to the
+# constructor, which accepts it or says why not. Property tests hold the two to each other.
+_REF_RE: Final = re.compile(
+    rf"({'|'.join(_PROVIDERS)}):({_OWNER_RE.pattern})/({_NAME_RE.pattern})", re.ASCII
+)
+
+
+def _parse_ref(value: str) -> RepositoryRef:
+    """``RepositoryRef.parse(value)``, with one regular expression for valid references."""
+    match = _REF_RE.fullmatch(value) if len(value) <= _MAX_REPOSITORY_LENGTH else None
+    if match is not None:
+        provider, owner, name = match.groups()
+        if (provider == Provider.GITLAB.value or "/" not in owner) and name not in {".", ".."}:
+            return trusted_repository_ref(_PROVIDERS[provider], owner, name)
+    return RepositoryRef.parse(value)
+
+
 def structure_repository_ref(value: object, _: object) -> RepositoryRef:
     if not isinstance(value, str):
         raise not_a_string(value)
     found = REFS.get(value)
     if found is None:
         try:
-            found = RepositoryRef.parse(value)
+            found = _parse_ref(value)
         except InvalidValueError as error:
             raise fail(error.code, error.message) from None
         if len(REFS) >= _CACHE_SIZE:
