@@ -42,8 +42,15 @@ _ROOT = Path(__file__).resolve().parent.parent
 if str(_ROOT) not in sys.path:
     sys.path.insert(0, str(_ROOT))
 
-MODULES = ("bench_decide", "bench_resolve_all", "bench_codec", "bench_storage", "bench_postgres")
-MODULES += ("bench_http",)  # storage on the request path, under gunicorn (issue 17, target 6)
+MODULES = (
+    "bench_decide",
+    "bench_resolve_all",
+    "bench_codec",
+    "bench_storage",
+    "bench_postgres",
+    "bench_cli",
+    "bench_http",  # storage on the request path, under gunicorn (issue 17, target 6)
+)
 KEYS = ("name", "median_ns", "baseline_name", "baseline_median_ns", "ratio", "target", "passed")
 
 

@@ -13,12 +13,13 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
-from ai_settings_core.http import Request, Response, SettingsApi
-from ai_settings_core.ports import UnitOfWorkFactory
-from ai_settings_core.service import SettingsService
+
+if TYPE_CHECKING:  # the parser is built for every command: it imports no HTTP, no service
+    from ai_settings_core.http import Response
+    from ai_settings_core.ports import UnitOfWorkFactory
 
 __all__ = ["add_api_parser", "api_writes", "run_api"]
 
@@ -145,6 +146,9 @@ def run_api(
         actor_id: How the audit log names the operator.
         stdin: Where ``--data -`` reads from (default: standard input).
     """
+    from ai_settings_core.http import Request, SettingsApi  # noqa: PLC0415 - start-up time
+    from ai_settings_core.service import SettingsService  # noqa: PLC0415 - start-up time
+
     try:
         body = _body(args.data, stdin if stdin is not None else sys.stdin.buffer)
     except OSError as error:

@@ -13,7 +13,6 @@ from typing import Any, BinaryIO, TextIO
 
 import attrs
 
-from ai_settings_core import codec
 from ai_settings_core.bootstrap import DEFAULT_DB, Store, open_store, sqlite_path, store_kind
 from ai_settings_core.cli._parser import UsageError
 from ai_settings_core.cli._render import render_organization, render_project
@@ -138,6 +137,8 @@ class App:
     def show_org(self, view: OrganizationView) -> None:
         """Print an organization's settings."""
         if self.as_json:
+            from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
             self.json(codec.dump_organization(view.settings, view.resolution, view.warnings))
         else:
             self.print(render_organization(view))
@@ -145,6 +146,8 @@ class App:
     def show_project(self, view: ProjectView) -> None:
         """Print a project's settings."""
         if self.as_json:
+            from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
             self.json(codec.dump_project_view(view))
         else:
             self.print(render_project(view))

@@ -11,7 +11,6 @@ import argparse
 from pathlib import Path
 from typing import Any, Final
 
-from ai_settings_core import codec
 from ai_settings_core.cli._api import api_writes, run_api
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
@@ -21,10 +20,6 @@ from ai_settings_core.cli._render import (
     render_explanation,
     render_impact,
     render_resolve,
-)
-from ai_settings_core.codec._documents import (
-    dump_bulk_result,
-    dump_explanation,
 )
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
@@ -189,6 +184,8 @@ def project_reset(app: App) -> None:
 
 def repo_add(app: App) -> None:
     """``repo add``."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     settings = codec.parse_repository({"repository": args.repository, **_repository_payload(args)})
     app.show_project(
@@ -198,6 +195,8 @@ def repo_add(app: App) -> None:
 
 def repo_set(app: App) -> None:
     """``repo set``."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     ref = _repository(args.repository)
     patch = codec.parse_repository_patch(_repository_payload(args))
@@ -222,6 +221,8 @@ def resolve(app: App) -> None:
 
 
 def _resolve(app: App, organization_id: str) -> None:
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     actor = app.actor(organization_id)
     org_view = app.service.get_organization(actor, organization_id)
     views: list[ProjectView] = []
@@ -247,6 +248,8 @@ def _resolve(app: App, organization_id: str) -> None:
 
 def explain(app: App) -> None:
     """``explain``: where a project's values come from, and a decision."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     ref = None if args.repo is None else _repository(args.repo, "repo")
     _known_organization(app, args.org)
@@ -259,13 +262,15 @@ def explain(app: App) -> None:
         environment=args.environment,
     )
     if app.as_json:
-        app.json(dump_explanation(explanation))
+        app.json(codec.dump_explanation(explanation))
     else:
         app.print(render_explanation(explanation, branch=args.branch, environment=args.environment))
 
 
 def bulk(app: App) -> None:
     """``bulk``: one change, or a reset, to many projects."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     ids = [p for p in args.projects.split(",") if p]
     changes = (args.scan, args.fix, args.stopping_point)
@@ -279,7 +284,7 @@ def bulk(app: App) -> None:
     else:
         result = app.service.bulk_update(actor, args.org, ids, _project_patch(args))
     if app.as_json:
-        app.json(dump_bulk_result(result))
+        app.json(codec.dump_bulk_result(result))
     else:
         app.print(
             f"Changed {len(result.changed)} of {len(result.projects)} projects"
@@ -289,6 +294,8 @@ def bulk(app: App) -> None:
 
 def preview(app: App) -> None:
     """``preview``: what an organization change would change."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     if not _has_org_change(args):
         raise UsageError("ai-settings preview: give at least one change to preview")
@@ -304,6 +311,8 @@ def preview(app: App) -> None:
 
 def audit(app: App) -> None:
     """``audit``: the audit log, newest first."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     args = app.args
     _known_organization(app, args.org)
     page = app.service.audit_log(
@@ -323,6 +332,8 @@ def audit(app: App) -> None:
 
 def export(app: App) -> None:
     """``export``: one JSON document of the organization."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     organization_id = app.args.org
     with app.store(read_only=True) as uow:
         state = uow.projects.load_organization(organization_id)
@@ -335,6 +346,8 @@ def export(app: App) -> None:
 
 def import_(app: App) -> None:
     """``import``: store an exported document."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
     source = app.args.file
     try:
         data = app.stdin.read() if source == "-" else Path(source).read_bytes()

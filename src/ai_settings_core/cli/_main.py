@@ -14,15 +14,12 @@ again); 6 storage fault (read-only, full, not ours, newer schema); 70 internal e
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, TextIO
+from typing import TYPE_CHECKING, Final, TextIO
 
-from ai_settings_core.bootstrap import Store, sqlite_path, store_kind
-from ai_settings_core.cli._app import App, store_url
-from ai_settings_core.cli._commands import COMMANDS
+from ai_settings_core.bootstrap import sqlite_path, store_kind
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.errors import (
     AISettingsError,
@@ -32,7 +29,11 @@ from ai_settings_core.errors import (
     StorageUnavailableError,
     ValidationError,
 )
-from ai_settings_core.ports import EventSink
+
+if TYPE_CHECKING:
+    from ai_settings_core.bootstrap import Store
+    from ai_settings_core.cli._app import App
+    from ai_settings_core.ports import EventSink
 
 __all__ = ["EXIT_STATUSES", "main"]
 
@@ -124,6 +125,11 @@ def main(
     claimed: Path | None = None
     try:
         args = build_parser().parse_args(argv)
+        # Only a command that runs needs the codec, the service and a store: ``--help``,
+        # ``--version`` and usage errors stop above, before importing them (start-up time).
+        from ai_settings_core.cli._app import App, store_url  # noqa: PLC0415
+        from ai_settings_core.cli._commands import COMMANDS  # noqa: PLC0415
+
         app = App(args, out, err=err, command=COMMANDS[args.command], store=store, events=events)
         if store is None and app.command.writes(args):
             claimed = _claim_new_database(store_url(args))
@@ -167,6 +173,8 @@ def _remove_if_unused(path: Path) -> None:
     so a writer either finished before (and its rows keep the file) or waits on a lock that
     the removal ends (and opens the file afresh).
     """
+    import sqlite3  # noqa: PLC0415 - only a failed command that created a file needs it
+
     try:
         connection = sqlite3.connect(path.absolute().as_uri() + "?mode=rw", uri=True, timeout=5)
     except sqlite3.Error:

@@ -8,8 +8,8 @@ The global options ``--db``, ``--busy-timeout`` and ``--json`` go before or afte
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable, Sequence
-from importlib import metadata
 from typing import Any, Final, NoReturn
 
 from ai_settings_core.bootstrap import DEFAULT_DB
@@ -148,10 +148,35 @@ _Group = argparse._SubParsersAction  # noqa: SLF001 - argparse names no public t
 
 
 def _version_text() -> str:
+    from importlib import metadata  # noqa: PLC0415 - only --version reads it (start-up time)
+
     try:
         return metadata.version("ai-settings-core")
     except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         return "unknown"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``: print the installed version and stop (looked up only when asked)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(
+            option_strings,
+            dest,
+            nargs=0,
+            default=argparse.SUPPRESS,
+            help="show program's version number and exit",
+        )
+
+    def __call__(  # argparse's signature
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,  # noqa: ARG002
+        values: object,  # noqa: ARG002
+        option_string: str | None = None,  # noqa: ARG002
+    ) -> None:
+        sys.stdout.write(f"{parser.prog} {_version_text()}\n")  # as argparse's own action
+        parser.exit()
 
 
 def build_parser() -> Parser:
@@ -163,7 +188,7 @@ def build_parser() -> Parser:
         epilog="example: ai-settings demo && ai-settings resolve demo --db ai-settings.db",
         parents=[_global_options(top=True)],
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version_text()}")
+    parser.add_argument("--version", action=_VersionAction)
     commands = parser.add_subparsers(dest="group", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     common = _global_options(top=False)

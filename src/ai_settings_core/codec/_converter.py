@@ -14,7 +14,6 @@ import operator
 from collections.abc import Callable
 from typing import Any, Final, TypeVar, get_args
 
-import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
 
@@ -27,18 +26,13 @@ from ai_settings_core.codec._errors import (
     not_a_list,
     too_many,
 )
+from ai_settings_core.codec._fast import fast_organization, fast_project, fast_repository
 from ai_settings_core.codec._hooks import (
     LEAVES as _LEAF_TYPES,
 )
 from ai_settings_core.codec._hooks import (
     LIMITS,
     Leaf,
-    structure_environments,
-    structure_identifier,
-    structure_patterns,
-    structure_repository_ref,
-    structure_stopping_point,
-    structure_version,
 )
 from ai_settings_core.domain.changes import (
     Impact,
@@ -57,7 +51,6 @@ from ai_settings_core.domain.settings import (
     ProjectSettings,
     RepositorySettings,
 )
-from ai_settings_core.domain.values import ALL_BRANCHES
 from ai_settings_core.errors import ValidationError
 
 __all__ = ["CONVERTER", "LEAVES", "has_keep", "structure", "without_keep"]
@@ -144,34 +137,20 @@ def _build_converter() -> cattrs.Converter:
 CONVERTER: Final = _build_converter()
 """The one converter: strict structure hooks for every input type, dumps as unstructure hooks."""
 
-_REPOSITORY_KEYS: Final = frozenset(attrs.fields_dict(RepositorySettings))
-_DEFAULT_PATTERNS: Final = (ALL_BRANCHES,)
 _generated_repository_item: Final = CONVERTER.get_structure_hook(RepositorySettings)
 
 
 def _structure_repository_item(data: dict[str, Any], cls: object) -> RepositorySettings:
-    """The hot item of every project payload: a straight-line path for valid input.
+    """The hot item of every project payload: the straight-line path for valid input.
 
-    It calls the converter's own leaf hooks in the converter's order and accepts only what
-    they accept; anything else goes to the converter's generated hook, which reports every
-    error with its path. So both accept and reject the same input (a property test holds
-    them to it) and errors always come from the converter.
+    :func:`~ai_settings_core.codec._fast.fast_repository` accepts only what the leaf hooks
+    accept; anything else goes to the converter's generated hook, which reports every error
+    with its path. So both accept and reject the same input (a property test holds them to it)
+    and errors always come from the converter.
     """
-    if data.keys() <= _REPOSITORY_KEYS and "repository" in data:
-        try:
-            ai_enabled = data.get("ai_enabled", True)
-            if ai_enabled is True or ai_enabled is False:
-                point = data.get("stopping_point_override")
-                return RepositorySettings(
-                    structure_repository_ref(data["repository"], None),
-                    ai_enabled,
-                    _DEFAULT_PATTERNS
-                    if "branch_patterns" not in data
-                    else structure_patterns(data["branch_patterns"], None),
-                    None if point is None else structure_stopping_point(point, None),
-                )
-        except Invalid:
-            pass
+    found = fast_repository(data, LIMITS.get())
+    if found is not None:
+        return found
     return _generated_repository_item(data, cls)  # type: ignore[no-any-return]
 
 
@@ -187,39 +166,27 @@ HOOKS: Final[dict[type, Callable[[Any, Any], object]]] = {
     )
 }
 
-_PROJECT_KEYS: Final = frozenset(attrs.fields_dict(ProjectSettings))
 _generated_project: Final = HOOKS[ProjectSettings]
 
 
 def _structure_project(data: dict[str, Any], cls: Any) -> ProjectSettings:  # noqa: ANN401
-    """A straight-line path for a valid project document, as for repository items."""
-    if data.keys() <= _PROJECT_KEYS:
-        try:
-            scan = data.get("scan_enabled_override")
-            fix = data.get("fix_enabled_override")
-            if (scan is None or scan is True or scan is False) and (
-                fix is None or fix is True or fix is False
-            ):
-                point = data.get("stopping_point_override")
-                return ProjectSettings(
-                    structure_identifier(data["organization_id"], None),
-                    structure_identifier(data["project_id"], None),
-                    scan,
-                    fix,
-                    None if point is None else structure_stopping_point(point, None),
-                    _structure_repositories(data["repositories"], None)
-                    if "repositories" in data
-                    else (),
-                    structure_environments(data["environments"], None)
-                    if "environments" in data
-                    else frozenset(),
-                    structure_version(data["version"], None) if "version" in data else 0,
-                )
-        except (Invalid, KeyError):
-            pass
+    """The straight-line path for a valid project document, as for repository items."""
+    found = fast_project(data, LIMITS.get())
+    if found is not None:
+        return found
     return _generated_project(data, cls)  # type: ignore[return-value]
 
 
+def _structure_organization(data: dict[str, Any], cls: Any) -> OrganizationSettings:  # noqa: ANN401
+    """The straight-line path for a valid organization document, as for projects."""
+    found = fast_organization(data, LIMITS.get())
+    if found is not None:
+        return found
+    return _generated_organization(data, cls)  # type: ignore[return-value]
+
+
+_generated_organization: Final = HOOKS[OrganizationSettings]
+HOOKS[OrganizationSettings] = _structure_organization
 HOOKS[ProjectSettings] = _structure_project
 
 

