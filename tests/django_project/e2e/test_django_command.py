@@ -50,7 +50,7 @@ def test_every_command_runs_on_the_django_database(alias, tmp_path):
     preview = json.loads(_run(alias, "preview", "acme", "--scan", "off", "--json"))
     assert preview["projects"]
     audit = json.loads(_run(alias, "audit", "acme", "--json"))
-    assert audit["entries"][0]["event"] == "project_ai_settings.bulk_edit"
+    assert audit["results"][0]["event"] == "project_ai_settings.bulk_edit"
     exported = json.loads(_run(alias, "export", "acme"))
     assert [p["project_id"] for p in exported["projects"]] == ["api", "web"]
     document = tmp_path / "initech.json"
