@@ -11,9 +11,11 @@ The users are tokens: `Authorization: Bearer admin` (acme, every scope), `Bearer
 (acme, read scopes); any other token or none is no user (401). Their organization comes from
 their membership, never from the URL: the library itself answers 404 for another's routes.
 
-The app factories at the end (`flask_app`, `fastapi_app`, `wsgi_app`, `asgi_app`) serve the
-SQLite file named by `AI_SETTINGS_SCENARIO_DB` with a 4096-byte body limit; the servers
-(gunicorn, uvicorn) import them, and so can any other host's tests (Django's).
+The app factories at the end (`flask_app`, `fastapi_app`, `wsgi_app`, `asgi_app`,
+`django_app`) serve the SQLite file named by `AI_SETTINGS_SCENARIO_DB` with a 4096-byte body
+limit; the servers (gunicorn, uvicorn) import them. The Django host is the test project
+(tests/django_project) with `DJANGO_SCENARIO_SETTINGS`: the API mounted without CSRF (token
+clients) at the prefix, `django_actor` as its actor, the same limit.
 """
 
 from __future__ import annotations
@@ -96,6 +98,23 @@ def wsgi_test_client(app) -> Transport:
     def send(method, path, headers, body):
         answer = client.open(PREFIX + path, method=method, headers=dict(headers), data=body)
         return Answer(answer.status_code, _lower(answer.headers.items()), answer.get_data())
+
+    return send
+
+
+def django_test_client() -> Transport:
+    """Django's test client (``django.test.Client``) of the configured project."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=True)
+
+    def send(method, path, headers, body):
+        sent = dict(headers)
+        content_type = sent.pop("Content-Type", "application/octet-stream")
+        answer = client.generic(
+            method, PREFIX + path, body, content_type=content_type, headers=sent
+        )
+        return Answer(answer.status_code, _lower(answer.headers.items()), answer.content)
 
     return send
 
@@ -432,3 +451,20 @@ def asgi_app():
     from ai_settings_core.http import AsgiApp
 
     return AsgiApp(_api())
+
+
+DJANGO_SCENARIO_SETTINGS = "tests.django_project.scenario_settings"
+
+
+def django_actor(request, organization_id):
+    """The Django host's ``AI_SETTINGS["ACTOR"]``: the scenario's users by their token."""
+    return actor_for(request.headers.get("Authorization"), organization_id)
+
+
+def django_app():
+    """The test project's WSGI application with the scenario's settings (a server's only:
+    Django is configured once per process)."""
+    os.environ["DJANGO_SETTINGS_MODULE"] = DJANGO_SCENARIO_SETTINGS
+    from django.core.wsgi import get_wsgi_application
+
+    return get_wsgi_application()

@@ -12,7 +12,8 @@ Two things the view does before the kit:
 
 - **The body.** It is read here, within ``AI_SETTINGS["MAX_BODY_BYTES"]``, straight from the
   request's stream; Django's ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (an HTML 400) never applies. A body
-  over the limit is answered with the kit's JSON 413.
+  over the limit is answered with the kit's JSON 413, once read and thrown away (up to 64 MiB),
+  so that the client's connection stays open for its next request.
 - **CSRF.** With ``csrf_protect=True`` (what ``urls.urlpatterns`` uses) a ``PUT``, ``POST``,
   ``PATCH`` or ``DELETE`` passes Django's own CSRF check (``CsrfViewMiddleware``'s, token and
   origin) or is refused with a JSON 403, ``{"detail": "CSRF Failed: ..."}``, as Django REST
@@ -37,6 +38,7 @@ from ai_settings_core.contrib.django.store import DjangoStore
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.http import Request, Response, SettingsApi
 from ai_settings_core.http._messages import error_response
+from ai_settings_core.http._wsgi import DRAIN_BYTES, discard, too_large
 from ai_settings_core.service import SettingsService
 
 __all__ = ["api_view", "csrf_exempt_api_view", "settings_api"]
@@ -96,15 +98,22 @@ def _csrf_failure(request: HttpRequest) -> str | None:
 
 
 def _read_body(request: HttpRequest, limit: int) -> bytes | Response:
-    """The body, read within ``limit`` bytes, or the kit's error answer that refuses it."""
+    """The body, read within ``limit`` bytes, or the kit's error answer that refuses it.
+
+    A refused body is read and thrown away first, up to ``DRAIN_BYTES`` (as ``WsgiApp`` does):
+    the client sends its whole body before it reads the answer, and a server that closed the
+    connection on unread bytes would reset it before it could.
+    """
     meta = request.META
+    raw = meta.get("wsgi.input")
     text = str(meta.get("CONTENT_LENGTH") or "").strip()
     if text and not (text.isascii() and text.isdigit()):
         return error_response(400, f"Invalid Content-Length {text!r}.", "parse_error")
     digits = text.lstrip("0")
     if len(digits) > len(str(limit)) or int(digits or "0") > limit:
-        return _too_large(limit)
-    raw = meta.get("wsgi.input")
+        if raw is not None and int(digits[:30]) <= DRAIN_BYTES:
+            discard(request, int(digits))  # over DRAIN_BYTES, the server closes
+        return too_large(limit)
     if meta.get("HTTP_TRANSFER_ENCODING") and raw is not None:
         if not meta.get("wsgi.input_terminated"):
             if request.method in _BODY_METHODS:
@@ -115,7 +124,10 @@ def _read_body(request: HttpRequest, limit: int) -> bytes | Response:
                     "length_required",
                 )
             return b""
-        return _bounded(raw.read, limit)
+        body = _bounded(raw.read, limit)
+        if isinstance(body, Response):
+            discard(raw, DRAIN_BYTES)
+        return body
     if raw is None:  # ASGI: the handler spooled the whole body; read past the limit to see
         return _bounded(request.read, limit)
     length = int(digits or "0")
@@ -131,13 +143,7 @@ def _bounded(read: Callable[[int], bytes], limit: int) -> bytes | Response:
             break
         parts.append(part)
         size += len(part)
-    return _too_large(limit) if size > limit else b"".join(parts)
-
-
-def _too_large(limit: int) -> Response:
-    return error_response(
-        413, f"The request body is larger than {limit} bytes.", "payload_too_large"
-    )
+    return too_large(limit) if size > limit else b"".join(parts)
 
 
 def _answer(request: HttpRequest, route: str, *, csrf_protect: bool) -> HttpResponse:
