@@ -160,3 +160,15 @@ def test_http_never_imports_the_command_line() -> None:
         if _layer(imported) in {"cli", "contrib"}
     ]
     assert violations == []
+
+
+def test_one_adapter_loads_without_the_others() -> None:
+    code = (
+        "import sys, ai_settings_core.adapters.sqlite\n"
+        "print([name for name in ('ai_settings_core.adapters.memory',"
+        " 'ai_settings_core.adapters.postgres', 'psycopg') if name in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
