@@ -357,8 +357,8 @@ def import_(app: App) -> None:
         document = codec.load_json(data)
     except ValueError as error:
         message = f"The file is not JSON: {error}."
-        raise ValidationError(
-            {"non_field_errors": [message]}, {"non_field_errors": ["parse_error"]}
+        raise ValidationError.from_findings(
+            [Finding("parse_error", Severity.ERROR, (), message)]
         ) from None
     organization, projects = codec.parse_export(document)
     result = app.service.import_organization(
