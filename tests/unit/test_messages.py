@@ -20,6 +20,7 @@ from ai_settings_core import (
     RepositoryRef,
     RepositorySettings,
     Setting,
+    Severity,
     StoppingPoint,
     codec,
 )
@@ -38,6 +39,10 @@ REPO = RepositoryRef.parse("github:acme/api")
 NAIVE = dt.datetime(2026, 1, 1)  # noqa: DTZ001 - the naive time an audit entry refuses
 ORG = {"organization_id": "acme"}
 PROJECT = {"organization_id": "acme", "project_id": "web"}
+
+
+# The advice for the settings page; every other finding is an error that blocks a write.
+WARNINGS = {"fix_without_scan", "no_repository_for_stopping_point"}
 
 
 def parsed(parse, data):
@@ -325,6 +330,32 @@ MESSAGES = [
     ),
     (
         "invalid_identifier",
+        "organization_id",
+        "Organization id may not contain whitespace or control characters.",
+        lambda: validate_organization(OrganizationSettings("a b")),
+    ),
+    (
+        "max_length",
+        "project_id",
+        "Ensure this field has no more than 200 characters.",
+        lambda: validate_project(None, ProjectSettings("acme", "p" * 201)),
+    ),
+    (
+        "empty",
+        "repositories[0].branch_patterns",
+        'This list may not be empty (use "*" for all branches).',
+        lambda: validate_project(
+            None, ProjectSettings("acme", "web", repositories=(RepositorySettings(REPO, True, ()),))
+        ),
+    ),
+    (
+        "empty",
+        "projects",
+        "This list may not be empty.",
+        lambda: check_bulk_size(0),
+    ),
+    (
+        "invalid_identifier",
         "project_id",
         "Project id may not contain whitespace or control characters.",
         lambda: validate_project(None, ProjectSettings("acme", "a b")),
@@ -444,8 +475,9 @@ VALUE_MESSAGES = [
     ids=[f"{code}:{field}" for code, field, _, _ in MESSAGES],
 )
 def test_each_finding_says_what_the_table_says(code, field, message, draw):
-    found = [(f.code, f.field, f.message) for f in draw()]
-    assert (code, field, message) in found
+    found = [(f.code, f.field, f.message, f.severity) for f in draw()]
+    severity = Severity.WARNING if code in WARNINGS else Severity.ERROR
+    assert (code, field, message, severity) in found
 
 
 @pytest.mark.parametrize(

@@ -174,3 +174,8 @@ def test_levels_and_reasons_read_as_their_values():
         "LOCKED",
         "CAPPED",
     ]
+
+
+@given(unbounded_organizations, s.repository_refs())
+def test_a_repository_of_a_project_that_stored_nothing_inherits_everything(org, ref):
+    assert resolve_repository(org, None, ref) == resolve_project(org, None)
