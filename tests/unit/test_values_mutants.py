@@ -125,6 +125,13 @@ def test_a_branch_pattern_reads_as_its_text():
     assert (str(pattern), repr(pattern)) == ("release/*", "BranchPattern('release/*')")
     assert BranchPattern.parse(pattern) is pattern
     assert pattern.regex.fullmatch("release/1") is not None
+    # Only "/" and "-" may not start a pattern; any other first character may.
+    assert [BranchPattern(text).text for text in ("X-1", "x/", "_a", "*")] == [
+        "X-1",
+        "x/",
+        "_a",
+        "*",
+    ]
 
 
 # --- the ladder -------------------------------------------------------------------------------
