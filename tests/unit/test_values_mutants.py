@@ -258,3 +258,29 @@ def test_timestamps_round_trip_and_sort_in_time_order(moment):
 def test_a_timestamp_in_another_zone_is_written_in_utc():
     moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
     assert format_timestamp(moment) == "2026-01-02T01:04:05.000000Z"
+
+
+def test_a_list_of_exactly_100_characters_with_more_items_is_cut():
+    items = [12345] + [1] * 31
+    assert _quote(items) == "[" + ", ".join(map(str, items)) + "]"
+    assert len(_quote(items)) == 100
+    longer = _quote([*items, 2])
+    assert longer == ("[" + ", ".join(map(str, items)) + ", 2]")[:97] + "..."
+
+
+def test_text_that_is_not_ascii_is_quoted_as_written():
+    assert _quote("café") == '"café"'
+
+
+def test_the_smallest_integer_shown_by_its_size_is_minus_ten_to_the_40():
+    assert _quote(-(10**40)) == "an integer of 41 digits"
+
+
+def test_a_repository_with_a_second_colon_is_refused_as_a_repository():
+    for text in ("github:ac:me/api", "github:acme/a:pi"):
+        with pytest.raises(InvalidValueError) as info:
+            RepositoryRef.parse(text)
+        assert info.value.code == "invalid_repository"
+    with pytest.raises(InvalidValueError) as info:
+        RepositoryRef(Provider.GITHUB, "ac me", "api")
+    assert info.value.code == "invalid_repository"
