@@ -26,6 +26,7 @@ from ai_settings_core import (
 )
 from ai_settings_core.changes import FieldChange
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.limits import Limits
 from ai_settings_core.domain.rules import (
     check_bulk_size,
     duplicate_repository,
@@ -36,6 +37,18 @@ from ai_settings_core.domain.rules import (
 from ai_settings_core.errors import InvalidValueError, ValidationError
 
 REPO = RepositoryRef.parse("github:acme/api")
+MERGE = StoppingPoint.MERGE
+CAPPED_ORG = OrganizationSettings("acme", max_stopping_point=StoppingPoint.PULL_REQUEST)
+ONE = Limits(max_repositories_per_project=1, max_patterns_per_repository=1, max_environments=1)
+TOO_MANY = ProjectSettings(
+    "acme",
+    "web",
+    repositories=(
+        RepositorySettings(REPO, True, (BranchPattern("a"), BranchPattern("b"))),
+        RepositorySettings(RepositoryRef.parse("github:acme/web")),
+    ),
+    environments=frozenset({"dev", "prod"}),
+)
 NAIVE = dt.datetime(2026, 1, 1)  # noqa: DTZ001 - the naive time an audit entry refuses
 ORG = {"organization_id": "acme"}
 PROJECT = {"organization_id": "acme", "project_id": "web"}
@@ -353,6 +366,59 @@ MESSAGES = [
         "projects",
         "This list may not be empty.",
         lambda: check_bulk_size(0),
+    ),
+    (
+        "invalid_identifier",
+        "organization_id",
+        "Organization id may not contain whitespace or control characters.",
+        lambda: validate_project(None, ProjectSettings("a b", "web")),
+    ),
+    (
+        "above_ceiling",
+        "stopping_point_override",
+        '"merge" is above the organization\'s maximum stopping point "pull_request".',
+        lambda: validate_project(
+            CAPPED_ORG, ProjectSettings("acme", "web", stopping_point_override=MERGE)
+        ),
+    ),
+    (
+        "above_ceiling",
+        "repositories[0].stopping_point_override",
+        '"merge" is above the organization\'s maximum stopping point "pull_request".',
+        lambda: validate_project(
+            CAPPED_ORG,
+            ProjectSettings(
+                "acme",
+                "web",
+                repositories=(RepositorySettings(REPO, stopping_point_override=MERGE),),
+            ),
+        ),
+    ),
+    (
+        "duplicate_repository",
+        "repositories[1].repository",
+        'Repository "github:acme/api" is already configured for this project.',
+        lambda: validate_project(
+            None, ProjectSettings("acme", "web", repositories=(RepositorySettings(REPO),) * 2)
+        ),
+    ),
+    (
+        "max_length",
+        "repositories",
+        "Ensure this field has no more than 1 elements.",
+        lambda: validate_project(None, TOO_MANY, limits=ONE),
+    ),
+    (
+        "max_length",
+        "repositories[0].branch_patterns",
+        "Ensure this field has no more than 1 elements.",
+        lambda: validate_project(None, TOO_MANY, limits=ONE),
+    ),
+    (
+        "max_length",
+        "environments",
+        "Ensure this field has no more than 1 elements.",
+        lambda: validate_project(None, TOO_MANY, limits=ONE),
     ),
     (
         "invalid_identifier",

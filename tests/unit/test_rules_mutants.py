@@ -303,3 +303,28 @@ def test_an_export_refuses_exactly_the_repeated_project_ids(ids):
     found = validate_document_projects("acme", enumerate(projects))
     repeated = [index for index, project_id in enumerate(ids) if project_id in ids[:index]]
     assert [f.path for f in found] == [("projects", index, "project_id") for index in repeated]
+
+
+def test_every_repository_is_checked_against_the_ceiling_whatever_comes_before_it():
+    org = OrganizationSettings(
+        "acme",
+        stopping_point=StoppingPoint.SUGGESTION,
+        max_stopping_point=StoppingPoint.PULL_REQUEST,
+    )
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(
+            RepositorySettings(REPO),
+            RepositorySettings(
+                RepositoryRef.parse("github:acme/web"),
+                stopping_point_override=StoppingPoint.SUGGESTION,
+            ),
+            RepositorySettings(
+                RepositoryRef.parse("github:acme/ops"), stopping_point_override=StoppingPoint.MERGE
+            ),
+        ),
+    )
+    assert codes(validate_project(org, project)) == [
+        ("above_ceiling", "repositories[2].stopping_point_override")
+    ]
