@@ -340,7 +340,7 @@ def test_a_transaction_sqlite_rolled_back_is_not_committed_as_if_nothing_happene
 
 
 def _a_write_whose_undo_fails(uow: SqliteUnitOfWork) -> None:
-    with uow._writing() as raw:
+    with uow._writing("acme") as raw:
         raw.execute("DELETE FROM environments")  # half of a write
         raw.execute("RELEASE ai_settings_write")  # its savepoint is gone: the undo will fail
         message = "the write fails"

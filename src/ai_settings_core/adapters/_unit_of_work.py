@@ -92,7 +92,8 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
 
     - **Phases.** A unit is entered once (else :func:`entered_twice`), used only inside its
       block and before it finishes (else :func:`not_active`), and writes only when it is not
-      read-only (else :func:`read_only`).
+      read-only (else :func:`read_only`) and, when it is scoped to an organization, only that
+      organization's records (else :func:`scoped`).
     - **Ends.** ``commit`` and ``rollback`` finish the unit; leaving the block unfinished rolls
       it back. The handle is closed once, whatever happens.
     - **Writes.** Every write runs inside :meth:`_writing`: a savepoint, rolled back to on any
@@ -106,10 +107,15 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
     Args:
         label: How errors name the store.
         read_only: Whether the unit refuses writes (and so takes no write lock).
+        organization_id: The organization a writing unit is scoped to (``None``: the whole
+            store; a read-only unit is never scoped).
     """
 
-    def __init__(self, label: str, *, read_only: bool = False) -> None:
+    def __init__(
+        self, label: str, *, read_only: bool = False, organization_id: str | None = None
+    ) -> None:
         self.read_only = read_only
+        self.organization_id = None if read_only else organization_id
         self._label = label
         self._phase = Phase.NEW
         self._broken = False
@@ -225,11 +231,13 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
             yield handle
 
     @contextmanager
-    def _writing(self) -> Iterator[HandleT]:
-        """The handle, for one write: all or nothing inside the unit (see the class)."""
+    def _writing(self, organization_id: object) -> Iterator[HandleT]:
+        """The handle, for one write of ``organization_id``'s records: all or nothing."""
         handle = self._active()
         if self.read_only:
             raise read_only()
+        if self.organization_id is not None and organization_id != self.organization_id:
+            raise scoped(self.organization_id, organization_id)
         if self._broken or not self._alive(handle):
             # A write now would run outside the transaction, or beside half of a failed one.
             raise lost(self._label)

@@ -67,13 +67,14 @@ class MemoryStore:
         self,
         *,
         read_only: bool = False,
-        organization_id: str | None = None,  # noqa: ARG002 - one writer at a time here
+        organization_id: str | None = None,
     ) -> MemoryUnitOfWork:
         """A new unit of work (enter it with ``with``).
 
-        A writing unit takes the store's one write lock whatever its ``organization_id``.
+        A writing unit takes the store's one write lock whatever its ``organization_id``; a
+        unit scoped to an organization still refuses to write any other one.
         """
-        return MemoryUnitOfWork(self, read_only=read_only)
+        return MemoryUnitOfWork(self, read_only=read_only, organization_id=organization_id)
 
     __call__ = unit_of_work
 
@@ -87,8 +88,10 @@ class MemoryUnitOfWork(UnitOfWorkBase["_Transaction"]):
         audit: The audit log inside this transaction.
     """
 
-    def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
-        super().__init__(store.label, read_only=read_only)
+    def __init__(
+        self, store: MemoryStore, *, read_only: bool = False, organization_id: str | None = None
+    ) -> None:
+        super().__init__(store.label, read_only=read_only, organization_id=organization_id)
         self._store = store
         self.organizations = _Organizations(self)
         self.projects = _Projects(self)
@@ -200,7 +203,7 @@ class _Organizations:
     def save(
         self, settings: OrganizationSettings, expected_version: int | None = None
     ) -> OrganizationSettings:
-        with self._uow._writing() as transaction:  # noqa: SLF001
+        with self._uow._writing(getattr(settings, "organization_id", None)) as transaction:  # noqa: SLF001
             _common.check_organization(settings)
             current = transaction.organization(settings.organization_id)
             actual = current.version if current is not None else 0
@@ -240,7 +243,7 @@ class _Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing() as transaction:  # noqa: SLF001
+        with self._uow._writing(getattr(project, "organization_id", None)) as transaction:  # noqa: SLF001
             _common.check_project(project)
             current = transaction.project(project.organization_id, project.project_id)
             actual = current.version if current is not None else 0
@@ -256,7 +259,7 @@ class _Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing() as transaction:  # noqa: SLF001
+        with self._uow._writing(organization_id) as transaction:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             current = transaction.project(organization_id, project_id)
@@ -312,7 +315,7 @@ class _Audit:
     _uow: MemoryUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing() as transaction:  # noqa: SLF001
+        with self._uow._writing(getattr(entry, "organization_id", None)) as transaction:  # noqa: SLF001
             _common.check_audit_entry(entry)
             entry_id = transaction.base.audit_length + len(transaction.audit) + 1
             saved = attrs.evolve(entry, id=entry_id)

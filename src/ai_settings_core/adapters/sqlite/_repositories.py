@@ -40,7 +40,7 @@ class _Organizations:
     def save(
         self, settings: OrganizationSettings, expected_version: int | None = None
     ) -> OrganizationSettings:
-        with self._uow._writing() as connection:  # noqa: SLF001
+        with self._uow._writing(getattr(settings, "organization_id", None)) as connection:  # noqa: SLF001
             _common.check_organization(settings)
             row = connection.execute(
                 "SELECT version FROM organizations WHERE organization_id = ?",
@@ -127,7 +127,7 @@ class _Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing() as connection:  # noqa: SLF001
+        with self._uow._writing(getattr(project, "organization_id", None)) as connection:  # noqa: SLF001
             _common.check_project(project)
             row = connection.execute(
                 "SELECT id, version FROM projects WHERE organization_id = ? AND project_id = ?",
@@ -169,7 +169,7 @@ class _Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing() as connection:  # noqa: SLF001
+        with self._uow._writing(organization_id) as connection:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             row = connection.execute(
@@ -284,7 +284,7 @@ class _Audit:
     _uow: SqliteUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing() as connection:  # noqa: SLF001
+        with self._uow._writing(getattr(entry, "organization_id", None)) as connection:  # noqa: SLF001
             _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "

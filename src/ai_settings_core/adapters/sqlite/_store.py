@@ -103,13 +103,14 @@ class SqliteStore:
         self,
         *,
         read_only: bool = False,
-        organization_id: str | None = None,  # noqa: ARG002 - one writer at a time here
+        organization_id: str | None = None,
     ) -> SqliteUnitOfWork:
         """A new unit of work (enter it with ``with``).
 
-        A writing unit takes the store's one write lock whatever its ``organization_id``.
+        A writing unit takes the store's one write lock whatever its ``organization_id``; a
+        unit scoped to an organization still refuses to write any other one.
         """
-        return SqliteUnitOfWork(self, read_only=read_only)
+        return SqliteUnitOfWork(self, read_only=read_only, organization_id=organization_id)
 
     __call__ = unit_of_work
 

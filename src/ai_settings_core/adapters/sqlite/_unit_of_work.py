@@ -37,8 +37,10 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
         audit: The audit log inside this transaction.
     """
 
-    def __init__(self, store: SqliteStore, *, read_only: bool = False) -> None:
-        super().__init__(store.label, read_only=read_only)
+    def __init__(
+        self, store: SqliteStore, *, read_only: bool = False, organization_id: str | None = None
+    ) -> None:
+        super().__init__(store.label, read_only=read_only, organization_id=organization_id)
         # Dropped when the unit ends: a finished unit (which its repositories keep alive in a
         # reference cycle) must not keep the store, and its idle connections, open.
         self._store: SqliteStore | None = store
