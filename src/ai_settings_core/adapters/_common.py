@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
@@ -319,3 +320,30 @@ def audit_matches(
     if since is not None and entry.occurred_at < since:
         return False
     return until is None or entry.occurred_at < until
+
+
+def check_audit_query(
+    organization_id: object,
+    *,
+    project_id: object,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    cursor: str | None,
+    limit: object,
+    lookup: Callable[[Path, object], object] = check_lookup,
+) -> tuple[int, dt.datetime | None, dt.datetime | None, int | None]:
+    """Check the arguments of ``AuditLog.query`` the way every store does.
+
+    Returns the checked ``limit``, ``since`` and ``until`` (in UTC) and the entry id the cursor
+    names (``None`` for the first page). ``lookup`` checks identifiers (a store with stricter
+    text rules passes its own).
+    """
+    lookup(("organization_id",), organization_id)
+    if project_id is not None:
+        lookup(("project_id",), project_id)
+    return (
+        check_limit(limit),
+        check_time("since", since),
+        check_time("until", until),
+        decode_audit_cursor(cursor),
+    )

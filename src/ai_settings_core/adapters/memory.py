@@ -333,13 +333,14 @@ class _Audit:
         limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[AuditEntry]:
         with self._uow._reading() as transaction:  # noqa: SLF001
-            _common.check_lookup(("organization_id",), organization_id)
-            if project_id is not None:
-                _common.check_lookup(("project_id",), project_id)
-            limit = _common.check_limit(limit)
-            since = _common.check_time("since", since)
-            until = _common.check_time("until", until)
-            before = _common.decode_audit_cursor(cursor)
+            limit, since, until, before = _common.check_audit_query(
+                organization_id,
+                project_id=project_id,
+                since=since,
+                until=until,
+                cursor=cursor,
+                limit=limit,
+            )
             items: list[AuditEntry] = []
             for entry in reversed(transaction.audit_entries()):
                 if before is not None and entry.id >= before:

@@ -410,13 +410,15 @@ class Audit:
         limit: int = DEFAULT_PAGE_SIZE,
     ) -> Page[AuditEntry]:
         """A page of an organization's entries, newest first."""
-        _errors.check_lookup(("organization_id",), organization_id)
-        if project_id is not None:
-            _errors.check_lookup(("project_id",), project_id)
-        limit = _common.check_limit(limit)
-        since = _common.check_time("since", since)
-        until = _common.check_time("until", until)
-        before = _common.decode_audit_cursor(cursor)
+        limit, since, until, before = _common.check_audit_query(
+            organization_id,
+            project_id=project_id,
+            since=since,
+            until=until,
+            cursor=cursor,
+            limit=limit,
+            lookup=_errors.check_lookup,
+        )
         query = "SELECT " + _AUDIT_COLUMNS + " FROM audit_log WHERE organization_id = %s"  # noqa: S608
         parameters: list[object] = [organization_id]
         for clause, value in (
