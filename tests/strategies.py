@@ -249,30 +249,33 @@ _HOSTILE_KEYS: Final = {
     "bytes": b"k",
 }
 
+PAYLOAD_KEYS = (
+    "organization_id",
+    "project_id",
+    "scan_enabled",
+    "fix_enabled",
+    "stopping_point",
+    "locked",
+    "max_stopping_point",
+    "version",
+    "scan_enabled_override",
+    "fix_enabled_override",
+    "stopping_point_override",
+    "repositories",
+    "environments",
+    "repository",
+    "ai_enabled",
+    "branch_patterns",
+    "projects",
+    "changes",
+    "reset",
+    "sources",
+    "effective",
+)
+"""Every field name of every payload and document, for generators that aim at real keys."""
+
 hostile_keys = st.one_of(
-    st.sampled_from(
-        [
-            "organization_id",
-            "project_id",
-            "scan_enabled",
-            "fix_enabled",
-            "stopping_point",
-            "locked",
-            "max_stopping_point",
-            "version",
-            "scan_enabled_override",
-            "fix_enabled_override",
-            "stopping_point_override",
-            "repositories",
-            "environments",
-            "repository",
-            "ai_enabled",
-            "branch_patterns",
-            "projects",
-            "changes",
-            "reset",
-        ]
-    ),
+    st.sampled_from(PAYLOAD_KEYS),
     st.sampled_from(sorted(_HOSTILE_KEYS)).map(_hostile_key),
     st.builds(Hostile),
     st.text(max_size=5),

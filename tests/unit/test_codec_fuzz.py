@@ -84,29 +84,7 @@ def test_arbitrary_json(parse: Any, data: object) -> None:
 @given(
     parsers,
     st.dictionaries(
-        st.sampled_from(
-            _keys := [
-                "organization_id",
-                "project_id",
-                "scan_enabled",
-                "fix_enabled",
-                "stopping_point",
-                "locked",
-                "max_stopping_point",
-                "version",
-                "scan_enabled_override",
-                "fix_enabled_override",
-                "stopping_point_override",
-                "repositories",
-                "environments",
-                "repository",
-                "ai_enabled",
-                "branch_patterns",
-                "projects",
-                "sources",
-                "effective",
-            ]
-        ),
+        st.sampled_from(s.PAYLOAD_KEYS),
         s.json_values,
         max_size=8,
     ),
