@@ -39,6 +39,7 @@ from ai_settings_core.domain.resolve import (
     Resolution,
     Shadowed,
     Trace,
+    resolve_branch,
     resolve_organization,
     resolve_project,
     resolve_repository,
@@ -46,6 +47,7 @@ from ai_settings_core.domain.resolve import (
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import (
     SYSTEM_DEFAULTS,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -78,6 +80,7 @@ __all__ = [
     "AISettingsError",
     "Actor",
     "BranchPattern",
+    "BranchRule",
     "ConflictError",
     "Decision",
     "DecisionReason",
@@ -110,6 +113,7 @@ __all__ = [
     "ValidationError",
     "decide",
     "resolve_all",
+    "resolve_branch",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",

@@ -17,6 +17,7 @@ from ai_settings_core.domain.changes import FieldChange
 from ai_settings_core.domain.findings import Finding, Path, Severity
 from ai_settings_core.domain.rules import duplicate_repository
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -229,21 +230,24 @@ def _check_repository(path: Path, repository: object) -> None:
     _check_flag((*path, "ai_enabled"), repository.ai_enabled)
     patterns = repository.branch_patterns
     if type(patterns) is not tuple:
-        raise _wrong_type((*path, "branch_patterns"), "a tuple of BranchPattern", patterns)
+        raise _wrong_type((*path, "branch_patterns"), "a tuple of BranchRule", patterns)
     if not patterns:
         raise invalid(
             (*path, "branch_patterns"),
             "required",
             "At least one branch pattern is required ('*' for all branches).",
         )
-    for position, pattern in enumerate(patterns):
+    for position, rule in enumerate(patterns):
+        rule_path = (*path, "branch_patterns", position)
+        if not isinstance(rule, BranchRule):
+            raise _wrong_type(rule_path, "a BranchRule", rule)
+        pattern = rule.pattern
         if not isinstance(pattern, BranchPattern):
-            raise _wrong_type((*path, "branch_patterns", position), "a BranchPattern", pattern)
+            raise _wrong_type((*rule_path, "pattern"), "a BranchPattern", pattern)
         text = pattern.text
         if not isinstance(text, str) or not _is_text(text):
-            raise _not_text(
-                (*path, "branch_patterns", position), "invalid_pattern", "Branch pattern", text
-            )
+            raise _not_text(rule_path, "invalid_pattern", "Branch pattern", text)
+        _check_optional_point((*rule_path, "stopping_point_override"), rule.stopping_point_override)
     _check_optional_point((*path, "stopping_point_override"), repository.stopping_point_override)
 
 

@@ -17,17 +17,19 @@ from typing import Any, Final
 import attrs
 
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
+from ai_settings_core.codec._dump import dump_rule
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, StoppingPoint
+from ai_settings_core.domain.values import StoppingPoint
 
 __all__ = ["SCHEMA_NAMES", "json_schema"]
 
@@ -41,8 +43,8 @@ def _default(value: object) -> object:
         return value.value
     if isinstance(value, frozenset | tuple):
         return sorted(_default(item) for item in value)  # type: ignore[type-var]
-    if isinstance(value, BranchPattern):
-        return value.text
+    if isinstance(value, BranchRule):
+        return dump_rule(value)
     return value
 
 

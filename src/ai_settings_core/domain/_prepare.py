@@ -17,16 +17,13 @@ import attrs
 
 from ai_settings_core.domain.decide import Decision, decide
 from ai_settings_core.domain.settings import (
+    ALL_BRANCHES_RULE,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
 )
-from ai_settings_core.domain.values import (
-    ALL_BRANCHES,
-    BranchPattern,
-    RepositoryRef,
-    StoppingPoint,
-)
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
 __all__ = ["Answers", "Entry", "PreparedProject", "Preparer", "fold", "shared"]
 
@@ -62,9 +59,12 @@ class Entry:
 
     The answers are positions in the snapshot's table. ``always`` is the answer whatever the
     branch (no repository, a repository the project does not list, AI off for the repository,
-    or a pattern matching every branch); otherwise a branch gets ``allowed`` when it is one of
-    ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``, and is refused
-    otherwise.
+    or a first rule matching every branch); otherwise a branch gets ``allowed`` when it is one
+    of ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``.
+
+    That is all when every branch rule of the repository gives the same answer (rules without
+    overrides, the common case). When the rules' answers differ, those fields are empty and
+    ``ruled`` gives the position of the first matching rule's answer, or ``None`` (refused).
     """
 
     always: int | None
@@ -72,6 +72,7 @@ class Entry:
     names: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     fullmatch: Callable[[str], re.Match[str] | None] | None = None
+    ruled: Callable[[str], int | None] | None = None
 
 
 # Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which
@@ -189,7 +190,6 @@ class Preparer:
                 alone = self._alone[key] = PreparedProject(environments, *base, None)
             return alone
         by_text: dict[str, Entry] = {}
-        listed = self._listed
         entries = self._entries
         for repository in project.repositories:
             text = str(repository.repository)
@@ -199,29 +199,49 @@ class Preparer:
             entry = by_text.get(folded)
             if entry is None:
                 enabled = repository.ai_enabled
-                answer = (*quick, enabled, id(repository.stopping_point_override))
-                allowed = listed.get(answer)
-                if allowed is None:
-                    allowed = listed[answer] = self._allowed(project, repository)
-                patterns = repository.branch_patterns if enabled else ()
+                rules = repository.branch_patterns if enabled else ()
+                positions = [
+                    self._rule_position(quick, project, repository, rule) for rule in rules
+                ] or [self._rule_position(quick, project, repository, ALL_BRANCHES_RULE)]
                 # Repositories configured alike share one entry (and one compiled expression).
-                entry_key = (allowed, *[pattern.text for pattern in patterns])
+                entry_key = (*positions, *[rule.pattern.text for rule in rules])
                 entry = entries.get(entry_key)
                 if entry is None:
-                    entry = entries[entry_key] = _entry(allowed, patterns)
+                    entry = entries[entry_key] = _entry(positions, rules)
                 by_text[folded] = entry
             by_text.setdefault(text, entry)
         return PreparedProject(environments, *base, by_text)
 
-    def _allowed(self, project: ProjectSettings, repository: RepositorySettings) -> int:
-        """The position of the answer for a listed repository and a matching branch."""
+    def _rule_position(
+        self,
+        quick: tuple[object, ...],
+        project: ProjectSettings,
+        repository: RepositorySettings,
+        rule: BranchRule,
+    ) -> int:
+        """The position of the answer on a branch of ``rule``, memoized like the bases."""
+        answer = (
+            *quick,
+            repository.ai_enabled,
+            id(repository.stopping_point_override),
+            id(rule.stopping_point_override),
+        )
+        allowed = self._listed.get(answer)
+        if allowed is None:
+            allowed = self._listed[answer] = self._allowed(project, repository, rule)
+        return allowed
+
+    def _allowed(
+        self, project: ProjectSettings, repository: RepositorySettings, rule: BranchRule
+    ) -> int:
+        """The position of the answer for a listed repository and a branch of ``rule``."""
 
         def question() -> Question:
-            # Asked with a pattern matching every branch, ``decide`` gives the answer for a
-            # matching branch; with AI off for the repository, its refusal.
-            listed = attrs.evolve(
-                repository, repository=_ANY_REPOSITORY, branch_patterns=(ALL_BRANCHES,)
-            )
+            # Asked with the rule's override on a pattern matching every branch, ``decide``
+            # gives the answer for a branch of that rule; with AI off for the repository, its
+            # refusal.
+            every = BranchRule(ALL_BRANCHES_RULE.pattern, rule.stopping_point_override)
+            listed = attrs.evolve(repository, repository=_ANY_REPOSITORY, branch_patterns=(every,))
             bare = attrs.evolve(_bare(project), repositories=(listed,))
             return Question(bare, _ANY_REPOSITORY)
 
@@ -232,6 +252,7 @@ class Preparer:
             project.stopping_point_override,
             repository.ai_enabled,
             repository.stopping_point_override,
+            rule.stopping_point_override,
         )
         return self._position(key, question)
 
@@ -251,25 +272,69 @@ def _bare(project: ProjectSettings) -> ProjectSettings:
     )
 
 
-def _entry(allowed: int, patterns: tuple[BranchPattern, ...]) -> Entry:
-    """A repository entry: its answer and its branch patterns, sorted by how they match.
+def _entry(positions: list[int], rules: tuple[BranchRule, ...]) -> Entry:
+    """A repository entry: its answers and its branch rules, sorted by how they match.
 
-    No patterns stands for a repository AI is off for: its one answer is a refusal.
+    ``positions`` holds the answer of each rule; no rules stands for a repository AI is off
+    for, whose one answer (``positions[0]``) is a refusal.
     """
-    if not patterns:
-        return Entry(allowed, allowed)
+    if not rules:
+        return Entry(positions[0], positions[0])
+    for index, rule in enumerate(rules):
+        if not rule.pattern.text.strip("*"):
+            # Every branch is matched by this rule at the latest: the rules after it never
+            # apply, and when the rules before it answer alike, no branch needs matching.
+            rules, positions = rules[: index + 1], positions[: index + 1]
+            if len(set(positions)) == 1:
+                return Entry(positions[0], positions[0])
+            break
+    if len(set(positions)) > 1:
+        return Entry(None, positions[0], ruled=_Ruled(positions, rules).position)
     names: set[str] = set()
     prefixes: list[str] = []
     globs: list[str] = []
-    for pattern in patterns:
-        text = pattern.text
-        if not text.strip("*"):
-            return Entry(allowed, allowed)
+    for rule in rules:
+        text = rule.pattern.text
         if _GLOB_CHARACTERS.isdisjoint(text):
             names.add(text)
         elif text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
             prefixes.append(text[:-1])
         else:
-            globs.append(pattern.regex.pattern)
+            globs.append(rule.pattern.regex.pattern)
     fullmatch = re.compile("|".join(globs)).fullmatch if globs else None
-    return Entry(None, allowed, frozenset(names), tuple(prefixes), fullmatch)
+    return Entry(None, positions[0], frozenset(names), tuple(prefixes), fullmatch)
+
+
+class _Ruled:
+    """The first matching rule's answer, for rules whose answers differ.
+
+    A branch named exactly by a rule without glob characters gets the answer of the first rule
+    matching that name (one dictionary look-up); any other branch can only be matched by the
+    other rules, tried in order as the alternatives of one expression, whose outermost group
+    names the rule that matched.
+    """
+
+    __slots__ = ("_answers", "_fullmatch", "_names")
+
+    def __init__(self, positions: list[int], rules: tuple[BranchRule, ...]) -> None:
+        self._names: dict[str, int] = {}
+        self._answers: dict[str | None, int] = {}
+        alternatives: list[str] = []
+        for index, rule in enumerate(rules):
+            text = rule.pattern.text
+            if _GLOB_CHARACTERS.isdisjoint(text):
+                if text not in self._names:
+                    first = next(i for i, r in enumerate(rules) if r.pattern.matches(text))
+                    self._names[text] = positions[first]
+            else:
+                self._answers[f"r{index}"] = positions[index]
+                alternatives.append(f"(?P<r{index}>{rule.pattern.regex.pattern})")
+        self._fullmatch = re.compile("|".join(alternatives)).fullmatch if alternatives else None
+
+    def position(self, branch: str) -> int | None:
+        """The position of the answer for ``branch``, or ``None`` when no rule matches it."""
+        found = self._names.get(branch)
+        if found is not None or self._fullmatch is None:
+            return found
+        match = self._fullmatch(branch)
+        return None if match is None else self._answers[match.lastgroup]

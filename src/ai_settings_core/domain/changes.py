@@ -15,6 +15,7 @@ from attrs import AttrsInstance
 
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
 from ai_settings_core.domain.settings import (
+    BranchRule,
     EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
@@ -149,12 +150,12 @@ class RepositoryPatch:
 
     Attributes:
         ai_enabled: New value, or ``KEEP``.
-        branch_patterns: The new patterns (they replace the old ones), or ``KEEP``.
+        branch_patterns: The new branch rules (they replace the old ones), or ``KEEP``.
         stopping_point_override: New override, ``None`` to inherit the project's, or ``KEEP``.
     """
 
     ai_enabled: bool | Keep = KEEP
-    branch_patterns: tuple[BranchPattern, ...] | Keep = KEEP
+    branch_patterns: tuple[BranchRule, ...] | Keep = KEEP
     stopping_point_override: StoppingPoint | None | Keep = KEEP
 
     @property
@@ -171,9 +172,9 @@ class RepositoryPatch:
 def reset_project(project: ProjectSettings) -> ProjectSettings:
     """Clear every override of a project: it inherits all three settings again.
 
-    The project's own three overrides and each repository's stopping-point override are
-    cleared; the repositories themselves, their ``ai_enabled`` and branch patterns, and the
-    environment allow-list are configuration, not overrides, and stay.
+    The project's own three overrides, each repository's stopping-point override and each
+    branch rule's are cleared; the repositories themselves, their ``ai_enabled`` and branch
+    patterns, and the environment allow-list are configuration, not overrides, and stay.
     """
     return attrs.evolve(
         project,
@@ -181,7 +182,13 @@ def reset_project(project: ProjectSettings) -> ProjectSettings:
         fix_enabled_override=None,
         stopping_point_override=None,
         repositories=tuple(
-            attrs.evolve(repository, stopping_point_override=None)
+            attrs.evolve(
+                repository,
+                stopping_point_override=None,
+                branch_patterns=tuple(
+                    BranchRule(rule.pattern) for rule in repository.branch_patterns
+                ),
+            )
             for repository in project.repositories
         ),
     )
@@ -211,9 +218,12 @@ def _plain(value: object) -> object:
         return (
             str(value.repository),
             value.ai_enabled,
-            tuple(pattern.text for pattern in value.branch_patterns),
+            tuple(_plain(rule) for rule in value.branch_patterns),
             _plain(value.stopping_point_override),
         )
+    if isinstance(value, BranchRule):
+        point = value.stopping_point_override
+        return value.text if point is None else (value.text, point.value)
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
     if isinstance(value, RepositoryRef | BranchPattern):

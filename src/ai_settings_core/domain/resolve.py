@@ -1,7 +1,8 @@
 """Resolution: the effective settings of a project or repository, each with its trace.
 
 Inheritance happens here, at read time. For each setting the chain is, outermost first:
-system default → organization → project → repository (stopping point only); the innermost
+system default → organization → project → repository → branch (the last two for the stopping
+point only; the branch level is the repository's first branch rule matching); the innermost
 explicit value wins, then the organization's policy applies: a lock enforces the
 organization's value, and the ceiling clamps the stopping point. Whatever the policy
 overrode is kept in the trace as *shadowed*, so the answer explains itself.
@@ -16,6 +17,7 @@ import attrs
 
 from ai_settings_core.domain.settings import (
     SYSTEM_DEFAULTS,
+    BranchRule,
     EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
@@ -30,6 +32,7 @@ __all__ = [
     "Resolution",
     "Shadowed",
     "Trace",
+    "resolve_branch",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",
@@ -45,6 +48,7 @@ class Level(enum.Enum):
     ORGANIZATION = "organization"
     PROJECT = "project"
     REPOSITORY = "repository"
+    BRANCH = "branch"
 
     def __str__(self) -> str:
         return self.value
@@ -234,7 +238,7 @@ def resolve_project(
         >>> resolution.fix_enabled.value, resolution.fix_enabled.reason
         (True, <Reason.INHERITED: 'INHERITED'>)
     """
-    return _resolve(organization, project, None)
+    return _resolve(organization, project, None, None)
 
 
 def resolve_repository(
@@ -252,13 +256,50 @@ def resolve_repository(
         found = None if project is None else project.repository(repository)
     else:
         found = repository
-    return _resolve(organization, project, found)
+    return _resolve(organization, project, found, None)
+
+
+def resolve_branch(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings | None,
+    repository: RepositorySettings | RepositoryRef,
+    branch: str | BranchRule,
+) -> Resolution:
+    """The effective settings on one branch of a repository of a project.
+
+    ``branch`` is a branch name, matched against the repository's rules (the first rule that
+    matches applies), or the rule itself. A rule's stopping point overrides the repository's
+    (level ``BRANCH``), within the lock and the ceiling; a branch that no rule matches, and a
+    repository the project does not list, resolve as the repository does.
+
+        >>> from ai_settings_core import OrganizationSettings, ProjectSettings, RepositoryRef
+        >>> from ai_settings_core import RepositorySettings, BranchRule, StoppingPoint
+        >>> api = RepositorySettings(
+        ...     RepositoryRef.parse("github:acme/api"),
+        ...     branch_patterns=("main", BranchRule("release/*", StoppingPoint.MERGE)),
+        ... )
+        >>> org = OrganizationSettings("acme", max_stopping_point=StoppingPoint.PULL_REQUEST)
+        >>> project = ProjectSettings("acme", "api", repositories=(api,))
+        >>> trace = resolve_branch(org, project, api, "release/2.0").stopping_point
+        >>> str(trace.value), str(trace.reason), [str(s.level) for s in trace.shadowed]
+        ('pull_request', 'CAPPED', ['branch'])
+    """
+    if isinstance(repository, RepositoryRef):
+        found = None if project is None else project.repository(repository)
+    else:
+        found = repository
+    if isinstance(branch, BranchRule) or found is None:
+        rule = branch if isinstance(branch, BranchRule) else None
+    else:
+        rule = found.rule_for(branch)
+    return _resolve(organization, project, found, rule)
 
 
 def _resolve(
     organization: OrganizationSettings | None,
     project: ProjectSettings | None,
     repository: RepositorySettings | None,
+    rule: BranchRule | None,
 ) -> Resolution:
     scan: Trace[bool] = _base(organization, Setting.SCAN_ENABLED)
     fix: Trace[bool] = _base(organization, Setting.FIX_ENABLED)
@@ -272,6 +313,8 @@ def _resolve(
         point = _apply_override(
             point, organization, Level.REPOSITORY, repository.stopping_point_override
         )
+    if rule is not None:
+        point = _apply_override(point, organization, Level.BRANCH, rule.stopping_point_override)
     return Resolution(scan, fix, _cap(point, organization))
 
 

@@ -6,7 +6,8 @@ computed by ``decide`` itself, once per distinct set of overrides, into one smal
 answers; each project gets a dictionary from repository text (as stored and case-folded) to a
 prepared entry holding positions in that table; each repository's branch patterns are split
 into "any branch", exact names, prefixes (``release/*``) and one combined regular expression
-for the rest; environments become a frozenset. Asking is then a few dictionary look-ups, with
+for the rest (when its rules' stopping points differ, one expression whose groups name the rule
+that matched first); environments become a frozenset. Asking is then a few dictionary look-ups, with
 no allocation.
 
 The prepared projects live in one flat dictionary, shared by the snapshots derived from it;
@@ -299,6 +300,11 @@ class DecisionSnapshot:
             or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
         ):
             return self._decisions[entry.allowed]
+        ruled = entry.ruled
+        if ruled is not None:
+            position = ruled(branch)
+            if position is not None:
+                return self._decisions[position]
         return _BRANCH_NOT_MATCHED
 
     def replace_project(self, project: ProjectSettings) -> DecisionSnapshot:
