@@ -202,3 +202,50 @@ def test_a_closed_store_refuses_use(postgres_store: PostgresStore) -> None:
     postgres_store.close()
     with pytest.raises(StorageError, match="closed"):
         postgres_store(read_only=True).__enter__()
+
+
+def test_repositories_of_a_version_1_schema_read_as_rules_without_overrides() -> None:
+    from ai_settings_core import BranchRule, StoppingPoint
+    from ai_settings_core.adapters.postgres import _schema
+
+    url, schema = server_url(), schema_name()
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            _schema.migrate(connection, schema, lock_key=7, label="v1 fixture", target=1)
+            connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            connection.execute(
+                "INSERT INTO projects (organization_id, project_id, version) "
+                "VALUES ('acme', 'web', 1)"
+            )
+            connection.execute(
+                "INSERT INTO repositories VALUES ('acme', 'web', 0, 'github', 'acme', 'api', "
+                "'acme', 'api', true, NULL, ARRAY['main', 'release/*'])"
+            )
+        store = PostgresStore(url, schema=schema)
+        assert store.migrate() == CURRENT_VERSION
+        with store(read_only=True) as uow:
+            web = uow.projects.get("acme", "web")
+        assert web is not None
+        assert web.repositories[0].branch_patterns == (
+            BranchRule("main"),
+            BranchRule("release/*"),
+        )
+        rules = (BranchRule("release/*", StoppingPoint.SUGGESTION), BranchRule("main"))
+        changed = attrs.evolve(
+            web, repositories=(attrs.evolve(web.repositories[0], branch_patterns=rules),)
+        )
+        with store() as uow:
+            saved = uow.projects.save(changed, expected_version=1)
+            uow.commit()
+        with store(read_only=True) as uow:
+            assert uow.projects.get("acme", "web") == saved
+        with psycopg.connect(url) as connection:
+            stored = connection.execute(
+                sql.SQL("SELECT branch_patterns, branch_stopping_points FROM {}").format(
+                    sql.Identifier(schema, "repositories")
+                )
+            ).fetchall()
+        assert stored == [(["release/*", "main"], ["suggestion", None])]
+        store.close()
+    finally:
+        drop_schema(url, schema)

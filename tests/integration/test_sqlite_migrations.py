@@ -6,10 +6,12 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -129,7 +131,7 @@ def test_the_fixture_is_at_version_1_without_version_2_indexes(version_1: Path) 
 
 def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> None:
     store = SqliteStore(version_1)
-    assert store.schema_version() == _schema.CURRENT_VERSION == 2
+    assert store.schema_version() == _schema.CURRENT_VERSION
     assert indexes(version_1) == {
         "audit_log_by_organization",
         "audit_log_by_project",
@@ -185,7 +187,40 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
 
 
 def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
-    assert SqliteStore(version_1).schema_version() == 2
-    assert SqliteStore(version_1).schema_version() == 2
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2
+
+
+def test_branch_patterns_of_a_version_2_database_become_rules_without_overrides(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v2.db"
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("PRAGMA foreign_keys = ON")
+    _schema.migrate(connection, "v2 fixture", target=2)
+    connection.execute("BEGIN")
+    for statement, parameters in V1_ROWS:
+        connection.execute(statement, parameters)
+    connection.execute("COMMIT")
+    connection.close()
+
+    store = SqliteStore(path)
+    assert store.schema_version() == _schema.CURRENT_VERSION
+    with store(read_only=True) as uow:
+        web = uow.projects.get("acme", "web")
+    assert web is not None
+    assert web.repositories[0].branch_patterns == (BranchRule("main"), BranchRule("release/*"))
+
+    # The upgraded file holds rules with their own stopping point.
+    rules = (BranchRule("release/*", StoppingPoint.MERGE), BranchRule("main"))
+    changed = attrs.evolve(
+        web, repositories=(attrs.evolve(web.repositories[0], branch_patterns=rules),)
+    )
+    with store() as uow:
+        saved = uow.projects.save(changed, expected_version=3)
+        uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.projects.get("acme", "web") == saved
+    assert saved.repositories[0].branch_patterns == rules

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import Final, TypeAlias
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
@@ -24,6 +24,7 @@ from ai_settings_core.domain.settings import (
     Setting,
 )
 from ai_settings_core.domain.values import (
+    STOPPING_POINTS,
     BranchPattern,
     Provider,
     RepositoryRef,
@@ -41,6 +42,47 @@ from ai_settings_core.ports import encode_project_cursor as encode_project_curso
 __all__ = ["format_timestamp", "parse_timestamp"]
 
 _AUDIT_CURSOR: Final = "before:"
+
+RuleKey: TypeAlias = tuple[str | tuple[str, str], ...]
+"""Stored branch rules as a hashable key: a rule without an override as its pattern's text, one
+with an override as ``(text, stopping point's text)``. Stores keep the rules they built by it,
+so a large organization compiles each distinct list of patterns once."""
+
+
+def rule_key(patterns: Sequence[str], points: Sequence[str | None] | None) -> RuleKey:
+    """The key of stored rules, from their patterns' texts and stopping points' texts.
+
+    ``points`` is aligned with ``patterns``, or ``None`` when no rule has a stopping point.
+    """
+    if points is None:
+        return tuple(patterns)
+    return tuple(
+        text if point is None else (text, point)
+        for text, point in zip(patterns, points, strict=True)
+    )
+
+
+def branch_rules(key: RuleKey) -> tuple[BranchRule, ...]:
+    """The branch rules of a :data:`RuleKey`: rows the store wrote, read back."""
+    return tuple(
+        BranchRule(BranchPattern(item))
+        if type(item) is str
+        else BranchRule(BranchPattern(item[0]), STOPPING_POINTS[item[1]])
+        for item in key
+    )
+
+
+def rule_points(rules: Sequence[BranchRule]) -> list[str | None] | None:
+    """The rules' stopping points as stored beside their patterns, in order.
+
+    ``None`` (a ``NULL`` column) when no rule has one, as in every row written before rules
+    had them.
+    """
+    points = [
+        None if rule.stopping_point_override is None else rule.stopping_point_override.value
+        for rule in rules
+    ]
+    return None if points.count(None) == len(points) else points
 
 
 def invalid(path: Path, code: str, message: str) -> ValidationError:

@@ -105,7 +105,7 @@ _BAD_PROJECTS: Final[dict[str, tuple[ProjectSettings, dict[str, Any]]]] = {
                 ),
             ),
         ),
-        {"repositories": [{"branch_patterns": {"0": {"stopping_point_override": ["invalid"]}}}]},
+        {"repositories": [{"branch_patterns": [{"stopping_point_override": ["invalid"]}]}]},
     ),
     "repository_stopping_point_a_string": (
         ProjectSettings(

@@ -15,13 +15,13 @@ from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.postgres import _errors
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
 from ai_settings_core.domain.values import (
-    BranchPattern,
     Provider,
     RepositoryRef,
     StoppingPoint,
@@ -45,7 +45,7 @@ _ORGANIZATION_COLUMNS: Final = (
 _PROJECT_COLUMNS: Final = (
     "p.project_id, p.scan_enabled_override, p.fix_enabled_override, "
     "p.stopping_point_override, p.environments, p.version, r.provider, r.owner, r.name, "
-    "r.ai_enabled, r.stopping_point_override, r.branch_patterns"
+    "r.ai_enabled, r.stopping_point_override, r.branch_patterns, r.branch_stopping_points"
 )
 _JOIN: Final = (
     " LEFT JOIN repositories AS r"
@@ -115,7 +115,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
     """
     points = _POINTS
     providers = _PROVIDERS
-    patterns_seen: dict[tuple[str, ...], tuple[BranchPattern, ...]] = {}
+    patterns_seen: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
     environments_seen: dict[tuple[str, ...], frozenset[str]] = {}
     refs: dict[tuple[str, str, str], RepositoryRef] = {}
     make = ProjectSettings
@@ -135,6 +135,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
         ai_enabled,
         repository_point,
         branch_patterns,
+        branch_points,
     ) in rows:
         if current is None or current[0] != project_id:
             if current is not None:
@@ -157,12 +158,10 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
             ref = refs.get(ref_key)
             if ref is None:
                 ref = refs[ref_key] = trusted_repository_ref(providers[provider], owner, name)
-            pattern_key = tuple(branch_patterns)
+            pattern_key = _common.rule_key(branch_patterns, branch_points)
             patterns = patterns_seen.get(pattern_key)
             if patterns is None:
-                patterns = patterns_seen[pattern_key] = tuple(
-                    BranchPattern(text) for text in pattern_key
-                )
+                patterns = patterns_seen[pattern_key] = _common.branch_rules(pattern_key)
             repositories.append(
                 RepositorySettings(
                     ref,

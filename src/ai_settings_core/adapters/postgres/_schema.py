@@ -109,7 +109,18 @@ V1: Final = (
 )
 """Schema version 1: the tables and their indexes."""
 
-MIGRATIONS: Final = (V1,)
+V2: Final = (
+    f"""
+    ALTER TABLE repositories ADD COLUMN branch_stopping_points text[]
+        CHECK (cardinality(branch_stopping_points) = cardinality(branch_patterns)
+            AND array_remove(branch_stopping_points, NULL) <@ ARRAY[{_POINTS[1:-1]}]::text[])
+    """,
+)
+"""Schema version 2: each branch rule's own stopping point, aligned with ``branch_patterns``
+(``NULL`` for a rule without one); the column is ``NULL`` when no rule of the repository has
+one, as in every row written before."""
+
+MIGRATIONS: Final = (V1, V2)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

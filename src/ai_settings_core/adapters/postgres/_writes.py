@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
+from ai_settings_core.adapters import _common
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import StoppingPoint
 
@@ -31,7 +32,8 @@ _UPSERT: Final = (
 )
 COPY_REPOSITORIES: Final = (
     "COPY repositories (organization_id, project_id, position, provider, owner, name, "
-    "owner_key, name_key, ai_enabled, stopping_point_override, branch_patterns) FROM STDIN"
+    "owner_key, name_key, ai_enabled, stopping_point_override, branch_patterns, "
+    "branch_stopping_points) FROM STDIN"
 )
 
 
@@ -93,7 +95,8 @@ def write_projects(
                 *r.repository.key[1:],
                 r.ai_enabled,
                 _text(r.stopping_point_override),
-                [pattern.text for pattern in r.branch_patterns],
+                [rule.pattern.text for rule in r.branch_patterns],
+                _common.rule_points(r.branch_patterns),
             )
             for p in saved
             for position, r in enumerate(p.repositories)

@@ -122,7 +122,16 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
-MIGRATIONS: Final = (V1, V2)
+V3: Final = (
+    f"""
+    ALTER TABLE branch_patterns ADD COLUMN stopping_point_override TEXT
+        CHECK (stopping_point_override IS NULL OR stopping_point_override IN {_POINTS})
+    """,
+)
+"""Schema version 3: a branch rule's own stopping point (``NULL``: the repository's). Rows of
+older files read as rules without one, which is what they were."""
+
+MIGRATIONS: Final = (V1, V2, V3)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
