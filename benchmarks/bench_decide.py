@@ -8,6 +8,12 @@ them listed, some not, a few in another case), branch and environment, or none.
 Each candidate runs the same loop over the same events, unpacking the same four values; the
 figure is the median time of one loop divided by the number of events.
 
+Branch rules (issue 16): the same organization and events again, with branch rules that carry
+their own stopping points (``_RULE_SETS``: the same repositories, some rules with an override,
+so that some repositories answer alike on every branch and others differently by rule), beside
+the rows without: ``decide`` and ``DecisionSnapshot.decide`` must answer the branch's stopping
+point at the same speed.
+
 Then the snapshot's own costs: preparing 10,000 projects; the preparation curve from 1,000 to
 1,000,000 projects (time and memory per project, measured with ``tracemalloc`` in a separate
 pass; a run with 3 repeats or fewer stops the curve at 100,000); ``replace_project`` and
@@ -28,6 +34,7 @@ import attrs
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     DecisionSnapshot,
     OrganizationSettings,
     ProjectSettings,
@@ -57,6 +64,16 @@ _PATTERN_SETS = (
     ("main", "release/*", "v[0-9]*"),
     ("develop", "hotfix-?"),
 )
+# Parallel to ``_PATTERN_SETS`` (same count, so the same seed draws the same projects): rules
+# written ``pattern:stopping point`` carry an override.
+_RULE_SETS = (
+    ("*",),
+    ("release/*:suggestion", "*"),
+    ("main:merge",),
+    ("main", "release/*:suggestion"),
+    ("main:merge", "release/*:suggestion", "v[0-9]*"),
+    ("develop", "hotfix-?:suggestion"),
+)
 _BRANCHES = ("main", "main", "release/1.2", "v3", "feature/login", "hotfix-1", None)
 _ENVIRONMENT_SETS: tuple[frozenset[str], ...] = (
     frozenset(),
@@ -69,9 +86,16 @@ def _organization() -> OrganizationSettings:
     return OrganizationSettings("acme", fix_enabled=True, max_stopping_point=StoppingPoint.MERGE)
 
 
-def _projects(rng: random.Random, count: int = PROJECTS) -> list[ProjectSettings]:
+def _rule(text: str) -> BranchRule:
+    pattern, _, point = text.partition(":")
+    return BranchRule(BranchPattern(pattern), StoppingPoint(point) if point else None)
+
+
+def _projects(
+    rng: random.Random, count: int = PROJECTS, sets: tuple[tuple[str, ...], ...] = _PATTERN_SETS
+) -> list[ProjectSettings]:
     # Patterns are built once: compiling them is what building a million projects costs most.
-    pattern_sets = [tuple(BranchPattern(p) for p in texts) for texts in _PATTERN_SETS]
+    pattern_sets = [tuple(_rule(text) for text in texts) for texts in sets]
     projects = []
     for i in range(count):
         repositories = tuple(
@@ -197,14 +221,44 @@ def run(repeats: int) -> list[dict[str, object]]:
                 or (fullmatch is not None and fullmatch(branch) is not None)
             )
 
+    # The same draws as above, so the same projects (but for their rules) and the same events.
+    ruled_rng = random.Random(7)
+    ruled_projects = _projects(ruled_rng, sets=_RULE_SETS)
+    ruled_events = _events(ruled_rng, ruled_projects)
+    assert ruled_events == events
+    ruled = DecisionSnapshot.prepare(organization, ruled_projects)
+    ruled_stored = {project.project_id: project for project in ruled_projects}
+    ruled_parsed = [
+        (ruled_stored.get(pid), None if repo is None else RepositoryRef.parse(repo), branch, env)
+        for pid, repo, branch, env in ruled_events
+    ]
+
+    def ruled_snapshot_decide() -> None:
+        answer = ruled.decide
+        for project_id, repository, branch, environment in ruled_events:
+            answer(project_id, repository, branch, environment)
+
+    def ruled_plain_decide() -> None:
+        for project, ref, branch, environment in ruled_parsed:
+            decide(organization, project, repository=ref, branch=branch, environment=environment)
+
     times = measure(
         {
             "dict": dict_lookup,
             "snapshot": snapshot_decide,
             "changed": changed_decide,
             "plain": plain_decide,
+            "ruled": ruled_snapshot_decide,
+            "ruled plain": ruled_plain_decide,
         },
         repeats,
+    )
+    prepare_times = measure(
+        {
+            "patterns": lambda: DecisionSnapshot.prepare(organization, projects),
+            "rules": lambda: DecisionSnapshot.prepare(organization, ruled_projects),
+        },
+        max(repeats, 3),
     )
     per_call = {name: total / len(events) for name, total in times.items()}
     pieces = measure(
@@ -232,6 +286,27 @@ def run(repeats: int) -> list[dict[str, object]]:
             baseline_median_ns=per_call["dict"],
             target=f"<= {MAX_NS:.0f} ns and <= {MAX_RATIO:.0f}x dict lookup",
             passed=snapshot_ns <= MAX_NS and ratio <= MAX_RATIO,
+        ),
+        row(
+            "DecisionSnapshot.decide, branch rules with stopping points (10k projects)",
+            per_call["ruled"],
+            baseline_name="DecisionSnapshot.decide, the same without overrides",
+            baseline_median_ns=snapshot_ns,
+            target=f"<= {MAX_NS:.0f} ns and <= {MAX_RATIO:.0f}x dict lookup",
+            passed=per_call["ruled"] <= MAX_NS
+            and per_call["ruled"] / per_call["dict"] <= MAX_RATIO,
+        ),
+        row(
+            "plain decide(), branch rules with stopping points",
+            per_call["ruled plain"],
+            baseline_name="plain decide(), the same without overrides",
+            baseline_median_ns=per_call["plain"],
+        ),
+        row(
+            f"DecisionSnapshot.prepare, {PROJECTS:,} projects with branch rules",
+            prepare_times["rules"],
+            baseline_name="the same projects without overrides",
+            baseline_median_ns=prepare_times["patterns"],
         ),
         row(
             "DecisionSnapshot.decide, 1,000 projects changed since prepared",

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     Provider,
@@ -52,6 +53,13 @@ branch_patterns = st.one_of(
     .map(BranchPattern),
 )
 
+branch_rules = st.one_of(
+    branch_patterns,
+    st.builds(BranchRule, branch_patterns, optional_stopping_points),
+)
+"""Branch rules as a repository is given them: a plain pattern (a rule without an override), or
+a rule with or without one."""
+
 branches = st.one_of(
     st.sampled_from(["main", "master", "release/1.0", "feature/x", "hotfix-1", "v2", ""]),
     st.from_regex(r"[a-z0-9][a-z0-9/_.-]{0,20}", fullmatch=True),
@@ -65,9 +73,7 @@ def repository_settings(draw: st.DrawFn, ref: RepositoryRef | None = None) -> Re
     return RepositorySettings(
         repository=ref if ref is not None else draw(repository_refs()),
         ai_enabled=draw(st.booleans()),
-        branch_patterns=tuple(
-            draw(st.lists(branch_patterns, min_size=1, max_size=3, unique_by=str))
-        ),
+        branch_patterns=tuple(draw(st.lists(branch_rules, min_size=1, max_size=4))),
         stopping_point_override=draw(optional_stopping_points),
     )
 
@@ -266,6 +272,7 @@ PAYLOAD_KEYS = (
     "repository",
     "ai_enabled",
     "branch_patterns",
+    "pattern",
     "projects",
     "changes",
     "reset",

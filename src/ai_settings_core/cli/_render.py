@@ -12,7 +12,7 @@ from typing import Final
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
-from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
+from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, BranchRule, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 from ai_settings_core.domain.views import Explanation, OrganizationView, ProjectView
 
@@ -173,7 +173,7 @@ def render_project(view: ProjectView) -> str:
             override = settings.stopping_point_override
             lines.append(
                 f"    {settings.repository}  ai {show(settings.ai_enabled)}  branches "
-                f"{','.join(p.text for p in settings.branch_patterns)}  stopping point "
+                f"{','.join(_rule(rule) for rule in settings.branch_patterns)}  stopping point "
                 f"{show(repo.resolution.stopping_point.value)}"
                 f" ({'own' if override is not None else 'inherited'})"
             )
@@ -181,6 +181,12 @@ def render_project(view: ProjectView) -> str:
         lines.append("  repositories:   none")
     lines.extend(_warnings(view.warnings))
     return "\n".join(lines)
+
+
+def _rule(rule: BranchRule) -> str:
+    """A branch rule as ``--branch`` takes it: ``main``, or ``release/*:suggestion``."""
+    point = rule.stopping_point_override
+    return rule.text if point is None else f"{rule.text}:{point.value}"
 
 
 def _source(trace: Trace[bool] | Trace[StoppingPoint]) -> str:
@@ -221,6 +227,14 @@ def _chain(
         and settings.stopping_point_override is not None
     ):
         steps.append((Level.REPOSITORY, settings.stopping_point_override))
+    rule = explanation.branch_rule
+    if (
+        repository
+        and setting is Setting.STOPPING_POINT
+        and rule is not None
+        and rule.stopping_point_override is not None
+    ):
+        steps.append((Level.BRANCH, rule.stopping_point_override))
     shadowed = {(s.level, s.reason) for s in trace.shadowed}
     lines = [
         f"  {setting.value} = {show(trace.value)}  [{trace.reason.value}, {trace.level.value}]"
@@ -238,6 +252,8 @@ def _chain(
             note = "  <- in force"
         elif level is Level.PROJECT and Level.REPOSITORY in inner:
             note = "  <- overridden by the repository"
+        elif level in {Level.PROJECT, Level.REPOSITORY} and Level.BRANCH in inner:
+            note = "  <- overridden by the branch rule"
         lines.append(f"    {level.value:<13} {show(value)}{note}")
     if trace.reason is Reason.CAPPED and organization is not None:
         lines.append(
@@ -264,8 +280,10 @@ def render_explanation(
         if listed is not None:
             lines.append(
                 f"  ai {show(listed.ai_enabled)}, branches "
-                f"{', '.join(p.text for p in listed.branch_patterns)}"
+                f"{', '.join(_rule(rule) for rule in listed.branch_patterns)}"
             )
+            if explanation.branch_rule is not None:
+                lines.append(f"  branch rule {_rule(explanation.branch_rule)} applies")
             if explanation.repository_resolution is not None:
                 lines.extend(
                     _chain(

@@ -33,6 +33,7 @@ from ai_settings_core.codec._dump import (
     dump_project_view,
     dump_repository,
     dump_resolution,
+    dump_rule,
     dumps_export,
 )
 from ai_settings_core.codec._json import load_json
@@ -67,6 +68,7 @@ __all__ = [
     "dump_project_view",
     "dump_repository",
     "dump_resolution",
+    "dump_rule",
     "dumps_export",
     "format_path",
     "json_schema",

@@ -56,6 +56,7 @@ __all__ = [
     "RULES",
     "SETTINGS",
     "Leaf",
+    "rule_object_schema",
     "structure_bool",
     "structure_branch_pattern",
     "structure_branch_rule",
@@ -306,23 +307,27 @@ def _pattern_schema(_: Limits) -> JSON:
 
 def _rule_schema(limits: Limits) -> JSON:
     return {
-        "description": "A branch rule: a pattern alone (no stopping point of its own), or a "
-        "pattern with the stopping point on the branches it matches (null: the repository's).",
-        "anyOf": [
-            _pattern_schema(limits),
-            {
-                "type": "object",
-                "properties": {
-                    "pattern": _pattern_schema(limits),
-                    "stopping_point_override": {
-                        "anyOf": [_stopping_point_schema(limits), {"type": "null"}],
-                        "default": None,
-                    },
-                },
-                "required": ["pattern"],
-                "additionalProperties": False,
+        "description": "A branch rule: a pattern alone (no stopping point of its own), or an "
+        "object with the stopping point on the branches it matches.",
+        "anyOf": [_pattern_schema(limits), {"$ref": "#/$defs/branch_rule"}],
+    }
+
+
+def rule_object_schema(limits: Limits) -> JSON:
+    """The object form of a branch rule (``#/$defs/branch_rule`` of every schema)."""
+    return {
+        "type": "object",
+        "properties": {
+            "pattern": _pattern_schema(limits),
+            "stopping_point_override": {
+                "anyOf": [_stopping_point_schema(limits), {"type": "null"}],
+                "default": None,
+                "description": "The stopping point on the branches the pattern matches; "
+                "null: the repository's.",
             },
-        ],
+        },
+        "required": ["pattern"],
+        "additionalProperties": False,
     }
 
 

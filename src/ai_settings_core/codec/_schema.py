@@ -18,6 +18,7 @@ import attrs
 
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
 from ai_settings_core.codec._dump import dump_rule
+from ai_settings_core.codec._hooks import rule_object_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
@@ -278,6 +279,7 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
     document = _build(name, limits)
     defs = {
         "repository": _object_schema(RepositorySettings, limits, patch=False),
+        "branch_rule": rule_object_schema(limits),
         "project": _object_schema(ProjectSettings, limits, patch=False),
         "trace": _TRACE,
         "resolution": _RESOLUTION,

@@ -66,6 +66,7 @@ _CODEC_SCHEMAS: Final = {
 }
 _DEFS: Final = {
     "repository": "Repository",
+    "branch_rule": "BranchRule",
     "project": "Project",
     "trace": "Trace",
     "resolution": "Resolution",

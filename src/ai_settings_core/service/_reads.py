@@ -12,7 +12,7 @@ from typing import Final
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.decide import decide
 from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_READ, Actor
-from ai_settings_core.domain.resolve import resolve_repository
+from ai_settings_core.domain.resolve import resolve_branch, resolve_repository
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import RepositoryRef
@@ -100,15 +100,18 @@ class ReadUseCases(ServiceCore):
         view = self._read_project(actor, organization_id, project_id)
         project, organization = view.project, view.organization
         configured = None if repository is None else project.repository(repository)
+        rule = None if configured is None else configured.rule_for(branch or "")
+        resolution = None
+        if configured is not None and rule is not None:
+            resolution = resolve_branch(organization, project, configured, rule)
+        elif repository is not None:
+            resolution = resolve_repository(organization, project, repository)
         return Explanation(
             view=view,
             repository=repository,
             repository_settings=configured,
-            repository_resolution=(
-                None
-                if repository is None
-                else resolve_repository(organization, project, repository)
-            ),
+            repository_resolution=resolution,
+            branch_rule=rule,
             decision=decide(
                 organization,
                 project,
