@@ -226,10 +226,13 @@ def test_reset_keeps_the_configuration_and_clears_every_override(project):
     assert [r.repository for r in reset.repositories] == [
         r.repository for r in project.repositories
     ]
-    assert [(r.ai_enabled, r.branch_patterns) for r in reset.repositories] == [
-        (r.ai_enabled, r.branch_patterns) for r in project.repositories
+    assert [(r.ai_enabled, [b.pattern for b in r.branch_patterns]) for r in reset.repositories] == [
+        (r.ai_enabled, [b.pattern for b in r.branch_patterns]) for r in project.repositories
     ]
     assert all(r.stopping_point_override is None for r in reset.repositories)
+    assert all(
+        b.stopping_point_override is None for r in reset.repositories for b in r.branch_patterns
+    )
     assert (
         reset.scan_enabled_override,
         reset.fix_enabled_override,

@@ -282,8 +282,9 @@ def render_explanation(
                 f"  ai {show(listed.ai_enabled)}, branches "
                 f"{', '.join(_rule(rule) for rule in listed.branch_patterns)}"
             )
-            if explanation.branch_rule is not None:
-                lines.append(f"  branch rule {_rule(explanation.branch_rule)} applies")
+            rule = explanation.branch_rule
+            if rule is not None and rule.stopping_point_override is not None:
+                lines.append(f"  branch rule {_rule(rule)} applies")
             if explanation.repository_resolution is not None:
                 lines.extend(
                     _chain(

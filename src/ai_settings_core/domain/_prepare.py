@@ -190,6 +190,7 @@ class Preparer:
                 alone = self._alone[key] = PreparedProject(environments, *base, None)
             return alone
         by_text: dict[str, Entry] = {}
+        listed = self._listed
         entries = self._entries
         for repository in project.repositories:
             text = str(repository.repository)
@@ -199,37 +200,52 @@ class Preparer:
             entry = by_text.get(folded)
             if entry is None:
                 enabled = repository.ai_enabled
+                answer = (*quick, enabled, id(repository.stopping_point_override), id(None))
+                allowed = listed.get(answer)
+                if allowed is None:
+                    allowed = listed[answer] = self._allowed(project, repository, ALL_BRANCHES_RULE)
                 rules = repository.branch_patterns if enabled else ()
-                positions = [
-                    self._rule_position(quick, project, repository, rule) for rule in rules
-                ] or [self._rule_position(quick, project, repository, ALL_BRANCHES_RULE)]
-                # Repositories configured alike share one entry (and one compiled expression).
-                entry_key = (*positions, *[rule.pattern.text for rule in rules])
+                # Repositories configured alike share one entry (and one compiled expression):
+                # the key is the answer and the patterns, or with rules that carry their own
+                # stopping points, each rule's answer and the patterns.
+                positions: tuple[int, ...] | int = allowed
+                for rule in rules:
+                    if rule.stopping_point_override is not None:
+                        positions = self._rule_positions(quick, project, repository, allowed)
+                        break
+                entry_key = (positions, *[rule.pattern.text for rule in rules])
                 entry = entries.get(entry_key)
                 if entry is None:
-                    entry = entries[entry_key] = _entry(positions, rules)
+                    each = positions if isinstance(positions, tuple) else (allowed,) * len(rules)
+                    entry = entries[entry_key] = _entry(each or (allowed,), rules)
                 by_text[folded] = entry
             by_text.setdefault(text, entry)
         return PreparedProject(environments, *base, by_text)
 
-    def _rule_position(
+    def _rule_positions(
         self,
         quick: tuple[object, ...],
         project: ProjectSettings,
         repository: RepositorySettings,
-        rule: BranchRule,
-    ) -> int:
-        """The position of the answer on a branch of ``rule``, memoized like the bases."""
-        answer = (
-            *quick,
-            repository.ai_enabled,
-            id(repository.stopping_point_override),
-            id(rule.stopping_point_override),
-        )
-        allowed = self._listed.get(answer)
-        if allowed is None:
-            allowed = self._listed[answer] = self._allowed(project, repository, rule)
-        return allowed
+        allowed: int,
+    ) -> tuple[int, ...]:
+        """The position of the answer on the branches of each rule of ``repository``.
+
+        ``allowed`` is the answer of a rule without an override; the others are memoized like
+        it, by the overrides they are asked with.
+        """
+        positions = []
+        for rule in repository.branch_patterns:
+            point = rule.stopping_point_override
+            if point is None:
+                positions.append(allowed)
+                continue
+            answer = (*quick, True, id(repository.stopping_point_override), id(point))
+            position = self._listed.get(answer)
+            if position is None:
+                position = self._listed[answer] = self._allowed(project, repository, rule)
+            positions.append(position)
+        return tuple(positions)
 
     def _allowed(
         self, project: ProjectSettings, repository: RepositorySettings, rule: BranchRule
@@ -272,7 +288,7 @@ def _bare(project: ProjectSettings) -> ProjectSettings:
     )
 
 
-def _entry(positions: list[int], rules: tuple[BranchRule, ...]) -> Entry:
+def _entry(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
     """A repository entry: its answers and its branch rules, sorted by how they match.
 
     ``positions`` holds the answer of each rule; no rules stands for a repository AI is off
@@ -316,7 +332,7 @@ class _Ruled:
 
     __slots__ = ("_answers", "_fullmatch", "_names")
 
-    def __init__(self, positions: list[int], rules: tuple[BranchRule, ...]) -> None:
+    def __init__(self, positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> None:
         self._names: dict[str, int] = {}
         self._answers: dict[str | None, int] = {}
         alternatives: list[str] = []
