@@ -13,6 +13,7 @@ from psycopg import sql
 from ai_settings_core import OrganizationSettings, ProjectSettings, StorageError, ValidationError
 from ai_settings_core.adapters.postgres import CURRENT_VERSION, PostgresStore
 from ai_settings_core.testing import sample_audit_entry, sample_project
+from tests.adapters import upgraded_store_holds_rules
 from tests.postgres import drop_schema, fresh_store, postgres_store, schema_name, server_url
 
 __all__ = ["postgres_store"]
@@ -205,7 +206,6 @@ def test_a_closed_store_refuses_use(postgres_store: PostgresStore) -> None:
 
 
 def test_repositories_of_a_version_1_schema_read_as_rules_without_overrides() -> None:
-    from ai_settings_core import BranchRule, StoppingPoint
     from ai_settings_core.adapters.postgres import _schema
 
     url, schema = server_url(), schema_name()
@@ -223,22 +223,7 @@ def test_repositories_of_a_version_1_schema_read_as_rules_without_overrides() ->
             )
         store = PostgresStore(url, schema=schema)
         assert store.migrate() == CURRENT_VERSION
-        with store(read_only=True) as uow:
-            web = uow.projects.get("acme", "web")
-        assert web is not None
-        assert web.repositories[0].branch_patterns == (
-            BranchRule("main"),
-            BranchRule("release/*"),
-        )
-        rules = (BranchRule("release/*", StoppingPoint.SUGGESTION), BranchRule("main"))
-        changed = attrs.evolve(
-            web, repositories=(attrs.evolve(web.repositories[0], branch_patterns=rules),)
-        )
-        with store() as uow:
-            saved = uow.projects.save(changed, expected_version=1)
-            uow.commit()
-        with store(read_only=True) as uow:
-            assert uow.projects.get("acme", "web") == saved
+        upgraded_store_holds_rules(store, 1)
         with psycopg.connect(url) as connection:
             stored = connection.execute(
                 sql.SQL("SELECT branch_patterns, branch_stopping_points FROM {}").format(

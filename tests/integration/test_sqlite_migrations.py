@@ -6,12 +6,10 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-import attrs
 import pytest
 
 from ai_settings_core import (
     BranchPattern,
-    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -22,6 +20,7 @@ from ai_settings_core import (
 from ai_settings_core.adapters.sqlite import SqliteStore, _schema
 from ai_settings_core.changes import FieldChange
 from ai_settings_core.service import AuditEvent
+from tests.adapters import upgraded_store_holds_rules
 
 V1_ROWS = [
     (
@@ -98,16 +97,20 @@ V1_ROWS = [
 @pytest.fixture
 def version_1(tmp_path: Path) -> Path:
     """A database as version 1 of the schema left it, with data in every table."""
-    path = tmp_path / "v1.db"
+    return _database(tmp_path / "v1.db", 1)
+
+
+def _database(path: Path, version: int) -> Path:
+    """A database at schema ``version`` holding ``V1_ROWS`` (rows every version can hold)."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA journal_mode = WAL")
-    _schema.migrate(connection, "v1 fixture", target=1)
+    _schema.migrate(connection, f"v{version} fixture", target=version)
     connection.execute("BEGIN")
     for statement, parameters in V1_ROWS:
         connection.execute(statement, parameters)
     connection.execute("COMMIT")
-    assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    assert connection.execute("PRAGMA user_version").fetchone() == (version,)
     connection.close()
     return path
 
@@ -196,31 +199,6 @@ def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
 def test_branch_patterns_of_a_version_2_database_become_rules_without_overrides(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "v2.db"
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("PRAGMA foreign_keys = ON")
-    _schema.migrate(connection, "v2 fixture", target=2)
-    connection.execute("BEGIN")
-    for statement, parameters in V1_ROWS:
-        connection.execute(statement, parameters)
-    connection.execute("COMMIT")
-    connection.close()
-
-    store = SqliteStore(path)
+    store = SqliteStore(_database(tmp_path / "v2.db", 2))
     assert store.schema_version() == _schema.CURRENT_VERSION
-    with store(read_only=True) as uow:
-        web = uow.projects.get("acme", "web")
-    assert web is not None
-    assert web.repositories[0].branch_patterns == (BranchRule("main"), BranchRule("release/*"))
-
-    # The upgraded file holds rules with their own stopping point.
-    rules = (BranchRule("release/*", StoppingPoint.MERGE), BranchRule("main"))
-    changed = attrs.evolve(
-        web, repositories=(attrs.evolve(web.repositories[0], branch_patterns=rules),)
-    )
-    with store() as uow:
-        saved = uow.projects.save(changed, expected_version=3)
-        uow.commit()
-    with store(read_only=True) as uow:
-        assert uow.projects.get("acme", "web") == saved
-    assert saved.repositories[0].branch_patterns == rules
+    upgraded_store_holds_rules(store, 3)

@@ -219,22 +219,14 @@ def _chain(
     override = project.override(setting)
     if override is not None:
         steps.append((Level.PROJECT, override))
-    settings = explanation.repository_settings
-    if (
-        repository
-        and setting is Setting.STOPPING_POINT
-        and settings is not None
-        and settings.stopping_point_override is not None
-    ):
-        steps.append((Level.REPOSITORY, settings.stopping_point_override))
-    rule = explanation.branch_rule
-    if (
-        repository
-        and setting is Setting.STOPPING_POINT
-        and rule is not None
-        and rule.stopping_point_override is not None
-    ):
-        steps.append((Level.BRANCH, rule.stopping_point_override))
+    if repository and setting is Setting.STOPPING_POINT:
+        inner_levels = (
+            (Level.REPOSITORY, explanation.repository_settings),
+            (Level.BRANCH, explanation.branch_rule),
+        )
+        for level, stored in inner_levels:
+            if stored is not None and stored.stopping_point_override is not None:
+                steps.append((level, stored.stopping_point_override))
     shadowed = {(s.level, s.reason) for s in trace.shadowed}
     lines = [
         f"  {setting.value} = {show(trace.value)}  [{trace.reason.value}, {trace.level.value}]"

@@ -63,8 +63,13 @@ class Entry:
     of ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``.
 
     That is all when every branch rule of the repository gives the same answer (rules without
-    overrides, the common case). When the rules' answers differ, those fields are empty and
-    ``ruled`` gives the position of the first matching rule's answer, or ``None`` (refused).
+    overrides, the common case). When the rules' answers differ, those fields are empty and the
+    first matching rule answers: a branch named exactly by a rule without glob characters is
+    in ``by_name`` (the position of the answer of the first rule matching that name); any
+    other branch can only be matched by the other rules, in order: as ``(prefix, position)``
+    pairs in ``by_prefix`` when they are all prefixes (``release/*``), else as the
+    alternatives of ``ordered``, whose outermost group names the rule that matched
+    (``by_group`` maps it to the position of its answer). A branch none finds is refused.
     """
 
     always: int | None
@@ -72,7 +77,10 @@ class Entry:
     names: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     fullmatch: Callable[[str], re.Match[str] | None] | None = None
-    ruled: Callable[[str], int | None] | None = None
+    by_name: dict[str, int] | None = None
+    by_prefix: tuple[tuple[str, int], ...] = ()
+    ordered: Callable[[str], re.Match[str] | None] | None = None
+    by_group: dict[str | None, int] | None = None
 
 
 # Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which
@@ -305,7 +313,7 @@ def _entry(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
                 return Entry(positions[0], positions[0])
             break
     if len(set(positions)) > 1:
-        return Entry(None, positions[0], ruled=_Ruled(positions, rules).position)
+        return _ruled(positions, rules)
     names: set[str] = set()
     prefixes: list[str] = []
     globs: list[str] = []
@@ -321,36 +329,24 @@ def _entry(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
     return Entry(None, positions[0], frozenset(names), tuple(prefixes), fullmatch)
 
 
-class _Ruled:
-    """The first matching rule's answer, for rules whose answers differ.
-
-    A branch named exactly by a rule without glob characters gets the answer of the first rule
-    matching that name (one dictionary look-up); any other branch can only be matched by the
-    other rules, tried in order as the alternatives of one expression, whose outermost group
-    names the rule that matched.
-    """
-
-    __slots__ = ("_answers", "_fullmatch", "_names")
-
-    def __init__(self, positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> None:
-        self._names: dict[str, int] = {}
-        self._answers: dict[str | None, int] = {}
-        alternatives: list[str] = []
-        for index, rule in enumerate(rules):
-            text = rule.pattern.text
-            if _GLOB_CHARACTERS.isdisjoint(text):
-                if text not in self._names:
-                    first = next(i for i, r in enumerate(rules) if r.pattern.matches(text))
-                    self._names[text] = positions[first]
-            else:
-                self._answers[f"r{index}"] = positions[index]
-                alternatives.append(f"(?P<r{index}>{rule.pattern.regex.pattern})")
-        self._fullmatch = re.compile("|".join(alternatives)).fullmatch if alternatives else None
-
-    def position(self, branch: str) -> int | None:
-        """The position of the answer for ``branch``, or ``None`` when no rule matches it."""
-        found = self._names.get(branch)
-        if found is not None or self._fullmatch is None:
-            return found
-        match = self._fullmatch(branch)
-        return None if match is None else self._answers[match.lastgroup]
+def _ruled(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
+    """The entry of rules whose answers differ (see :class:`Entry`)."""
+    by_name: dict[str, int] = {}
+    by_prefix: list[tuple[str, int]] = []
+    by_group: dict[str | None, int] = {}
+    alternatives: list[str] = []
+    for index, rule in enumerate(rules):
+        text = rule.pattern.text
+        if _GLOB_CHARACTERS.isdisjoint(text):
+            if text not in by_name:
+                first = next(i for i, r in enumerate(rules) if r.pattern.matches(text))
+                by_name[text] = positions[first]
+            continue
+        if text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
+            by_prefix.append((text[:-1], positions[index]))
+        by_group[f"r{index}"] = positions[index]
+        alternatives.append(f"(?P<r{index}>{rule.pattern.regex.pattern})")
+    if len(by_prefix) == len(alternatives):
+        return Entry(None, positions[0], by_name=by_name, by_prefix=tuple(by_prefix))
+    ordered = re.compile("|".join(alternatives)).fullmatch
+    return Entry(None, positions[0], by_name=by_name, ordered=ordered, by_group=by_group)

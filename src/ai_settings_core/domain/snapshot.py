@@ -294,17 +294,27 @@ class DecisionSnapshot:
             return self._decisions[always]
         if branch is None:
             branch = ""
-        if (
-            branch in entry.names
-            or (entry.prefixes and branch.startswith(entry.prefixes))
-            or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
-        ):
-            return self._decisions[entry.allowed]
-        ruled = entry.ruled
-        if ruled is not None:
-            position = ruled(branch)
-            if position is not None:
+        by_name = entry.by_name
+        if by_name is None:  # every rule gives the same answer: does any match?
+            if (
+                branch in entry.names
+                or (entry.prefixes and branch.startswith(entry.prefixes))
+                or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
+            ):
+                return self._decisions[entry.allowed]
+            return _BRANCH_NOT_MATCHED
+        # The rules answer differently: the first that matches.
+        position = by_name.get(branch)
+        if position is not None:
+            return self._decisions[position]
+        for prefix, position in entry.by_prefix:
+            if branch.startswith(prefix):
                 return self._decisions[position]
+        ordered = entry.ordered
+        if ordered is not None:
+            match = ordered(branch)
+            if match is not None:
+                return self._decisions[entry.by_group[match.lastgroup]]  # type: ignore[index]
         return _BRANCH_NOT_MATCHED
 
     def replace_project(self, project: ProjectSettings) -> DecisionSnapshot:
