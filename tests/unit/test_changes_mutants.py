@@ -39,12 +39,20 @@ WEB = RepositoryRef.parse("github:acme/web")
 
 
 def plain_repository(repository):
-    """A repository in the payload form diffs use: text, flag, pattern texts, override text."""
+    """A repository in the payload form diffs use: text, flag, rules, override text.
+
+    A rule is its pattern's text, or ``(text, stopping point's text)`` when it has one.
+    """
     point = repository.stopping_point_override
     return (
         str(repository.repository),
         repository.ai_enabled,
-        tuple(pattern.text for pattern in repository.branch_patterns),
+        tuple(
+            rule.text
+            if rule.stopping_point_override is None
+            else (rule.text, rule.stopping_point_override.value)
+            for rule in repository.branch_patterns
+        ),
         None if point is None else point.value,
     )
 
