@@ -179,7 +179,8 @@ def _inner_stopping_points(
     """Every stopping-point override below the project: its path, new and stored value.
 
     A repository's stored value is that of the stored repository of the same identity; a
-    branch rule's, that of the stored repository's first rule with the same pattern.
+    branch rule's is unchanged when that repository stores a rule with the same pattern and
+    the same stopping point (wherever it stands in the list), else it is new.
     """
     for index, repository in enumerate(project.repositories):
         old_repo = None if previous is None else previous.repository(repository.repository)
@@ -189,16 +190,14 @@ def _inner_stopping_points(
             repository.stopping_point_override,
             None if old_repo is None else old_repo.stopping_point_override,
         )
-        old_rules: dict[str, StoppingPoint | None] = {}
-        if old_repo is not None:
-            for rule in reversed(old_repo.branch_patterns):
-                old_rules[rule.text] = rule.stopping_point_override
+        stored = set() if old_repo is None else set(old_repo.branch_patterns)
         for position, rule in enumerate(repository.branch_patterns):
-            if rule.stopping_point_override is not None:
+            point = rule.stopping_point_override
+            if point is not None:
                 yield (
                     (*path, "branch_patterns", position, "stopping_point_override"),
-                    rule.stopping_point_override,
-                    old_rules.get(rule.text),
+                    point,
+                    point if rule in stored else None,
                 )
 
 
