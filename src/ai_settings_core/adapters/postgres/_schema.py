@@ -109,7 +109,15 @@ V1: Final = (
 )
 """Schema version 1: the tables and their indexes."""
 
-MIGRATIONS: Final = (V1,)
+V_INVARIANTS: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
+        CHECK (json_typeof(invariants) = 'array')
+    """,
+)
+"""Schema version 2: the organization's invariants, a JSON array of invariant payloads."""
+
+MIGRATIONS: Final = (V1, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

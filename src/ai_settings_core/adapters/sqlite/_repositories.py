@@ -17,6 +17,7 @@ import attrs
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
@@ -54,14 +55,15 @@ class _Organizations:
             locked = saved.locked
             connection.execute(
                 "INSERT INTO organizations (" + _rows.ORGANIZATION_COLUMNS + ") "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
                 "scan_enabled_locked = excluded.scan_enabled_locked, "
                 "fix_enabled_locked = excluded.fix_enabled_locked, "
                 "stopping_point_locked = excluded.stopping_point_locked, "
-                "max_stopping_point = excluded.max_stopping_point, version = excluded.version",
+                "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
+                "invariants = excluded.invariants",
                 (
                     saved.organization_id,
                     int(saved.scan_enabled),
@@ -72,6 +74,7 @@ class _Organizations:
                     int(Setting.STOPPING_POINT in locked),
                     _rows.point_text(saved.max_stopping_point),
                     saved.version,
+                    invariants_to_json(saved.invariants),
                 ),
             )
             return saved

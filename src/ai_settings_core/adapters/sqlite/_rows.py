@@ -12,6 +12,7 @@ from typing import Any, Final, TypeVar
 
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_from_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -62,7 +63,7 @@ def point_text(value: StoppingPoint | None) -> str | None:
 
 ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
-    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version"
+    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, invariants"
 )
 
 
@@ -77,7 +78,14 @@ def organization_from_row(row: Sequence[Any]) -> OrganizationSettings:
         if flag
     )
     return OrganizationSettings(
-        row[0], row[1] == 1, row[2] == 1, POINTS[row[3]], locked, _point(row[7]), row[8]
+        row[0],
+        row[1] == 1,
+        row[2] == 1,
+        POINTS[row[3]],
+        locked,
+        _point(row[7]),
+        invariants_from_json(row[9]),
+        row[8],
     )
 
 

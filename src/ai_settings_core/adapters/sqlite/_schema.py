@@ -122,7 +122,15 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
-MIGRATIONS: Final = (V1, V2)
+V_INVARIANTS: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
+    """,
+)
+"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
+
+MIGRATIONS: Final = (V1, V2, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

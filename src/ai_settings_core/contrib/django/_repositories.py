@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Collate
 
 from ai_settings_core.adapters import _common
+from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.contrib.django.models import (
     AuditRecord,
     EnvironmentRecord,
@@ -80,6 +81,7 @@ def _organization(record: OrganizationRecord) -> OrganizationSettings:
         STOPPING_POINTS[record.stopping_point],
         frozenset(setting for setting, name in _LOCKED if getattr(record, name)),
         _point(record.max_stopping_point),
+        invariants_from_json(record.invariants),
         int(record.version),
     )
 
@@ -114,6 +116,7 @@ class Organizations:
                     "stopping_point": saved.stopping_point.value,
                     "max_stopping_point": _text(saved.max_stopping_point),
                     "version": saved.version,
+                    "invariants": invariants_to_json(saved.invariants),
                     **{name: setting in saved.locked for setting, name in _LOCKED},
                 },
             )
