@@ -212,6 +212,35 @@ def _invariant(limits: Limits) -> JSON:
     )
 
 
+def _invariants_read(limits: Limits) -> JSON:
+    text = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    violation = {
+        "type": "object",
+        "properties": {
+            "invariant": text,
+            "project_id": nullable,
+            "repository": nullable,
+            "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "field": text,
+            "message": text,
+        },
+        "required": ["invariant", "project_id", "repository", "path", "field", "message"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "organization_id": text,
+            "invariants": {"type": "array", "items": {"$ref": "#/$defs/invariant"}},
+            "violations": {"type": "array", "items": violation},
+            "version": LEAVES[int].schema(limits),
+        },
+        "required": ["organization_id", "invariants", "violations", "version"],
+        "additionalProperties": False,
+    }
+
+
 def _build(name: str, limits: Limits) -> JSON:
     organization = _object_schema(OrganizationSettings, limits, patch=False)
     project = _object_schema(ProjectSettings, limits, patch=False)
@@ -250,6 +279,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _DECISION
     if name == "impact":
         return _IMPACT
+    if name == "invariants_read":
+        return _invariants_read(limits)
     return _FINDINGS
 
 
@@ -267,6 +298,7 @@ SCHEMA_NAMES: Final = (
     "resolution",
     "decision",
     "impact",
+    "invariants_read",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
