@@ -19,6 +19,13 @@ from ai_settings_core import (
     StoppingPoint,
 )
 from ai_settings_core.errors import InvalidValueError
+from ai_settings_core.invariants import (
+    FixRequiresScan,
+    Invariant,
+    InvariantKind,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 
 stopping_points = st.sampled_from(list(StoppingPoint))
 optional_stopping_points = st.none() | stopping_points
@@ -109,6 +116,24 @@ def project_settings(
 
 
 optional_organizations = st.none() | organization_settings("acme")
+
+
+# Organization invariants (issue 16).
+@st.composite
+def invariants(draw: st.DrawFn, name: str | None = None) -> Invariant:
+    """One invariant of any kind, with parameters drawn to match and miss real settings."""
+    name = name if name is not None else draw(identifiers)
+    kind = draw(st.sampled_from(list(InvariantKind)))
+    if kind is InvariantKind.STOPPING_POINT_AT_MOST:
+        excepted = draw(st.lists(repository_refs(), max_size=2, unique_by=lambda ref: ref.key))
+        return StoppingPointAtMost(name, draw(stopping_points), tuple(excepted))
+    if kind is InvariantKind.MERGE_ONLY_ON_BRANCHES:
+        allowed = draw(st.lists(branch_patterns, min_size=1, max_size=3, unique_by=str))
+        return MergeOnlyOnBranches(name, tuple(allowed))
+    return FixRequiresScan(name)
+
+
+invariant_lists = st.lists(invariants(), max_size=3, unique_by=lambda invariant: invariant.name)
 
 
 # Snapshots and resolve-all (issue 7): whole organizations and repository text as events carry it.
