@@ -155,7 +155,7 @@ def openapi_document(
         "query",
         "Save invariants the change adds even where stored settings break them "
         "(docs/invariants.md).",
-        {"type": "string", "enum": ["true", "false"]},
+        {"type": "boolean", "default": False},
     )
     cursor = _parameter(
         "cursor", "query", "The next_cursor of the previous page; absent for the first page."
