@@ -27,8 +27,16 @@ def transcript_steps(text: str) -> list[tuple[str, str]]:
 
 
 def test_transcript_matches(tmp_path):
-    steps = transcript_steps(DOC.read_text(encoding="utf-8"))
-    assert len(steps) >= 8
+    _run_transcript(DOC, tmp_path, minimum=8)
+
+
+def test_the_invariants_transcript_matches(tmp_path):
+    _run_transcript(DOC.with_name("invariants.md"), tmp_path, minimum=6)
+
+
+def _run_transcript(doc: Path, tmp_path: Path, *, minimum: int) -> None:
+    steps = transcript_steps(doc.read_text(encoding="utf-8"))
+    assert len(steps) >= minimum
     environment = {**os.environ, "NO_COLOR": "1"}
     environment.pop("AI_SETTINGS_DB", None)
     for command, expected in steps:
