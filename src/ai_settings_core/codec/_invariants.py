@@ -25,6 +25,7 @@ from ai_settings_core.codec._errors import (
 )
 from ai_settings_core.codec._hooks import (
     LIMITS,
+    _items,
     structure_identifier,
     structure_patterns,
     structure_repository_ref,
@@ -65,21 +66,8 @@ _PARAMETERS: Final[dict[InvariantKind, dict[str, bool]]] = {
 
 
 def _repositories(value: object, _: object) -> tuple[RepositoryRef, ...]:
-    if not isinstance(value, list | tuple):
-        raise not_a_list(value)
     limit = LIMITS.get().max_invariant_repositories
-    if len(value) > limit:
-        raise too_many(limit)
-    findings: list[Finding] = []
-    parsed: list[RepositoryRef] = []
-    for index, element in enumerate(value):
-        try:
-            parsed.append(structure_repository_ref(element, None))
-        except Invalid as error:
-            findings.extend(prefixed(error.findings, (index,)))
-    if findings:
-        raise Invalid(findings)
-    return tuple(parsed)
+    return tuple(_items(value, limit, structure_repository_ref))
 
 
 _HOOKS: Final[dict[str, Callable[[object, object], object]]] = {

@@ -87,16 +87,30 @@ def violation_finding(violation: Violation, path: Path | None = None) -> Finding
     )
 
 
-def _where(project: ProjectSettings | None, repository: RepositoryRef | None) -> str:
+def _violation(
+    invariant: Invariant,
+    project: ProjectSettings | None,
+    repository: RepositoryRef | None,
+    path: Path,
+    what: str,
+    *,
+    pattern: BranchPattern | None = None,
+) -> Violation:
+    """A violation at one place, with its message: "Invariant 'x' is violated by ...: what."."""
     if project is None:
-        return "the organization's default"
-    if repository is None:
-        return f"project {project.project_id!r}"
-    return f"project {project.project_id!r}, repository {repository}"
-
-
-def _message(name: str, where: str, what: str) -> str:
-    return f"Invariant {name!r} is violated by {where}: {what}."
+        where = "the organization's default"
+    elif repository is None:
+        where = f"project {project.project_id!r}"
+    else:
+        where = f"project {project.project_id!r}, repository {repository}"
+    return Violation(
+        invariant.name,
+        None if project is None else project.project_id,
+        repository,
+        path,
+        f"Invariant {invariant.name!r} is violated by {where}: {what}.",
+        pattern,
+    )
 
 
 def _at_most(
@@ -116,25 +130,13 @@ def _at_most(
     ) -> None:
         if point > limit:
             what = f"the stopping point is {point.value}, above {limit.value}"
-            found.append(
-                Violation(
-                    invariant.name,
-                    None if project is None else project.project_id,
-                    repository,
-                    path,
-                    _message(invariant.name, _where(project, repository), what),
-                )
-            )
+            found.append(_violation(invariant, project, repository, path, what))
 
     check(resolve_organization(organization).stopping_point.value, None, None, ("stopping_point",))
     resolved = resolve_all(organization, projects)
     for project in projects:
-        check(
-            resolved[project.project_id].stopping_point.value,
-            project,
-            None,
-            ("stopping_point_override",),
-        )
+        point = resolved[project.project_id].stopping_point.value
+        check(point, project, None, ("stopping_point_override",))
         for index, repository in enumerate(project.repositories):
             if repository.repository.key in excepted:
                 continue
@@ -150,26 +152,21 @@ def _merge_only(
     projects: Sequence[ProjectSettings],
 ) -> list[Violation]:
     found: list[Violation] = []
+    allowed = ", ".join(repr(p.text) for p in invariant.branches)
     for project in projects:
         for index, repository in enumerate(project.repositories):
             point = resolve_repository(organization, project, repository).stopping_point.value
             if point is not StoppingPoint.MERGE:
                 continue
             for position, pattern in enumerate(repository.branch_patterns):
-                if invariant.covers(pattern):
-                    continue
-                allowed = ", ".join(repr(p.text) for p in invariant.branches)
-                what = f"it may merge on branches {pattern.text!r}, outside {allowed}"
-                found.append(
-                    Violation(
-                        invariant.name,
-                        project.project_id,
-                        repository.repository,
-                        ("repositories", index, "branch_patterns", position),
-                        _message(invariant.name, _where(project, repository.repository), what),
-                        pattern,
+                if not invariant.covers(pattern):
+                    path = ("repositories", index, "branch_patterns", position)
+                    what = f"it may merge on branches {pattern.text!r}, outside {allowed}"
+                    found.append(
+                        _violation(
+                            invariant, project, repository.repository, path, what, pattern=pattern
+                        )
                     )
-                )
     return found
 
 
@@ -182,25 +179,12 @@ def _fix_requires_scan(
     found: list[Violation] = []
     effective = resolve_organization(organization).effective
     if effective.fix_enabled and not effective.scan_enabled:
-        where = _where(None, None)
-        found.append(
-            Violation(
-                invariant.name, None, None, ("fix_enabled",), _message(invariant.name, where, what)
-            )
-        )
+        found.append(_violation(invariant, None, None, ("fix_enabled",), what))
     resolved = resolve_all(organization, projects)
     for project in projects:
         effective = resolved[project.project_id].effective
         if effective.fix_enabled and not effective.scan_enabled:
-            found.append(
-                Violation(
-                    invariant.name,
-                    project.project_id,
-                    None,
-                    ("fix_enabled_override",),
-                    _message(invariant.name, _where(project, None), what),
-                )
-            )
+            found.append(_violation(invariant, project, None, ("fix_enabled_override",), what))
     return found
 
 
