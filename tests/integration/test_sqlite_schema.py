@@ -98,7 +98,9 @@ def test_the_event_constraint_lists_every_audit_event() -> None:
             "name_key, ai_enabled) VALUES (999, 0, 'github', 'a', 'b', 'a', 'b', 1)"
         ),
         "INSERT INTO environments (project_row, name) VALUES (999, 'x')",
-        "INSERT INTO organizations VALUES ('o', 1, 0, 'merge', 0, 0, 0, 'huge', 1)",
+        "INSERT INTO organizations VALUES ('o', 1, 0, 'merge', 0, 0, 0, 'huge', 1, '[]')",
+        "INSERT INTO organizations VALUES ('o', 1, 0, 'merge', 0, 0, 0, NULL, 1, 'not json')",
+        "INSERT INTO organizations VALUES ('o', 1, 0, 'merge', 0, 0, 0, NULL, 1, '{}')",
         (
             "INSERT INTO audit_log (organization_id, actor, event, target, occurred_at, "
             "stored_changes, effective_changes) VALUES ('o', 'a', 'org.deleted', 't', "
