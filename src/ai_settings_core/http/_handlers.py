@@ -62,9 +62,10 @@ def put_organization(call: Call) -> Response:
     """``PUT`` a change of an organization's settings."""
     org = call.params["org"]
     patch = codec.parse_organization_patch(call.document(), limits=call.service.limits)
+    enforce = flag(call, "enforce")
     expected = call.expected_version(lambda: call.service.get_organization(call.actor, org).version)
     view = call.service.update_organization(
-        call.actor, org, patch, expected_version=expected, enforce=flag(call, "enforce")
+        call.actor, org, patch, expected_version=expected, enforce=enforce
     )
     return _organization_view(view)
 
@@ -86,9 +87,10 @@ def add_invariant(call: Call) -> Response:
     """``POST`` an invariant (``?enforce=true`` saves it despite existing violations)."""
     org = call.params["org"]
     invariant = codec.parse_invariant(call.document(), limits=call.service.limits)
+    enforce = flag(call, "enforce")
     expected = call.expected_version(_organization_version(call))
     view = call.service.add_invariant(
-        call.actor, org, invariant, enforce=flag(call, "enforce"), expected_version=expected
+        call.actor, org, invariant, enforce=enforce, expected_version=expected
     )
     return _invariants_view(view, 201)
 
