@@ -80,7 +80,11 @@ class ServiceCore:
             warnings = tuple(
                 f
                 for f in validate_organization(
-                    settings, limits=self._limits, rules=self._organization_rules
+                    settings,
+                    limits=self._limits,
+                    rules=self._organization_rules,
+                    previous=stored,
+                    now=self._clock(),
                 )
                 if not f.is_error
             )
@@ -96,6 +100,7 @@ class ServiceCore:
         *,
         with_warnings: bool = True,
     ) -> ProjectView:
+        now = self._clock()
         if warnings is None:
             warnings = (
                 tuple(
@@ -106,6 +111,7 @@ class ServiceCore:
                         previous=project,
                         limits=self._limits,
                         rules=self._project_rules,
+                        now=now,
                     )
                     if not f.is_error
                 )
@@ -115,9 +121,9 @@ class ServiceCore:
         return ProjectView(
             project,
             organization,
-            resolve_project(organization, project),
+            resolve_project(organization, project, now=now),
             tuple(
-                RepositoryView(item, resolve_repository(organization, project, item))
+                RepositoryView(item, resolve_repository(organization, project, item, now=now))
                 for item in project.repositories
             ),
             warnings,
