@@ -301,10 +301,16 @@ class DecisionSnapshot:
                 live = None if organization is None else organization.at(now)
             preparer = Preparer(live, Answers({}, (), ()))
             prepare = preparer.project
-            prepared = {project_id: prepare(project) for project_id, project in stored.items()}
-            for project in expiring:
+            if expiring:
                 assert now is not None  # noqa: S101 - read above when anything expires
-                prepared[project.project_id] = prepare(project.at(now))
+                at = now
+                prepared = {
+                    project_id: prepare(project.at(at)) for project_id, project in stored.items()
+                }
+            else:
+                prepared = {
+                    project_id: prepare(project) for project_id, project in stored.items()
+                }
             unknown = preparer.unknown()
             answers = preparer.answers()
             return cls(
