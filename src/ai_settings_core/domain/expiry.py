@@ -70,11 +70,20 @@ def _expired(path: Path, expires_at: dt.datetime, now: dt.datetime) -> Finding:
 def _written(
     path: Path,
     expires_at: dt.datetime | None,
-    before: dt.datetime | None,
+    before: tuple[object, dt.datetime | None],
+    value: object,
     now: dt.datetime | None,
 ) -> Iterator[Finding]:
-    """An ``expired`` finding when a write sets an expiry that is not in the future."""
-    if expires_at is not None and now is not None and expires_at != before and expires_at <= now:
+    """An ``expired`` finding when a write sets an expiry that is not in the future.
+
+    ``before`` is the stored value and expiry: a write that keeps both is not judged again.
+    """
+    if (
+        expires_at is not None
+        and now is not None
+        and expires_at <= now
+        and (value, expires_at) != before
+    ):
         yield _expired(path, expires_at, now)
 
 
@@ -95,8 +104,12 @@ def _repository_findings(
             path,
             "An expiry ends an override: this repository does not override its stopping point.",
         )
-    before = None if previous is None else previous.stopping_point_override_expires_at
-    yield from _written(path, expires_at, before, now)
+    before: tuple[object, dt.datetime | None] = (
+        (None, None)
+        if previous is None
+        else (previous.stopping_point_override, previous.stopping_point_override_expires_at)
+    )
+    yield from _written(path, expires_at, before, repository.stopping_point_override, now)
 
 
 def project_expiry_findings(
@@ -105,8 +118,9 @@ def project_expiry_findings(
     """The errors of the expiries of a project write.
 
     Each expiry must end an override (code ``not_overridden``), and an expiry the write sets
-    or changes must be after ``now`` (code ``expired``); one stored before and kept is not
-    judged again, so an expired override does not block unrelated writes.
+    or changes, or sets again with a new value, must be after ``now`` (code ``expired``); one
+    stored before and kept with its value is not judged again, so an expired override does not
+    block unrelated writes.
     """
     findings: list[Finding] = []
     for setting in Setting:
@@ -123,8 +137,12 @@ def project_expiry_findings(
                     f"An expiry ends an override: {setting.override_field} is not set.",
                 )
             )
-        before = None if previous is None else previous.override_expires_at(setting)
-        findings.extend(_written(path, expires_at, before, now))
+        before: tuple[object, dt.datetime | None] = (
+            (None, None)
+            if previous is None
+            else (previous.override(setting), previous.override_expires_at(setting))
+        )
+        findings.extend(_written(path, expires_at, before, project.override(setting), now))
     for index, repository in enumerate(project.repositories):
         stored = None if previous is None else previous.repository(repository.repository)
         findings.extend(_repository_findings(index, repository, stored, now))
@@ -156,6 +174,10 @@ def organization_expiry_findings(
                     f"An expiry ends a lock: {setting.value} is not locked.",
                 )
             )
-        before = None if previous is None else previous.lock_expires_at(setting)
-        findings.extend(_written(path, expires_at, before, now))
+        before: tuple[object, dt.datetime | None] = (
+            (False, None)
+            if previous is None
+            else (setting in previous.locked, previous.lock_expires_at(setting))
+        )
+        findings.extend(_written(path, expires_at, before, setting in organization.locked, now))
     return findings
