@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+from ai_settings_core.domain.expiry import next_expiry
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.permissions import (
     ALL_SCOPES,
@@ -109,6 +110,7 @@ __all__ = [
     "Trace",
     "ValidationError",
     "decide",
+    "next_expiry",
     "resolve_all",
     "resolve_organization",
     "resolve_project",

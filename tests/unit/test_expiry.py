@@ -41,7 +41,7 @@ from ai_settings_core.codec import (
     parse_project,
     parse_project_patch,
 )
-from ai_settings_core.domain.expiry import next_expiry
+from ai_settings_core import next_expiry
 from ai_settings_core.domain.permissions import ALL_SCOPES
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.rules import validate_organization, validate_project

@@ -56,14 +56,13 @@ def next_expiry(
     return earliest
 
 
-def _expired(path: Path, expires_at: dt.datetime, now: dt.datetime) -> Finding:
+def _expired(path: Path, expires_at: dt.datetime) -> Finding:
     return Finding(
         "expired",
         _ERROR,
         path,
-        f"This moment ({format_timestamp(expires_at, timespec='auto')}) has already passed "
-        f"(it is now {format_timestamp(now, timespec='seconds')}): an expiry must be in the "
-        "future.",
+        f"This moment ({format_timestamp(expires_at, timespec='auto')}) has already passed: "
+        "an expiry must be in the future.",
     )
 
 
@@ -84,7 +83,7 @@ def _written(
         and expires_at <= now
         and (value, expires_at) != before
     ):
-        yield _expired(path, expires_at, now)
+        yield _expired(path, expires_at)
 
 
 def _repository_findings(
