@@ -313,7 +313,7 @@ class DecisionSnapshot:
                 }
             unknown = preparer.unknown()
             answers = preparer.answers()
-            return cls(
+            return _kind(until)(
                 organization,
                 _Projects(stored, {}, len(stored)),
                 prepared,
@@ -351,11 +351,6 @@ class DecisionSnapshot:
         repository the project does not list. The returned :class:`Decision` is shared
         between calls: it is frozen.
         """
-        until = self._until
-        if until is not None:
-            now = self._clock()  # type: ignore[misc]  # a snapshot with an expiry has a clock
-            if now >= until:
-                return self._current(now).decide(project_id, repository, branch, environment)
         recent = self._recent
         if recent and project_id in recent:
             project = recent[project_id]
@@ -443,7 +438,8 @@ class DecisionSnapshot:
         projects = self.projects
         assert isinstance(projects, _Projects)  # noqa: S101 - every constructor makes one
         base, recent = _changed(self._prepared, self._recent, project_id, prepared, self._unknown)
-        return DecisionSnapshot(
+        until = self._until if until is None else until
+        return _kind(until)(
             self.organization,
             projects.changed(project_id, project),
             base,
@@ -453,7 +449,7 @@ class DecisionSnapshot:
             self._unknown,
             self._live_organization,
             self._clock,
-            self._until if until is None else until,
+            until,
         )
 
     def with_organization(self, organization: OrganizationSettings | None) -> DecisionSnapshot:
@@ -473,7 +469,7 @@ class DecisionSnapshot:
         old = self._answers
         decisions = shared(question.ask(live) for question in old.questions)
         answers = Answers(old.positions, old.questions, decisions)
-        return DecisionSnapshot(
+        return _kind(until)(
             organization,
             self.projects,
             self._prepared,
@@ -489,6 +485,32 @@ class DecisionSnapshot:
     def __repr__(self) -> str:
         organization = None if self.organization is None else self.organization.organization_id
         return f"<DecisionSnapshot organization={organization!r} projects={len(self.projects)}>"
+
+
+@attrs.frozen(eq=False, repr=False)
+class _ExpiringSnapshot(DecisionSnapshot):
+    """A snapshot whose settings expire later: it reads its clock on each call.
+
+    Kept apart so that a snapshot without expiries pays nothing for them on the hot path.
+    """
+
+    def decide(
+        self,
+        project_id: str,
+        repository: str | RepositoryRef | None = None,
+        branch: str | None = None,
+        environment: str | None = None,
+    ) -> Decision:
+        """:meth:`DecisionSnapshot.decide`, from a fresh preparation once an expiry passed."""
+        now = self._clock()  # type: ignore[misc]  # an expiring snapshot always has a clock
+        if now >= self._until:  # type: ignore[operator]  # and an expiry
+            return self._current(now).decide(project_id, repository, branch, environment)
+        return DecisionSnapshot.decide(self, project_id, repository, branch, environment)
+
+
+def _kind(until: dt.datetime | None) -> type[DecisionSnapshot]:
+    """The class of a snapshot: one that reads its clock only when something expires later."""
+    return DecisionSnapshot if until is None else _ExpiringSnapshot
 
 
 def _read(clock: Callable[[], dt.datetime] | None) -> dt.datetime:
