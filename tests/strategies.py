@@ -8,7 +8,6 @@ import sys
 from typing import Final
 
 import attrs
-
 from hypothesis import strategies as st
 
 from ai_settings_core import (
@@ -130,10 +129,7 @@ def expiring_organization_settings(
     organization = draw(organization_settings(organization_id))
     return attrs.evolve(
         organization,
-        **{
-            setting.lock_expires_field: draw(optional_moments)
-            for setting in organization.locked
-        },
+        **{setting.lock_expires_field: draw(optional_moments) for setting in organization.locked},
     )
 
 

@@ -27,7 +27,11 @@ STORED_ORGANIZATION = OrganizationSettings(
     "acme", fix_enabled=True, locked=frozenset({Setting.FIX_ENABLED}), version=1
 )
 STORED_PROJECT = ProjectSettings(
-    "acme", "web", fix_enabled_override=False, stopping_point_override=StoppingPoint.MERGE, version=1
+    "acme",
+    "web",
+    fix_enabled_override=False,
+    stopping_point_override=StoppingPoint.MERGE,
+    version=1,
 )
 
 

@@ -26,8 +26,8 @@ from ai_settings_core import (
     Actor,
     OrganizationPatch,
     ProjectPatch,
-    SettingsService,
     Setting,
+    SettingsService,
     StoppingPoint,
     ValidationError,
 )
@@ -115,7 +115,9 @@ class ExpiryMachine(RuleBasedStateMachine):
             changes[setting.expires_field] = ends
         patch = ProjectPatch(**changes)
         stored = self.projects.get(project, {})
-        refused = self._each(lambda service: service.update_project(ADMIN, ORGANIZATION, project, patch))
+        refused = self._each(
+            lambda service: service.update_project(ADMIN, ORGANIZATION, project, patch)
+        )
         locked = setting.value in self._live_locks() and stored.get(setting.value) != _text(value)
         assert (refused is not None) == locked, refused
         if refused is not None:
@@ -139,7 +141,10 @@ class ExpiryMachine(RuleBasedStateMachine):
     def a_past_expiry_is_refused(self, project: str, setting: Setting, data: st.DataObject) -> None:
         ago = data.draw(st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=5)]))
         patch = ProjectPatch(
-            **{setting.override_field: _value(setting, data), setting.expires_field: self.clock.now - ago}
+            **{
+                setting.override_field: _value(setting, data),
+                setting.expires_field: self.clock.now - ago,
+            }
         )
         refused = self._each(lambda s: s.update_project(ADMIN, ORGANIZATION, project, patch))
         assert refused is not None

@@ -25,11 +25,12 @@ from ai_settings_core import (
     Reason,
     RepositoryRef,
     RepositorySettings,
-    SettingsService,
     Setting,
+    SettingsService,
     StoppingPoint,
     ValidationError,
     decide,
+    next_expiry,
     resolve_project,
     resolve_repository,
 )
@@ -41,7 +42,6 @@ from ai_settings_core.codec import (
     parse_project,
     parse_project_patch,
 )
-from ai_settings_core import next_expiry
 from ai_settings_core.domain.permissions import ALL_SCOPES
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.rules import validate_organization, validate_project
@@ -58,7 +58,7 @@ ORG = OrganizationSettings("acme", fix_enabled=True, stopping_point=StoppingPoin
 
 
 def paused(until: dt.datetime = EPOCH) -> ProjectSettings:
-    """"No automated fixes on this project until ``until``"."""
+    """ "No automated fixes on this project until ``until``"."""
     return ProjectSettings(
         "acme",
         "payments",
@@ -104,7 +104,12 @@ def test_an_expiry_is_never_undone_and_never_early(org, project, now):
     """What expired by ``now`` stays expired later; nothing expires before its instant."""
     for later in (now, now + HOUR, now + 10 * HOUR):
         traces = resolve_project(org, project, now=later).traces
-        expired = {(t.setting, sh.level) for t in traces for sh in t.shadowed if sh.reason is Reason.EXPIRED}
+        expired = {
+            (t.setting, sh.level)
+            for t in traces
+            for sh in t.shadowed
+            if sh.reason is Reason.EXPIRED
+        }
         for setting in Setting:
             ends = project.override_expires_at(setting)
             gone = ends is not None and ends <= later
@@ -117,7 +122,11 @@ def test_an_expiry_is_never_undone_and_never_early(org, project, now):
             assert (trace.reason is Reason.LOCKED) == locked_now
 
 
-@given(s.optional_expiring_organizations, s.expiring_project_lists, st.lists(s.moments, min_size=1, max_size=5))
+@given(
+    s.optional_expiring_organizations,
+    s.expiring_project_lists,
+    st.lists(s.moments, min_size=1, max_size=5),
+)
 def test_a_snapshot_answers_what_decide_answers_at_every_moment(org, projects, moments):
     clock = ManualClock(min(moments))
     snapshot = DecisionSnapshot.prepare(org, projects, clock=clock)
@@ -249,9 +258,9 @@ def test_a_snapshot_answers_from_a_fresh_preparation_after_the_instant():
     after = snapshot.decide("payments", API, "main")
     assert (after.fix, after.stopping_point) == (True, StoppingPoint.MERGE)
     # The fresh preparation is made once and kept.
-    fresh = snapshot._later[0]  # noqa: SLF001 - the one-slot cache the module describes
+    fresh = snapshot._later[0]
     assert snapshot.decide("payments", API, "main") is after
-    assert snapshot._later[0] is fresh  # noqa: SLF001
+    assert snapshot._later[0] is fresh
 
 
 def test_a_snapshot_without_expiries_never_reads_its_clock():
@@ -300,7 +309,10 @@ def test_snapshots_derived_across_the_instant_stay_correct():
 
 def test_writing_an_override_without_an_expiry_writes_it_for_good():
     project = paused()
-    assert ProjectPatch(fix_enabled_override=True).apply(project).fix_enabled_override_expires_at is None
+    assert (
+        ProjectPatch(fix_enabled_override=True).apply(project).fix_enabled_override_expires_at
+        is None
+    )
     assert ProjectPatch(fix_enabled_override=None).apply(project).expiries() == ()
     later = EPOCH + HOUR
     moved = ProjectPatch(fix_enabled_override_expires_at=later).apply(project)
@@ -391,7 +403,9 @@ def test_an_expired_lock_no_longer_forbids_an_override():
 )
 def test_a_bad_expiry_is_refused_with_a_clear_code(value, code):
     with pytest.raises(ValidationError) as caught:
-        parse_project_patch({"fix_enabled_override": False, "fix_enabled_override_expires_at": value})
+        parse_project_patch(
+            {"fix_enabled_override": False, "fix_enabled_override_expires_at": value}
+        )
     assert caught.value.codes == {"fix_enabled_override_expires_at": [code]}
     with pytest.raises(ValidationError) as caught:
         parse_organization_patch({"lock": ["fix_enabled"], "fix_enabled_lock_expires_at": value})
@@ -439,7 +453,7 @@ def service_and_clock(request, tmp_path):
 
 
 def test_the_service_refuses_a_past_expiry_and_writes_nothing(service_and_clock):
-    service, clock = service_and_clock
+    service, _clock = service_and_clock
     patch = parse_project_patch(
         {"fix_enabled_override": False, "fix_enabled_override_expires_at": "2026-12-01T06:00Z"}
     )

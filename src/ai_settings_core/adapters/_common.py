@@ -194,9 +194,7 @@ def check_organization(settings: OrganizationSettings) -> None:
         raise _wrong_type(("locked",), "a frozenset of Setting", locked)
     _check_optional_point(("max_stopping_point",), settings.max_stopping_point)
     for setting in Setting:
-        _check_optional_moment(
-            (setting.lock_expires_field,), settings.lock_expires_at(setting)
-        )
+        _check_optional_moment((setting.lock_expires_field,), settings.lock_expires_at(setting))
 
 
 def check_project(project: ProjectSettings) -> None:

@@ -99,7 +99,9 @@ def _project_patch(args: argparse.Namespace) -> ProjectPatch:
             if value is not KEEP and value is not None
         }
         if not expiries:
-            raise _nothing_ends("project set", "the overrides set by --scan, --fix or --stopping-point")
+            raise _nothing_ends(
+                "project set", "the overrides set by --scan, --fix or --stopping-point"
+            )
     return ProjectPatch(
         scan_enabled_override=args.scan,
         fix_enabled_override=args.fix,

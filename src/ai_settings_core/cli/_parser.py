@@ -139,8 +139,7 @@ def _duration(text: str) -> dt.timedelta:
         if dt.timedelta(0) < length <= _MAX_DURATION:
             return length
     raise argparse.ArgumentTypeError(
-        f"expected a length of time such as 3d, 12h, 1w2d or 90m (at most 10 years), "
-        f"not {text!r}"
+        f"expected a length of time such as 3d, 12h, 1w2d or 90m (at most 10 years), not {text!r}"
     )
 
 

@@ -149,7 +149,8 @@ def render_organization(view: OrganizationView) -> str:
         lines.append(f"  {trace.setting.value:<15} {show(trace.value):<13} {origin}{extra}")
     locked = (
         ", ".join(
-            s.value + ("" if (ends := org.lock_expires_at(s)) is None else f" (until {_when(ends)})")
+            s.value
+            + ("" if (ends := org.lock_expires_at(s)) is None else f" (until {_when(ends)})")
             for s in sorted(org.locked, key=lambda s: s.value)
         )
         or "none"
@@ -244,8 +245,9 @@ def _chain(
     for position, (level, value) in enumerate(steps):
         note = ""
         inner = [step[0] for step in steps[position + 1 :]]
-        if level in expired and level is not Level.ORGANIZATION:
-            note = f"  <- expired at {_when(expired[level])}" if expired[level] else ""
+        ended = expired.get(level)
+        if ended is not None and level is not Level.ORGANIZATION:
+            note = f"  <- expired at {_when(ended)}"
         elif (level, Reason.LOCKED) in shadowed:
             note = "  <- shadowed: the organization locks this setting"
         elif (level, Reason.CAPPED) in shadowed:
@@ -256,8 +258,8 @@ def _chain(
             note = "  <- in force"
         if note.startswith("  <- in force") and trace.expires_at is not None:
             note += f" until {_when(trace.expires_at)}"
-        if level is Level.ORGANIZATION and expired.get(level) is not None:
-            note += f"  (its lock expired at {_when(expired[level])})"  # type: ignore[arg-type]
+        if level is Level.ORGANIZATION and ended is not None:
+            note += f"  (its lock expired at {_when(ended)})"
         elif level is Level.PROJECT and Level.REPOSITORY in inner:
             note = "  <- overridden by the repository"
         lines.append(f"    {level.value:<13} {show(value)}{note}")

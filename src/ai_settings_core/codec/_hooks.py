@@ -121,6 +121,7 @@ def structure_version(value: object, _: object) -> int:
 
 
 _MAX_DATETIME_LENGTH: Final = 64
+_DATE_LENGTH: Final = len("2026-12-01")
 _DATETIME_EXAMPLE: Final = "2026-12-01T09:00:00Z"
 
 
@@ -138,7 +139,7 @@ def structure_datetime(value: object, _: object) -> dt.datetime:
             f"A date and time is required, as ISO 8601 text like {_DATETIME_EXAMPLE}.",
         )
     parsed = None
-    if len(value) <= _MAX_DATETIME_LENGTH and len(value) > 10 and value[10] in "Tt":
+    if _DATE_LENGTH < len(value) <= _MAX_DATETIME_LENGTH and value[_DATE_LENGTH] in "Tt":
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
@@ -146,8 +147,7 @@ def structure_datetime(value: object, _: object) -> dt.datetime:
     if parsed is None:
         raise fail(
             "invalid_datetime",
-            f"{_quote(value)} is not a date and time in ISO 8601 form "
-            f"(like {_DATETIME_EXAMPLE}).",
+            f"{_quote(value)} is not a date and time in ISO 8601 form (like {_DATETIME_EXAMPLE}).",
         )
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise fail(
@@ -158,9 +158,7 @@ def structure_datetime(value: object, _: object) -> dt.datetime:
     try:
         return parsed.astimezone(dt.UTC)
     except OverflowError:
-        raise fail(
-            "invalid_datetime", f"{_quote(value)} is outside the range of dates."
-        ) from None
+        raise fail("invalid_datetime", f"{_quote(value)} is outside the range of dates.") from None
 
 
 def _datetime_schema(_: Limits) -> JSON:

@@ -75,9 +75,7 @@ _PROJECT_EXPIRIES: Final = tuple((s.override_field, s.expires_field) for s in Se
 _REPOSITORY_EXPIRIES: Final = (("stopping_point_override", "stopping_point_override_expires_at"),)
 
 
-def _with_expiries(
-    changes: dict[str, Any], fields: tuple[tuple[str, str], ...]
-) -> dict[str, Any]:
+def _with_expiries(changes: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
     """A patch's changes, with the expiry of every override it writes without one cleared."""
     for value_field, expiry_field in fields:
         if value_field in changes and expiry_field not in changes:

@@ -33,8 +33,9 @@ def next_expiry(
     projects: Iterable[ProjectSettings],
     now: dt.datetime,
 ) -> dt.datetime | None:
-    """The earliest expiry after ``now`` among the organization's locks and the projects'
-    overrides, or ``None`` when nothing stored will change by itself.
+    """The earliest expiry after ``now`` of the organization's locks and projects' overrides.
+
+    ``None`` when nothing stored will change by itself.
 
     >>> import datetime as dt
     >>> from ai_settings_core import OrganizationSettings, Setting

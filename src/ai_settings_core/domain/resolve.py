@@ -198,6 +198,7 @@ def _apply_override(
     organization: OrganizationSettings | None,
     level: Level,
     override: T | None,
+    *,
     expires_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Trace[T]:
@@ -206,8 +207,8 @@ def _apply_override(
         and expires_at is not None
         and not is_live(expires_at, _needs_now(expires_at, now))
     ):
-        expired: Shadowed[T] = Shadowed(level, override, Reason.EXPIRED, expires_at)
-        trace = attrs.evolve(trace, shadowed=(expired, *trace.shadowed))
+        expired: tuple[Shadowed[T], ...] = (Shadowed(level, override, Reason.EXPIRED, expires_at),)
+        trace = attrs.evolve(trace, shadowed=expired + trace.shadowed)
         override = None
     locked, lock_expires_at = _lock(organization, trace.setting, now)
     if override is None:
@@ -342,24 +343,24 @@ def _resolve(
             organization,
             Level.PROJECT,
             stored.scan_enabled_override,
-            stored.scan_enabled_override_expires_at,
-            now,
+            expires_at=stored.scan_enabled_override_expires_at,
+            now=now,
         )
         fix = _apply_override(
             fix,
             organization,
             Level.PROJECT,
             stored.fix_enabled_override,
-            stored.fix_enabled_override_expires_at,
-            now,
+            expires_at=stored.fix_enabled_override_expires_at,
+            now=now,
         )
         point = _apply_override(
             point,
             organization,
             Level.PROJECT,
             stored.stopping_point_override,
-            stored.stopping_point_override_expires_at,
-            now,
+            expires_at=stored.stopping_point_override_expires_at,
+            now=now,
         )
     if repository is not None:
         point = _apply_override(
@@ -367,8 +368,8 @@ def _resolve(
             organization,
             Level.REPOSITORY,
             repository.stopping_point_override,
-            repository.stopping_point_override_expires_at,
-            now,
+            expires_at=repository.stopping_point_override_expires_at,
+            now=now,
         )
     return Resolution(scan, fix, _cap(point, organization))
 

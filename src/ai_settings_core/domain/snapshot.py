@@ -308,9 +308,7 @@ class DecisionSnapshot:
                     project_id: prepare(project.at(at)) for project_id, project in stored.items()
                 }
             else:
-                prepared = {
-                    project_id: prepare(project) for project_id, project in stored.items()
-                }
+                prepared = {project_id: prepare(project) for project_id, project in stored.items()}
             unknown = preparer.unknown()
             answers = preparer.answers()
             return _kind(until)(
@@ -331,9 +329,12 @@ class DecisionSnapshot:
         later = self._later
         if later:
             found = later[0]
-            if found._until is None or now < found._until:
+            until = found._until  # noqa: SLF001 - a snapshot of this class
+            if until is None or now < until:
                 return found
-        fresh = DecisionSnapshot._prepare(self.organization, self.projects.values(), self._clock, now)
+        fresh = DecisionSnapshot._prepare(
+            self.organization, self.projects.values(), self._clock, now
+        )
         self._later[:] = [fresh]
         return fresh
 

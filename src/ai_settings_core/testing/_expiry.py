@@ -104,9 +104,7 @@ _BAD: Final[dict[str, tuple[ProjectSettings | OrganizationSettings, dict[str, An
 class ExpiryContract(ContractBase):
     """Expiries of overrides and locks: round trips, clearing, and refusals."""
 
-    def test_every_expiry_of_a_project_round_trips(
-        self, uow_factory: UnitOfWorkFactory
-    ) -> None:
+    def test_every_expiry_of_a_project_round_trips(self, uow_factory: UnitOfWorkFactory) -> None:
         project = _expiring_project()
         self._save_projects(uow_factory, project, sample_project("acme", "api"))
         with uow_factory(read_only=True) as uow:
@@ -117,7 +115,8 @@ class ExpiryContract(ContractBase):
         expected = attrs.evolve(project, version=1)
         for found in (got, many, loaded["web"], listed["web"]):
             assert found == expected
-            assert found is not None and _expiries_aware(found)
+            assert found is not None
+            assert _expiries_aware(found)
         assert loaded["api"].expiries() == ()
 
     def test_a_save_without_expiries_clears_them(self, uow_factory: UnitOfWorkFactory) -> None:
@@ -154,7 +153,8 @@ class ExpiryContract(ContractBase):
         with uow_factory(read_only=True) as uow:
             again = uow.organizations.get("acme")
         assert again == attrs.evolve(cleared, version=2)
-        assert again is not None and again.scan_enabled_lock_expires_at is None
+        assert again is not None
+        assert again.scan_enabled_lock_expires_at is None
 
     @pytest.mark.parametrize("case", sorted(_BAD))
     def test_an_expiry_no_store_can_hold_is_refused_with_a_field_path(
@@ -162,11 +162,13 @@ class ExpiryContract(ContractBase):
     ) -> None:
         value, codes = _BAD[case]
         with uow_factory() as uow:
+            save: Any = (
+                uow.organizations.save
+                if isinstance(value, OrganizationSettings)
+                else uow.projects.save
+            )
             with pytest.raises(ValidationError) as caught:
-                if isinstance(value, OrganizationSettings):
-                    uow.organizations.save(value)
-                else:
-                    uow.projects.save(value)
+                save(value)
             uow.commit()
         assert caught.value.codes == codes
         with uow_factory(read_only=True) as uow:

@@ -261,8 +261,10 @@ def projects_from_rows(
     for chunk in chunks([row[0] for row in project_rows]):
         marks = placeholders(len(chunk))
         repository_rows += connection.execute(
-            "SELECT project_row, id, provider, owner, name, ai_enabled, stopping_point_override, "
-            "stopping_point_override_expires_at FROM repositories WHERE project_row IN (" + marks + ") "
+            "SELECT project_row, id, provider, owner, name, ai_enabled, stopping_point_override, "  # noqa: S608
+            "stopping_point_override_expires_at FROM repositories WHERE project_row IN ("
+            + marks
+            + ") "
             "ORDER BY project_row, position",
             chunk,
         ).fetchall()
