@@ -485,3 +485,48 @@ def test_an_override_expires_with_the_service_clock_and_nothing_is_deleted(servi
     # A later, unrelated write is not blocked by the expired value it keeps.
     service.update_project(ADMIN, "acme", "payments", ProjectPatch(scan_enabled_override=True))
     assert KEEP is not None
+
+
+# The HTTP kit: the same payloads, the same codes, the service's clock -----------------------
+
+
+def test_the_http_kit_carries_expiries_and_refuses_a_past_one():
+    import json
+
+    from ai_settings_core import MemoryStore
+    from ai_settings_core.http import Request, SettingsApi
+
+    clock = ManualClock(EPOCH - HOUR)
+    api = SettingsApi(SettingsService(MemoryStore(), clock=clock), lambda request, org: ADMIN)
+
+    def put(target, body):
+        request = Request.from_target(
+            "PUT", target, [("Content-Type", "application/json")], json.dumps(body).encode()
+        )
+        return api.handle(request)
+
+    late = put(
+        "/projects/acme/payments/ai-settings/",
+        {"fix_enabled_override": False, "fix_enabled_override_expires_at": "2026-12-01T07:00Z"},
+    )
+    assert late.status == 400
+    assert late.json() == {
+        "fix_enabled_override_expires_at": [
+            "This moment (2026-12-01T07:00:00Z) has already passed: an expiry must be in the "
+            "future."
+        ]
+    }
+    naive = put(
+        "/organizations/acme/ai-settings/",
+        {"lock": ["fix_enabled"], "fix_enabled_lock_expires_at": "2026-12-01T10:00"},
+    )
+    assert naive.status == 400
+    assert "fix_enabled_lock_expires_at" in naive.json()
+    saved = put(
+        "/projects/acme/payments/ai-settings/",
+        {"fix_enabled_override": False, "fix_enabled_override_expires_at": "2026-12-01T09:00Z"},
+    )
+    assert saved.status == 200
+    body = saved.json()
+    assert body["fix_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
+    assert body["sources"]["fix_enabled"]["expires_at"] == "2026-12-01T09:00:00Z"
