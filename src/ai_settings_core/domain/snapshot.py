@@ -282,17 +282,7 @@ class DecisionSnapshot:
     ) -> DecisionSnapshot:
         with _collector_paused():
             stored = {project.project_id: project for project in projects}
-            expiring = [
-                project
-                for project in stored.values()
-                if project.scan_enabled_override_expires_at is not None
-                or project.fix_enabled_override_expires_at is not None
-                or project.stopping_point_override_expires_at is not None
-                or any(
-                    repository.stopping_point_override_expires_at is not None
-                    for repository in project.repositories
-                )
-            ]
+            expiring = _expiring(stored.values())
             live = organization
             until = None
             if expiring or (organization is not None and organization.has_expiries):
@@ -507,6 +497,24 @@ class _ExpiringSnapshot(DecisionSnapshot):
         if now >= self._until:  # type: ignore[operator]  # and an expiry
             return self._current(now).decide(project_id, repository, branch, environment)
         return DecisionSnapshot.decide(self, project_id, repository, branch, environment)
+
+
+def _expiring(projects: Iterable[ProjectSettings]) -> list[ProjectSettings]:
+    """The projects that store an expiry (a plain loop: it runs once per project prepared)."""
+    found = []
+    for project in projects:
+        if (
+            project.scan_enabled_override_expires_at is not None
+            or project.fix_enabled_override_expires_at is not None
+            or project.stopping_point_override_expires_at is not None
+        ):
+            found.append(project)
+            continue
+        for repository in project.repositories:
+            if repository.stopping_point_override_expires_at is not None:
+                found.append(project)
+                break
+    return found
 
 
 def _kind(until: dt.datetime | None) -> type[DecisionSnapshot]:
