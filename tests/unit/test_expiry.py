@@ -512,8 +512,7 @@ def test_the_http_kit_carries_expiries_and_refuses_a_past_one():
     assert late.status == 400
     assert late.json() == {
         "fix_enabled_override_expires_at": [
-            "This moment (2026-12-01T07:00:00Z) has already passed: an expiry must be in the "
-            "future."
+            "This moment (2026-12-01T07:00:00Z) has already passed: an expiry must be in the future."
         ]
     }
     naive = put(
