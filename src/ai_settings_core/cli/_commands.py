@@ -61,7 +61,7 @@ def _org_patch(args: argparse.Namespace) -> OrganizationPatch:
     expiries: dict[str, dt.datetime] = {}
     if ends is not None:
         if not args.lock:
-            raise _nothing_ends("org set", "the locks set by --lock")
+            raise _nothing_ends(args.command, "the locks set by --lock")
         expiries = {setting.lock_expires_field: ends for setting in args.lock}
     return OrganizationPatch(
         **expiries,  # type: ignore[arg-type]
@@ -100,7 +100,7 @@ def _project_patch(args: argparse.Namespace) -> ProjectPatch:
         }
         if not expiries:
             raise _nothing_ends(
-                "project set", "the overrides set by --scan, --fix or --stopping-point"
+                args.command, "the overrides set by --scan, --fix or --stopping-point"
             )
     return ProjectPatch(
         scan_enabled_override=args.scan,
@@ -132,7 +132,7 @@ def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
     ends = _ends(args)
     if ends is not None:
         if payload.get("stopping_point_override") is None:
-            raise _nothing_ends("repo", "the stopping point set by --stopping-point")
+            raise _nothing_ends(args.command, "the stopping point set by --stopping-point")
         payload["stopping_point_override_expires_at"] = format_timestamp(ends)
     return payload
 
