@@ -34,7 +34,7 @@ from ai_settings_core import (
     resolve_project,
     resolve_repository,
 )
-from ai_settings_core.changes import KEEP, OrganizationPatch, ProjectPatch, RepositoryPatch
+from ai_settings_core.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.codec import (
     dump_project,
     dump_resolution,
@@ -480,11 +480,12 @@ def test_an_override_expires_with_the_service_clock_and_nothing_is_deleted(servi
     assert view.project.fix_enabled_override is True  # still stored
     assert view.resolution.fix_enabled.value is False
     assert [sh.reason for sh in view.resolution.fix_enabled.shadowed] == [Reason.EXPIRED]
+    (listed,) = service.list_projects(ADMIN, "acme").items
+    assert listed.resolution == view.resolution
     explanation = service.explain(ADMIN, "acme", "payments")
     assert explanation.decision.reasons == (DecisionReason.FIX_DISABLED,)
     # A later, unrelated write is not blocked by the expired value it keeps.
     service.update_project(ADMIN, "acme", "payments", ProjectPatch(scan_enabled_override=True))
-    assert KEEP is not None
 
 
 # The HTTP kit: the same payloads, the same codes, the service's clock -----------------------

@@ -79,7 +79,7 @@ class ReadUseCases(ServiceCore):
                 for project in page.items
             )
         else:
-            resolved = resolve_all(organization, page.items)
+            resolved = resolve_all(organization, page.items, now=self._clock())
             views = tuple(
                 ProjectView(project, organization, resolved[project.project_id], ())
                 for project in page.items
