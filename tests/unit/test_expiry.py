@@ -530,3 +530,26 @@ def test_the_http_kit_carries_expiries_and_refuses_a_past_one():
     body = saved.json()
     assert body["fix_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
     assert body["sources"]["fix_enabled"]["expires_at"] == "2026-12-01T09:00:00Z"
+
+
+def test_an_export_with_an_expired_value_restores_where_it_came_from_only(tmp_path):
+    from ai_settings_core.codec import dump_export, parse_export
+
+    clock = ManualClock(EPOCH - HOUR)
+    service = SettingsService(make_store("sqlite", tmp_path), clock=clock)
+    service.update_project(
+        ADMIN,
+        "acme",
+        "payments",
+        ProjectPatch(fix_enabled_override=False, fix_enabled_override_expires_at=EPOCH),
+    )
+    clock.now = EPOCH + HOUR
+    (view,) = service.list_projects(ADMIN, "acme").items
+    document = dump_export(OrganizationSettings("acme"), [view.project])
+    assert document["projects"][0]["fix_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
+    organization, projects = parse_export(document)
+    service.import_organization(ADMIN, organization, projects)  # nothing changes: accepted
+    fresh = SettingsService(make_store("memory", tmp_path), clock=clock)
+    with pytest.raises(ValidationError) as caught:
+        fresh.import_organization(ADMIN, organization, projects)
+    assert caught.value.codes == {"projects": [{"fix_enabled_override_expires_at": ["expired"]}]}
