@@ -7,6 +7,7 @@ violations before and after a write: a write may not add one.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -117,6 +118,7 @@ def _at_most(
     invariant: StoppingPointAtMost,
     organization: OrganizationSettings | None,
     projects: Sequence[ProjectSettings],
+    now: dt.datetime | None,
 ) -> list[Violation]:
     found: list[Violation] = []
     excepted = {ref.key for ref in invariant.except_repositories}
@@ -133,14 +135,16 @@ def _at_most(
             found.append(_violation(invariant, project, repository, path, what))
 
     check(resolve_organization(organization).stopping_point.value, None, None, ("stopping_point",))
-    resolved = resolve_all(organization, projects)
+    resolved = resolve_all(organization, projects, now=now)
     for project in projects:
         point = resolved[project.project_id].stopping_point.value
         check(point, project, None, ("stopping_point_override",))
         for index, repository in enumerate(project.repositories):
             if repository.repository.key in excepted:
                 continue
-            point = resolve_repository(organization, project, repository).stopping_point.value
+            point = resolve_repository(
+                organization, project, repository, now=now
+            ).stopping_point.value
             path = ("repositories", index, "stopping_point_override")
             check(point, project, repository.repository, path)
     return found
@@ -150,12 +154,15 @@ def _merge_only(
     invariant: MergeOnlyOnBranches,
     organization: OrganizationSettings | None,
     projects: Sequence[ProjectSettings],
+    now: dt.datetime | None,
 ) -> list[Violation]:
     found: list[Violation] = []
     allowed = ", ".join(repr(p.text) for p in invariant.branches)
     for project in projects:
         for index, repository in enumerate(project.repositories):
-            point = resolve_repository(organization, project, repository).stopping_point.value
+            point = resolve_repository(
+                organization, project, repository, now=now
+            ).stopping_point.value
             if point is not StoppingPoint.MERGE:
                 continue
             for position, pattern in enumerate(repository.branch_patterns):
@@ -174,13 +181,14 @@ def _fix_requires_scan(
     invariant: FixRequiresScan,
     organization: OrganizationSettings | None,
     projects: Sequence[ProjectSettings],
+    now: dt.datetime | None,
 ) -> list[Violation]:
     what = "fix is on while scan is off"
     found: list[Violation] = []
     effective = resolve_organization(organization).effective
     if effective.fix_enabled and not effective.scan_enabled:
         found.append(_violation(invariant, None, None, ("fix_enabled",), what))
-    resolved = resolve_all(organization, projects)
+    resolved = resolve_all(organization, projects, now=now)
     for project in projects:
         effective = resolved[project.project_id].effective
         if effective.fix_enabled and not effective.scan_enabled:
@@ -192,10 +200,13 @@ def find_violations(
     organization: OrganizationSettings | None,
     projects: Iterable[ProjectSettings],
     invariants: Iterable[Invariant] | None = None,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[Violation, ...]:
     """Where the organization and ``projects`` break ``invariants`` (default: its own).
 
     Nothing is changed: this is the finding list of an invariant added to existing data.
+    Values are those in force at ``now`` (default: ignoring expiry, as resolution does).
 
         >>> from ai_settings_core import (OrganizationSettings, ProjectSettings,
         ...     RepositoryRef, RepositorySettings, StoppingPoint)
@@ -219,11 +230,11 @@ def find_violations(
     found: list[Violation] = []
     for invariant in chosen:
         if isinstance(invariant, StoppingPointAtMost):
-            found.extend(_at_most(invariant, organization, listed))
+            found.extend(_at_most(invariant, organization, listed, now))
         elif isinstance(invariant, MergeOnlyOnBranches):
-            found.extend(_merge_only(invariant, organization, listed))
+            found.extend(_merge_only(invariant, organization, listed, now))
         else:
-            found.extend(_fix_requires_scan(invariant, organization, listed))
+            found.extend(_fix_requires_scan(invariant, organization, listed, now))
     return tuple(found)
 
 
@@ -231,6 +242,8 @@ def added_violations(
     before: tuple[OrganizationSettings | None, Iterable[ProjectSettings]],
     after: tuple[OrganizationSettings | None, Iterable[ProjectSettings]],
     invariants: Sequence[Invariant],
+    *,
+    now: dt.datetime | None = None,
 ) -> list[Violation]:
     """The violations of ``invariants`` in ``after`` that ``before`` does not have (by key).
 
@@ -239,5 +252,5 @@ def added_violations(
     """
     if not invariants:
         return []
-    known = {violation.key for violation in find_violations(*before, invariants)}
-    return [v for v in find_violations(*after, invariants) if v.key not in known]
+    known = {violation.key for violation in find_violations(*before, invariants, now=now)}
+    return [v for v in find_violations(*after, invariants, now=now) if v.key not in known]

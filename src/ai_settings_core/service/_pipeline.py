@@ -163,12 +163,15 @@ def _save(uow: UnitOfWork, stored: Stored, plan: Plan) -> _Written:
     return _Written(stored, saved_organization, organization_changes, tuple(projects))
 
 
-def _invariant_errors(uow: UnitOfWork, stored: Stored, plan: Plan) -> list[Finding]:
+def _invariant_errors(
+    uow: UnitOfWork, stored: Stored, plan: Plan, now: dt.datetime
+) -> list[Finding]:
     """The errors of a write that breaks the organization's invariants (after the change).
 
     An invariant the organization held before must gain no violation; one the write adds
     (or changes) must have none at all, unless the plan enforces it. A write that changes the
     organization's settings is judged over all its projects; any other over those it writes.
+    Values are judged as they resolve at ``now`` (overrides and locks that expired are out).
     """
     after = plan.organization if plan.organization is not None else stored.organization
     if after is None or not after.invariants:
@@ -191,13 +194,15 @@ def _invariant_errors(uow: UnitOfWork, stored: Stored, plan: Plan) -> list[Findi
         after_projects = list(plan.projects)
     errors = [
         violation_finding(violation, _violation_path(violation, paths))
-        for violation in added_violations((before, before_projects), (after, after_projects), kept)
+        for violation in added_violations(
+            (before, before_projects), (after, after_projects), kept, now=now
+        )
     ]
     if added and not plan.enforce:
         index = {invariant.name: i for i, invariant in enumerate(after.invariants)}
         errors.extend(
             violation_finding(violation, ("invariants", index[violation.invariant]))
-            for violation in find_violations(after, after_projects, added)
+            for violation in find_violations(after, after_projects, added, now=now)
         )
     return errors
 
@@ -231,11 +236,12 @@ class WritePipeline(Analytics):
                 uow.projects.get_many(organization_id, project_ids) if project_ids else {},
             )
             plan = change(stored)
-            warnings = raise_for_errors(self._validate(stored, plan))
-            raise_for_errors(_invariant_errors(uow, stored, plan))
+            now = self._clock()
+            warnings = raise_for_errors(self._validate(stored, plan, now))
+            raise_for_errors(_invariant_errors(uow, stored, plan, now))
             written = _save(uow, stored, plan)
             if written.anything:
-                for entry in self._audit_entries(actor, written, plan, self._clock()):
+                for entry in self._audit_entries(actor, written, plan, now):
                     uow.audit.append(entry)
                 uow.commit()
         self._notify(actor, written, plan)
@@ -250,12 +256,16 @@ class WritePipeline(Analytics):
             warnings,
         )
 
-    def _validate(self, stored: Stored, plan: Plan) -> list[Finding]:
+    def _validate(self, stored: Stored, plan: Plan, now: dt.datetime) -> list[Finding]:
         findings: list[Finding] = []
         if plan.organization is not None:
             findings.extend(
                 validate_organization(
-                    plan.organization, limits=self._limits, rules=self._organization_rules
+                    plan.organization,
+                    limits=self._limits,
+                    rules=self._organization_rules,
+                    previous=stored.organization,
+                    now=now,
                 )
             )
         findings.extend(plan.findings)
@@ -269,6 +279,7 @@ class WritePipeline(Analytics):
                     previous=stored.projects.get(project.project_id),
                     limits=self._limits,
                     rules=self._project_rules,
+                    now=now,
                 )
             )
         return findings
@@ -310,7 +321,7 @@ class WritePipeline(Analytics):
                     occurred_at=when,
                     stored_changes=diff_project(before, saved),
                     effective_changes=diff_effective(
-                        stored.organization, before, organization_after, saved
+                        stored.organization, before, organization_after, saved, now=when
                     ),
                 )
             )

@@ -109,15 +109,32 @@ V1: Final = (
 )
 """Schema version 1: the tables and their indexes."""
 
+V2: Final = (
+    """
+    ALTER TABLE organizations
+        ADD COLUMN scan_enabled_lock_expires_at timestamptz,
+        ADD COLUMN fix_enabled_lock_expires_at timestamptz,
+        ADD COLUMN stopping_point_lock_expires_at timestamptz
+    """,
+    """
+    ALTER TABLE projects
+        ADD COLUMN scan_enabled_override_expires_at timestamptz,
+        ADD COLUMN fix_enabled_override_expires_at timestamptz,
+        ADD COLUMN stopping_point_override_expires_at timestamptz
+    """,
+    "ALTER TABLE repositories ADD COLUMN stopping_point_override_expires_at timestamptz",
+)
+"""Schema version 2: when overrides and locks expire (``NULL``: never)."""
+
 V_INVARIANTS: Final = (
     """
     ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
         CHECK (json_typeof(invariants) = 'array')
     """,
 )
-"""Schema version 2: the organization's invariants, a JSON array of invariant payloads."""
+"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
 
-MIGRATIONS: Final = (V1, V_INVARIANTS)
+MIGRATIONS: Final = (V1, V2, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -122,15 +122,40 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
+_MOMENT: Final = (
+    "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].*Z'"
+)
+
+
+def _expiry_column(table: str, column: str) -> str:
+    return (
+        f"ALTER TABLE {table} ADD COLUMN {column} TEXT "
+        f"CHECK ({column} IS NULL OR {column} {_MOMENT})"
+    )
+
+
+V3: Final = (
+    *(
+        _expiry_column("organizations", f"{setting}_lock_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    *(
+        _expiry_column("projects", f"{setting}_override_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    _expiry_column("repositories", "stopping_point_override_expires_at"),
+)
+"""Schema version 3: when overrides and locks expire (``NULL``: never), as UTC text."""
+
 V_INVARIANTS: Final = (
     """
     ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
         CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
     """,
 )
-"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
+"""Schema version 4: the organization's invariants, a JSON array of invariant payloads."""
 
-MIGRATIONS: Final = (V1, V2, V_INVARIANTS)
+MIGRATIONS: Final = (V1, V2, V3, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
