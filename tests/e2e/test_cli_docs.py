@@ -32,6 +32,12 @@ def test_transcript_matches(tmp_path):
     run_transcript(steps, tmp_path)
 
 
+def test_the_invariants_transcript_matches(tmp_path):
+    steps = transcript_steps(DOC.with_name("invariants.md").read_text(encoding="utf-8"))
+    assert len(steps) >= 6
+    run_transcript(steps, tmp_path)
+
+
 def run_transcript(steps: list[tuple[str, str]], tmp_path: Path) -> None:
     """Run each command line in ``tmp_path`` and compare what it prints with the transcript."""
     environment = {**os.environ, "NO_COLOR": "1"}

@@ -62,6 +62,8 @@ _CODEC_SCHEMAS: Final = {
     "resolution": "Resolution",
     "decision": "Decision",
     "impact": "Impact",
+    "invariant": "Invariant",
+    "invariants_read": "InvariantsRead",
     "findings": "Findings",
 }
 _DEFS: Final = {
@@ -71,6 +73,7 @@ _DEFS: Final = {
     "resolution": "Resolution",
     "findings": "Findings",
     "changes": "Changes",
+    "invariant": "Invariant",
 }
 
 

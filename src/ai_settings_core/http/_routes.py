@@ -44,6 +44,17 @@ ROUTES: Final = (
         "organizations/{org}/ai-settings/audit",
         GET=handlers.organization_audit,
     ),
+    _route(
+        "invariants",
+        "organizations/{org}/ai-settings/invariants",
+        GET=handlers.get_invariants,
+        POST=handlers.add_invariant,
+    ),
+    _route(
+        "invariant",
+        "organizations/{org}/ai-settings/invariants/{name}",
+        DELETE=handlers.remove_invariant,
+    ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(

@@ -126,7 +126,15 @@ V2: Final = (
 )
 """Schema version 2: when overrides and locks expire (``NULL``: never)."""
 
-MIGRATIONS: Final = (V1, V2)
+V_INVARIANTS: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
+        CHECK (json_typeof(invariants) = 'array')
+    """,
+)
+"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
+
+MIGRATIONS: Final = (V1, V2, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -147,7 +147,15 @@ V3: Final = (
 )
 """Schema version 3: when overrides and locks expire (``NULL``: never), as UTC text."""
 
-MIGRATIONS: Final = (V1, V2, V3)
+V_INVARIANTS: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
+    """,
+)
+"""Schema version 4: the organization's invariants, a JSON array of invariant payloads."""
+
+MIGRATIONS: Final = (V1, V2, V3, V_INVARIANTS)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
