@@ -13,7 +13,12 @@ from cattrs.errors import ClassValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ai_settings_core import OrganizationSettings, ProjectSettings, RepositorySettings
+from ai_settings_core import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositoryRef,
+    RepositorySettings,
+)
 from ai_settings_core.codec import (
     dump_organization,
     dump_project,
@@ -172,6 +177,7 @@ AT_THE_LIMITS = {
         {"scan_enabled_override": False, "fix_enabled_override": True},
         {"scan_enabled_override": None, "fix_enabled_override": None},
         {"stopping_point_override": None, "version": 0},
+        {"organization_id": "a", "project_id": "webs", "environments": ["p"]},
         {
             "repositories": [
                 {"repository": "github:acme/api", "ai_enabled": False},
@@ -211,6 +217,7 @@ def test_a_project_at_the_limits_takes_the_fast_path(changes: dict[str, Any]):
         {"repositories": [{"repository": "github:acme/api", "ai_enabled": "no"}]},
         {"repositories": [{"repository": "github:acme/api", "stopping_point_override": "x"}]},
         {"repositories": [{"repository": "github:acme/api", "stopping_point_override": 1}]},
+        {"repositories": [{"repository": "github:acme/api", "stopping_point_override": []}]},
         {"repositories": [{"repository": "acme/api"}]},
         {"repositories": [{"repository": "github:acme/api", "colour": "blue"}]},
         {"repositories": [{"repository": "github:acme/api", "branch_patterns": [1]}]},
@@ -218,7 +225,7 @@ def test_a_project_at_the_limits_takes_the_fast_path(changes: dict[str, Any]):
         {"repositories": [{"repository": "github:acme/api", "branch_patterns": "main"}]},
         {"environments": ["prod", "dev"]},
         {"environments": [""]},
-        {"environments": ["pro d"]},
+        {"environments": ["p d"]},
         {"environments": ["prod1"]},
         {"environments": None},
         {"colour": "blue"},
@@ -283,3 +290,48 @@ def test_an_organization_beyond_the_limits_is_left_to_the_converter(changes: dic
     assert fast_organization(document, SMALL) is None
     with pytest.raises(ValidationError):
         parse_organization(document, limits=SMALL)
+
+
+def test_the_keys_left_out_take_their_defaults_on_the_fast_path():
+    limits = DEFAULT_LIMITS
+    assert fast_organization({"organization_id": "acme"}, limits) == OrganizationSettings("acme")
+    project = {"organization_id": "acme", "project_id": "web"}
+    assert fast_project(project, limits) == ProjectSettings("acme", "web")
+    repository = {"repository": "github:acme/api"}
+    assert fast_repository(repository, limits) == RepositorySettings(
+        RepositoryRef.parse("github:acme/api")
+    )
+
+
+@pytest.fixture
+def cold_caches() -> None:
+    """Empty the parsed-text caches (they may be emptied at any time: they are bounded)."""
+    from ai_settings_core.codec import _fast, _hooks
+
+    for cache in (_hooks.REFS, _hooks.PATTERNS, _fast._PATTERN_LISTS):
+        cache.clear()
+    for texts in [texts for texts in _fast._LOCKED if texts]:
+        del _fast._LOCKED[texts]
+
+
+# Each example a new process would parse first: the caches change no answer.
+COLD_DOCUMENTS = [
+    (
+        fast_organization,
+        ORGANIZATION_AT_THE_LIMITS,
+        parse_organization(ORGANIZATION_AT_THE_LIMITS, limits=SMALL),
+    ),
+    (fast_project, AT_THE_LIMITS, parse_project(AT_THE_LIMITS, limits=SMALL)),
+    (fast_organization, ORGANIZATION_AT_THE_LIMITS | {"locked": [1]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [_repository("api", 1)]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [_repository("api", "")]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [{"repository": "github:acme"}]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [{"repository": 1}]}, None),
+]
+
+
+@pytest.mark.parametrize(("fast", "document", "value"), COLD_DOCUMENTS)
+@pytest.mark.usefixtures("cold_caches")
+def test_the_fast_paths_answer_the_same_with_cold_caches(fast, document, value):
+    assert fast(document, SMALL) == value
+    assert fast(document, SMALL) == value  # and warm
