@@ -450,6 +450,8 @@ def test_a_project_added_and_removed_after_the_snapshot_was_built_stays_removed(
     snapshot = DecisionSnapshot.prepare(ORG, [])
     snapshot = snapshot.replace_project(api_project("main", scan_enabled_override=False))
     snapshot = snapshot.remove_project("api")
+    with pytest.raises(KeyError, match="'api'"):
+        snapshot.projects["api"]
     for i in range(40):
         snapshot = snapshot.replace_project(api_project("main", project_id=f"p{i}"))
     assert "api" not in snapshot.projects
