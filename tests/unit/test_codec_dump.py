@@ -306,3 +306,8 @@ def test_dumps_export_is_indented_json_ending_with_a_newline() -> None:
     assert json.loads(text) == dump_export(
         OrganizationSettings("acme"), [ProjectSettings("acme", "café")], versions=False
     )
+
+
+def test_dumps_export_writes_the_stored_organization_with_its_versions() -> None:
+    text = dumps_export(LOCKING, [WEB_PROJECT], "acme")
+    assert json.loads(text) == dump_export(LOCKING, [WEB_PROJECT])
