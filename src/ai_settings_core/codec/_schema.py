@@ -20,6 +20,7 @@ from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -188,6 +189,47 @@ _IMPACT: Final = {
 }
 
 
+def _plan(document: JSON) -> JSON:
+    """A plan (``ai-settings plan --out``): the document it was made from, and what it shows."""
+    changes = {"$ref": "#/$defs/changes"}
+    return {
+        "type": "object",
+        "properties": {
+            "organization_id": {"type": "string"},
+            "prune": {"type": "boolean"},
+            "organization_version": {"type": "integer", "minimum": 0},
+            "project_versions": {
+                "type": "object",
+                "additionalProperties": {"type": "integer", "minimum": 0},
+            },
+            "changes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "project_id": {"type": ["string", "null"]},
+                        "action": _enum(PlanAction),
+                        "stored": changes,
+                        "effective": changes,
+                    },
+                    "required": ["project_id", "action", "stored", "effective"],
+                    "additionalProperties": False,
+                },
+            },
+            "document": document,
+        },
+        "required": [
+            "organization_id",
+            "prune",
+            "organization_version",
+            "project_versions",
+            "changes",
+            "document",
+        ],
+        "additionalProperties": False,
+    }
+
+
 def _stored(schema: JSON) -> JSON:
     """A stored document as dumped: every key present."""
     return {**schema, "required": list(schema["properties"])}
@@ -218,12 +260,13 @@ def _build(name: str, limits: Limits) -> JSON:
         return _object_schema(RepositorySettings, limits, patch=False)
     if name == "repository_patch":
         return _object_schema(RepositoryPatch, limits, patch=True)
+    export = _with(
+        organization, {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}}, {}
+    )
     if name == "export":
-        return _with(
-            organization,
-            {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}},
-            {},
-        )
+        return export
+    if name == "plan":
+        return _plan(export)
     if name == "organization_read":
         return _with(_stored(organization), {"sources": {"$ref": "#/$defs/resolution"}}, warnings)
     if name == "project_read":
@@ -249,6 +292,7 @@ SCHEMA_NAMES: Final = (
     "repository",
     "repository_patch",
     "export",
+    "plan",
     "organization_read",
     "project_read",
     "resolution",

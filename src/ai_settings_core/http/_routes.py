@@ -44,6 +44,13 @@ ROUTES: Final = (
         "organizations/{org}/ai-settings/audit",
         GET=handlers.organization_audit,
     ),
+    _route(
+        "revert",
+        "organizations/{org}/ai-settings/audit/{entry}/revert",
+        POST=handlers.revert,
+    ),
+    _route("plan", "organizations/{org}/ai-settings/plan", POST=handlers.plan),
+    _route("apply", "organizations/{org}/ai-settings/apply", POST=handlers.apply_plan),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(

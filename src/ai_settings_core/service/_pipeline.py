@@ -10,6 +10,7 @@ after the commit. A new write use case is a new ``change``, never a new pipeline
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
@@ -80,6 +81,7 @@ class Plan:
         event: The audit event of each project written.
         target: What the audit entries of the projects name (default: the project id).
         paths: Where a project's findings go, from its index and itself.
+        reverts: The id of the audit entry this write reverts, recorded on its entries.
     """
 
     organization: OrganizationSettings | None = None
@@ -90,6 +92,7 @@ class Plan:
     event: AuditEvent = AuditEvent.PROJECT_AI_SETTINGS_EDIT
     target: str | None = None
     paths: Callable[[int, ProjectSettings], Path] = _unprefixed
+    reverts: int | None = None
 
 
 @attrs.frozen
@@ -162,14 +165,27 @@ class WritePipeline(Analytics):
         organization_id: str,
         project_ids: Sequence[str],
         change: Callable[[Stored], Plan],
+        *,
+        all_projects: bool = False,
     ) -> Outcome:
-        """Run ``change`` over the organization and the named projects, and keep its plan."""
+        """Run ``change`` over the organization and the named projects, and keep its plan.
+
+        With ``all_projects``, ``change`` sees every stored project of the organization.
+        """
         with self._uow(organization_id=organization_id) as uow:
-            stored = Stored(
-                organization_id,
-                uow.organizations.get(organization_id),
-                uow.projects.get_many(organization_id, project_ids) if project_ids else {},
-            )
+            if all_projects:
+                state = uow.projects.load_organization(organization_id)
+                stored = Stored(
+                    organization_id,
+                    state.organization,
+                    {project.project_id: project for project in state.projects},
+                )
+            else:
+                stored = Stored(
+                    organization_id,
+                    uow.organizations.get(organization_id),
+                    uow.projects.get_many(organization_id, project_ids) if project_ids else {},
+                )
             plan = change(stored)
             warnings = raise_for_errors(self._validate(stored, plan))
             written = _save(uow, stored, plan)
@@ -219,6 +235,8 @@ class WritePipeline(Analytics):
         """The audit entries of a write: the organization's first, then each project's."""
         stored = written.stored
         organization_id = stored.organization_id
+        # Every entry of one write names the same change, so the write can be found as one.
+        change_id = uuid.uuid4().hex
         entries = []
         if written.organization is not None:
             entries.append(
@@ -234,6 +252,8 @@ class WritePipeline(Analytics):
                         resolve_organization(stored.organization).effective,
                         resolve_organization(written.organization).effective,
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         organization_after = written.organization or stored.organization
@@ -251,6 +271,8 @@ class WritePipeline(Analytics):
                     effective_changes=diff_effective(
                         stored.organization, before, organization_after, saved
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         return entries

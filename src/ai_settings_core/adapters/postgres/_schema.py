@@ -109,7 +109,13 @@ V1: Final = (
 )
 """Schema version 1: the tables and their indexes."""
 
-MIGRATIONS: Final = (V1,)
+V2: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id text CHECK (change_id <> '')",
+    "ALTER TABLE audit_log ADD COLUMN reverts bigint CHECK (reverts > 0)",
+)
+"""Schema version 2: each audit entry's change (the write it belongs to), what it reverts."""
+
+MIGRATIONS: Final = (V1, V2)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

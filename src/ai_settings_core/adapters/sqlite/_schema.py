@@ -122,7 +122,13 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
-MIGRATIONS: Final = (V1, V2)
+V3: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id TEXT CHECK (length(change_id) > 0)",
+    "ALTER TABLE audit_log ADD COLUMN reverts INTEGER CHECK (reverts IS NULL OR reverts > 0)",
+)
+"""Schema version 3: each audit entry's change (the write it belongs to), what it reverts."""
+
+MIGRATIONS: Final = (V1, V2, V3)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
