@@ -129,7 +129,7 @@ def test_the_fixture_is_at_version_1_without_version_2_indexes(version_1: Path) 
 
 def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> None:
     store = SqliteStore(version_1)
-    assert store.schema_version() == _schema.CURRENT_VERSION == 2
+    assert store.schema_version() == _schema.CURRENT_VERSION == 3
     assert indexes(version_1) == {
         "audit_log_by_organization",
         "audit_log_by_project",
@@ -176,6 +176,8 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
     assert audit.items[0].stored_changes == (FieldChange("locked", (), ("fix_enabled",)),)
     assert audit.items[1].effective_changes == (FieldChange("scan_enabled", True, False),)
     assert by_project.items == audit.items[1:]
+    # Entries written before version 3 name no change and revert nothing.
+    assert {(e.change_id, e.reverts) for e in audit.items} == {(None, None)}
 
     # The migrated file takes writes, with versions carried on.
     with store() as uow:
@@ -185,7 +187,7 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
 
 
 def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
-    assert SqliteStore(version_1).schema_version() == 2
-    assert SqliteStore(version_1).schema_version() == 2
+    assert SqliteStore(version_1).schema_version() == 3
+    assert SqliteStore(version_1).schema_version() == 3
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2

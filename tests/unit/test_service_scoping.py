@@ -23,6 +23,7 @@ from ai_settings_core import (
 )
 from ai_settings_core.adapters.memory import MemoryStore
 from ai_settings_core.ports import UnitOfWork
+from ai_settings_core.service import SettingsDocument
 
 REPO = RepositoryRef.parse("github:acme/api")
 
@@ -67,13 +68,20 @@ WRITES = {
     "import_organization": lambda s, a, org: s.import_organization(
         a, OrganizationSettings(org, fix_enabled=True), []
     ),
+    "revert": lambda s, a, org: s.revert(
+        a, org, s.audit_log(a, org, limit=1).items[0].id, force=True
+    ),
+    "apply": lambda s, a, org: s.apply(
+        a,
+        s.plan(a, SettingsDocument(OrganizationSettings(org, fix_enabled=True)), prune=True),
+    ),
 }
 
 
 def _public_writes() -> set[str]:
     names = {name for name in dir(SettingsService) if not name.startswith("_")}
     reads = {"get_organization", "get_project", "list_projects", "explain", "audit_log"}
-    return names - reads - {"limits", "preview_organization_change"}
+    return names - reads - {"limits", "preview_organization_change", "plan"}
 
 
 def test_the_table_names_every_write_use_case():
@@ -114,5 +122,6 @@ def test_reads_open_read_only_units_only():
     service.explain(actor, "acme", "web")
     service.audit_log(actor, "acme")
     service.preview_organization_change(actor, "acme", OrganizationPatch(fix_enabled=True))
+    service.plan(actor, SettingsDocument(OrganizationSettings("acme")), prune=True)
     assert factory.calls
     assert all(read_only for read_only, _ in factory.calls)
