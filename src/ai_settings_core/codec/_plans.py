@@ -189,7 +189,7 @@ def parse_plan(data: object, *, limits: Limits = DEFAULT_LIMITS) -> SettingsPlan
     changes = [
         _record_plan(item, ("changes", index), findings)
         for index, item in enumerate(
-            _list(body["changes"], ("changes",), findings, len(versions) + 1)
+            _list(body["changes"], ("changes",), findings, _MAX_PROJECTS + 1)
         )
     ]
     if document is not None and body["organization_id"] != document.organization_id:
