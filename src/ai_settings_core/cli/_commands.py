@@ -437,7 +437,11 @@ def apply(app: App) -> None:
         app.json({"plan": codec.dump_plan(planned), "changed": list(result.changed)})
     else:
         app.print(render_plan(planned))
-        app.print(f"Applied {planned.organization_id}: {len(planned.changes)} records changed.")
+        count = len(planned.changes)
+        app.print(
+            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} "
+            "changed."
+        )
 
 
 def completion(app: App) -> None:
