@@ -35,19 +35,15 @@ from ai_settings_core import (
 )
 from ai_settings_core.service import AuditEvent
 from tests import strategies
-from tests.adapters import make_store
-from tests.postgres import fresh_store
+from tests.adapters import any_store, make_store
 
 OWNER = Actor("user:owner", "acme", ALL_SCOPES)
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])
 def service(request, tmp_path) -> Iterator[SettingsService]:
-    if request.param == "postgres":
-        with fresh_store() as store:
-            yield SettingsService(store)
-    else:
-        yield SettingsService(make_store(request.param, tmp_path))
+    with any_store(request.param, tmp_path) as store:
+        yield SettingsService(store)
 
 
 def _newest(service: SettingsService) -> int:

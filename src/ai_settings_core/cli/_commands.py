@@ -439,8 +439,7 @@ def apply(app: App) -> None:
         app.print(render_plan(planned))
         count = len(planned.changes)
         app.print(
-            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} "
-            "changed."
+            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} changed."
         )
 
 

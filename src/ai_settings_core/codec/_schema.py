@@ -192,42 +192,28 @@ _IMPACT: Final = {
 def _plan(document: JSON) -> JSON:
     """A plan (``ai-settings plan --out``): the document it was made from, and what it shows."""
     changes = {"$ref": "#/$defs/changes"}
-    return {
-        "type": "object",
-        "properties": {
-            "organization_id": {"type": "string"},
-            "prune": {"type": "boolean"},
-            "organization_version": {"type": "integer", "minimum": 0},
-            "project_versions": {
-                "type": "object",
-                "additionalProperties": {"type": "integer", "minimum": 0},
-            },
-            "changes": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "project_id": {"type": ["string", "null"]},
-                        "action": _enum(PlanAction),
-                        "stored": changes,
-                        "effective": changes,
-                    },
-                    "required": ["project_id", "action", "stored", "effective"],
-                    "additionalProperties": False,
-                },
-            },
-            "document": document,
-        },
-        "required": [
-            "organization_id",
-            "prune",
-            "organization_version",
-            "project_versions",
-            "changes",
-            "document",
-        ],
-        "additionalProperties": False,
+    change = {
+        "project_id": {"type": ["string", "null"]},
+        "action": _enum(PlanAction),
+        "stored": changes,
+        "effective": changes,
     }
+    plan = {
+        "organization_id": {"type": "string"},
+        "prune": {"type": "boolean"},
+        "organization_version": {"type": "integer", "minimum": 0},
+        "project_versions": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
+        "changes": {"type": "array", "items": _stored(_closed(change))},
+        "document": document,
+    }
+    return _stored(_closed(plan))
+
+
+def _closed(properties: JSON) -> JSON:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
 
 
 def _stored(schema: JSON) -> JSON:

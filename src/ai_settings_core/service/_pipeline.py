@@ -26,8 +26,14 @@ from ai_settings_core.domain.changes import (
 from ai_settings_core.domain.findings import Finding, Path
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.domain.resolve import resolve_organization
-from ai_settings_core.domain.rules import raise_for_errors, validate_organization, validate_project
+from ai_settings_core.domain.rules import (
+    raise_for_errors,
+    validate_document_projects,
+    validate_organization,
+    validate_project,
+)
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.views import BulkResult
 from ai_settings_core.errors import ConflictError
 from ai_settings_core.ports import UnitOfWork
 from ai_settings_core.service._analytics import Analytics
@@ -203,6 +209,45 @@ class WritePipeline(Analytics):
             ),
             tuple(saved),
             warnings,
+        )
+
+    def _check_document(
+        self,
+        actor: Actor,
+        organization: OrganizationSettings,
+        projects: Sequence[ProjectSettings],
+        *scopes: str,
+    ) -> str:
+        """Check an organization document before anything is read; return its organization.
+
+        The actor needs every scope in the organization, and the last one on each project
+        the document names; the document's own shape is checked next (each project named
+        once, all of this organization; the organization's settings valid).
+        """
+        organization_id = organization.organization_id
+        for scope in scopes:
+            actor.require(organization_id, scope)
+        for project in projects:
+            actor.require_project(organization_id, project.project_id, scopes[-1])
+        raise_for_errors(
+            [
+                *validate_organization(
+                    organization, limits=self._limits, rules=self._organization_rules
+                ),
+                *validate_document_projects(organization_id, enumerate(projects)),
+            ]
+        )
+        return organization_id
+
+    def _document_result(self, outcome: Outcome) -> BulkResult:
+        """What writing a document did: every project it wrote to, and the warnings."""
+        return BulkResult(
+            tuple(
+                self._project_view(outcome.organization, project, with_warnings=False)
+                for project in outcome.projects
+            ),
+            outcome.changed,
+            outcome.warnings,
         )
 
     def _validate(self, stored: Stored, plan: Plan) -> list[Finding]:

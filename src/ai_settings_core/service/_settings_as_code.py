@@ -21,8 +21,6 @@ from ai_settings_core.domain.permissions import (
 from ai_settings_core.domain.plans import SettingsDocument, SettingsPlan, plan_settings
 from ai_settings_core.domain.rules import (
     raise_for_errors,
-    validate_document_projects,
-    validate_organization,
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
@@ -94,7 +92,9 @@ class SettingsAsCodeUseCases(WritePipeline):
         Raises:
             ValidationError: The document breaks a rule.
         """
-        organization_id = self._check_document(actor, document, ORG_READ, PROJECT_READ)
+        organization_id = self._check_document(
+            actor, document.organization, document.projects, ORG_READ, PROJECT_READ
+        )
         with self._uow(read_only=True) as uow:
             if prune:
                 state = uow.projects.load_organization(organization_id)
@@ -130,7 +130,7 @@ class SettingsAsCodeUseCases(WritePipeline):
             ValidationError: The desired state breaks a rule; nothing is written.
         """
         organization_id = self._check_document(
-            actor, SettingsDocument(plan.organization, plan.projects), ORG_ADMIN, PROJECT_ADMIN
+            actor, plan.organization, plan.projects, ORG_ADMIN, PROJECT_ADMIN
         )
         desired = plan.desired_projects()
         for project in desired:
@@ -152,28 +152,4 @@ class SettingsAsCodeUseCases(WritePipeline):
             change,
             all_projects=plan.prune,
         )
-        return BulkResult(
-            tuple(
-                self._project_view(outcome.organization, project, with_warnings=False)
-                for project in outcome.projects
-            ),
-            outcome.changed,
-            outcome.warnings,
-        )
-
-    def _check_document(self, actor: Actor, document: SettingsDocument, *scopes: str) -> str:
-        """Check the actor's scopes and the document's own shape; return its organization."""
-        organization_id = document.organization_id
-        for scope in scopes:
-            actor.require(organization_id, scope)
-        for project in document.projects:
-            actor.require_project(organization_id, project.project_id, scopes[-1])
-        raise_for_errors(
-            [
-                *validate_organization(
-                    document.organization, limits=self._limits, rules=self._organization_rules
-                ),
-                *validate_document_projects(organization_id, enumerate(document.projects)),
-            ]
-        )
-        return organization_id
+        return self._document_result(outcome)
