@@ -7,6 +7,7 @@ validated like any write, atomic for a bulk change, and scoped to the organizati
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +34,8 @@ from ai_settings_core import (
     StoppingPoint,
     ValidationError,
 )
-from ai_settings_core.service import AuditEvent
+from ai_settings_core.changes import FieldChange
+from ai_settings_core.service import AuditEntry, AuditEvent
 from tests import strategies
 from tests.adapters import any_store, make_store
 
@@ -283,3 +285,26 @@ def test_revert_then_reapply_restores_each_state(kind, organization, projects, d
         assert _state(service) == before
         change(service)
         assert _state(service) == after
+
+
+def test_an_entry_this_version_cannot_read_back_is_refused_with_a_finding(service):
+    service.update_project(OWNER, "acme", "web", ProjectPatch(fix_enabled_override=True))
+    with service._uow(organization_id="acme") as uow:
+        entry = uow.audit.append(
+            AuditEntry(
+                organization_id="acme",
+                project_id="web",
+                actor="user:elsewhere",
+                event=AuditEvent.PROJECT_AI_SETTINGS_EDIT,
+                target="web",
+                occurred_at=dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+                stored_changes=(FieldChange("fix_enabled_override", "maybe", True),),
+            )
+        )
+        uow.commit()
+    with pytest.raises(ValidationError) as caught:
+        service.revert(OWNER, "acme", entry.id)
+    assert [(f.code, f.path) for f in caught.value.findings] == [
+        ("invalid_audit_changes", ("audit_entry_id",))
+    ]
+    assert _project(service, "web").fix_enabled_override is True

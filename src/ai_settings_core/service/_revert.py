@@ -20,7 +20,7 @@ from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_ADMIN, Actor
 from ai_settings_core.domain.rules import raise_for_errors
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import RevertResult
-from ai_settings_core.errors import ConflictError, NotFoundError
+from ai_settings_core.errors import ConflictError, InvalidValueError, NotFoundError
 from ai_settings_core.ports import AuditLog
 from ai_settings_core.service._pipeline import Plan, Stored, WritePipeline, by_project_id
 
@@ -150,7 +150,9 @@ class RevertUseCases(WritePipeline):
             project_entries = change.project_entries
             project_ids = tuple(dict.fromkeys(str(e.project_id) for e in project_entries))
             read_organization = uow.organizations.get(organization_id)
-            read_projects = uow.projects.get_many(organization_id, project_ids)
+            read_projects = (
+                uow.projects.get_many(organization_id, project_ids) if project_ids else {}
+            )
         if organization_entries:
             actor.require(organization_id, ORG_ADMIN)
         for project_id in project_ids:
@@ -256,5 +258,18 @@ _R = TypeVar("_R", OrganizationSettings, ProjectSettings)
 def _restored(current: _R, entries: Sequence[AuditEntry]) -> _R:
     """``current`` with the fields ``entries`` changed back to their first "before" values."""
     for entry in reversed(entries):
-        current = restore_fields(current, entry.stored_changes, side="before")
+        try:
+            current = restore_fields(current, entry.stored_changes, side="before")
+        except InvalidValueError as error:
+            # An entry this version cannot read back (written by another version, or by hand).
+            raise_for_errors(
+                [
+                    Finding(
+                        error.code,
+                        Severity.ERROR,
+                        ("audit_entry_id",),
+                        f"Audit entry {entry.id} cannot be reverted: {error.message}",
+                    )
+                ]
+            )
     return current
