@@ -9,6 +9,7 @@ Pure: the service reads the store and applies the plan through its write pipelin
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
 
@@ -164,6 +165,7 @@ def plan_settings(
     desired_projects: Iterable[ProjectSettings],
     *,
     prune: bool = False,
+    now: dt.datetime | None = None,
 ) -> SettingsPlan:
     """The plan that brings the stored records to the desired ones.
 
@@ -174,6 +176,7 @@ def plan_settings(
         desired: The organization's settings as the document wants them.
         desired_projects: The projects the document names (each once, of the organization).
         prune: Clear the stored projects the document leaves out.
+        now: The moment effective values are compared at (needed when values expire).
     """
     organization_id = desired.organization_id
     wanted = tuple(desired_projects)
@@ -218,7 +221,7 @@ def plan_settings(
                 project.project_id,
                 action,
                 stored_changes,
-                diff_effective(organization, before, desired, project),
+                diff_effective(organization, before, desired, project, now=now),
             )
         )
     return attrs.evolve(plan, changes=tuple(changes))

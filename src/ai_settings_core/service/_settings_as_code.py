@@ -109,12 +109,12 @@ class SettingsAsCodeUseCases(WritePipeline):
                 )
         for project_id in projects:
             actor.require_project(organization_id, project_id, PROJECT_READ)
+        now = self._clock()
         plan = plan_settings(
-            organization, projects, document.organization, document.projects, prune=prune
+            organization, projects, document.organization, document.projects, prune=prune, now=now
         )
-        raise_for_errors(
-            self._validate(Stored(organization_id, organization, projects), _write_plan(plan))
-        )
+        stored = Stored(organization_id, organization, projects)
+        raise_for_errors(self._validate(stored, _write_plan(plan), now))
         return plan
 
     def apply(self, actor: Actor, plan: SettingsPlan) -> BulkResult:

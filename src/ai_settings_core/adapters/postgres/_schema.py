@@ -110,12 +110,29 @@ V1: Final = (
 """Schema version 1: the tables and their indexes."""
 
 V2: Final = (
+    """
+    ALTER TABLE organizations
+        ADD COLUMN scan_enabled_lock_expires_at timestamptz,
+        ADD COLUMN fix_enabled_lock_expires_at timestamptz,
+        ADD COLUMN stopping_point_lock_expires_at timestamptz
+    """,
+    """
+    ALTER TABLE projects
+        ADD COLUMN scan_enabled_override_expires_at timestamptz,
+        ADD COLUMN fix_enabled_override_expires_at timestamptz,
+        ADD COLUMN stopping_point_override_expires_at timestamptz
+    """,
+    "ALTER TABLE repositories ADD COLUMN stopping_point_override_expires_at timestamptz",
+)
+"""Schema version 2: when overrides and locks expire (``NULL``: never)."""
+
+V3: Final = (
     "ALTER TABLE audit_log ADD COLUMN change_id text CHECK (change_id <> '')",
     "ALTER TABLE audit_log ADD COLUMN reverts bigint CHECK (reverts > 0)",
 )
-"""Schema version 2: each audit entry's change (the write it belongs to), what it reverts."""
+"""Schema version 3: each audit entry's change (the write it belongs to), what it reverts."""
 
-MIGRATIONS: Final = (V1, V2)
+MIGRATIONS: Final = (V1, V2, V3)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
