@@ -308,3 +308,18 @@ def test_an_entry_this_version_cannot_read_back_is_refused_with_a_finding(servic
         ("invalid_audit_changes", ("audit_entry_id",))
     ]
     assert _project(service, "web").fix_enabled_override is True
+
+
+def test_a_revert_restores_an_expiring_override_with_its_expiry(tmp_path):
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    until = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
+    service = SettingsService(make_store("sqlite", tmp_path), clock=lambda: now)
+    patch = ProjectPatch(fix_enabled_override=False, fix_enabled_override_expires_at=until)
+    service.update_project(OWNER, "acme", "web", patch)
+    service.update_project(OWNER, "acme", "web", ProjectPatch(fix_enabled_override=None))
+    service.revert(OWNER, "acme", _newest(service))
+    project = _project(service, "web")
+    assert (project.fix_enabled_override, project.fix_enabled_override_expires_at) == (
+        False,
+        until,
+    )

@@ -6,6 +6,7 @@ plan/apply stores what import stores.
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -286,3 +287,30 @@ def test_plan_and_apply_store_what_import_stores(kind, start, desired):
         assert attrs.evolve(exported.organization, version=0) == attrs.evolve(
             desired.organization, version=0
         )
+
+
+def test_plan_and_apply_carry_expiries_through_the_export_format(tmp_path):
+    now = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
+    service = SettingsService(make_store("sqlite", tmp_path), clock=lambda: now)
+    document = codec.parse_document(
+        {
+            "organization_id": "acme",
+            "locked": ["fix_enabled"],
+            "fix_enabled_lock_expires_at": "2026-12-24T00:00:00Z",
+            "projects": [
+                {
+                    "organization_id": "acme",
+                    "project_id": "payments",
+                    "scan_enabled_override": False,
+                    "scan_enabled_override_expires_at": "2026-12-01T09:00:00Z",
+                }
+            ],
+        }
+    )
+    plan = service.plan(OWNER, document)
+    fields = {f.field for change in plan.changes for f in change.stored}
+    assert {"fix_enabled_lock_expires_at", "scan_enabled_override_expires_at"} <= fields
+    service.apply(OWNER, codec.parse_plan(codec.dump_plan(plan)))
+    exported = _export(service)
+    assert exported["fix_enabled_lock_expires_at"] == "2026-12-24T00:00:00Z"
+    assert service.plan(OWNER, codec.parse_document(exported)).is_empty
