@@ -21,6 +21,13 @@ from ai_settings_core import (
     StoppingPoint,
 )
 from ai_settings_core.errors import InvalidValueError
+from ai_settings_core.invariants import (
+    FixRequiresScan,
+    Invariant,
+    InvariantKind,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 
 stopping_points = st.sampled_from(list(StoppingPoint))
 optional_stopping_points = st.none() | stopping_points
@@ -111,6 +118,24 @@ def project_settings(
 
 
 optional_organizations = st.none() | organization_settings("acme")
+
+
+# Organization invariants (issue 16).
+@st.composite
+def invariants(draw: st.DrawFn, name: str | None = None) -> Invariant:
+    """One invariant of any kind, with parameters drawn to match and miss real settings."""
+    name = name if name is not None else draw(identifiers)
+    kind = draw(st.sampled_from(list(InvariantKind)))
+    if kind is InvariantKind.STOPPING_POINT_AT_MOST:
+        excepted = draw(st.lists(repository_refs(), max_size=2, unique_by=lambda ref: ref.key))
+        return StoppingPointAtMost(name, draw(stopping_points), tuple(excepted))
+    if kind is InvariantKind.MERGE_ONLY_ON_BRANCHES:
+        allowed = draw(st.lists(branch_patterns, min_size=1, max_size=3, unique_by=str))
+        return MergeOnlyOnBranches(name, tuple(allowed))
+    return FixRequiresScan(name)
+
+
+invariant_lists = st.lists(invariants(), max_size=3, unique_by=lambda invariant: invariant.name)
 
 
 # Expiry (issue 15): instants on a coarse grid around one moment, so that an expiry and the
@@ -307,6 +332,12 @@ PAYLOAD_KEYS = (
     "stopping_point",
     "locked",
     "max_stopping_point",
+    "invariants",
+    "name",
+    "kind",
+    "at_most",
+    "except_repositories",
+    "branches",
     "version",
     "scan_enabled_override",
     "fix_enabled_override",

@@ -29,7 +29,8 @@ def transcript_steps(text: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("page", "at_least"), [("cli.md", 8), ("revert.md", 4), ("settings-as-code.md", 5)]
+    ("page", "at_least"),
+    [("cli.md", 8), ("revert.md", 4), ("settings-as-code.md", 5), ("invariants.md", 6)],
 )
 def test_transcript_matches(tmp_path, page, at_least):
     steps = transcript_steps((DOCS / page).read_text(encoding="utf-8"))

@@ -220,6 +220,8 @@ JSON_RUNS = [
     ("audit", ("audit", "demo", "--limit", "20", "--json")),
     ("export", ("export", "demo")),
     ("migrate", ("migrate", "--json")),
+    ("invariants show", ("invariants", "show", "demo")),
+    ("invariants add", ("invariants", "add", "demo", "fix-needs-scan", "fix_requires_scan")),
 ]
 
 
@@ -237,6 +239,17 @@ def test_import_json_output_matches_its_schema(cli, demo_db, tmp_path):
     result = cli(tmp_path / "copy.db", "import", "-", "--json", stdin=exported)
     assert result.returncode == 0, result.stderr
     _validate("import", json.loads(result.stdout))
+
+
+def test_invariants_json_outputs_match_their_schema(cli, demo_db):
+    add = ("invariants", "add", "demo", "suggest-only", "stopping_point_at_most")
+    result = cli(demo_db, *add, "--at-most", "suggestion", "--enforce", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["violations"]
+    _validate("invariants add", document)
+    result = cli(demo_db, "invariants", "remove", "demo", "suggest-only", "--json")
+    _validate("invariants remove", json.loads(result.stdout))
 
 
 def test_a_document_that_breaks_the_schema_is_caught():

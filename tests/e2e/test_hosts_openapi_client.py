@@ -204,6 +204,28 @@ def _every_operation(client_package, models, client, document):
     answer = call("applySettingsPlan", "acme", body=answer.parsed)
     assert (answer.status_code, answer.parsed.changed) == (200, [])
     assert call("getOrganizationSettings", "acme").parsed.fix_enabled is False
+    # Invariants: refused with the violations, saved with enforce, listed, removed.
+    at_most = models.AISettingsInvariantType0(
+        name="suggest-only",
+        kind="stopping_point_at_most",
+        at_most=models.AISettingsStoppingPoint.SUGGESTION,
+    )
+    answer = call("addOrganizationInvariant", "acme", body=at_most)
+    assert answer.status_code == 400
+    assert isinstance(answer.parsed, models.AISettingsFieldErrors)
+    assert list(answer.parsed.additional_properties) == ["non_field_errors"]
+    codes = json.loads(answer.headers["AI-Settings-Error-Codes"])["non_field_errors"]
+    assert set(codes) == {"invariant_violated"}
+    answer = call("addOrganizationInvariant", "acme", body=at_most, enforce=True)
+    assert answer.status_code == 201
+    assert [item.name for item in answer.parsed.invariants] == ["suggest-only"]
+    assert answer.parsed.violations[0].invariant == "suggest-only"
+    fix = models.AISettingsInvariantType2(name="fix-needs-scan", kind="fix_requires_scan")
+    assert call("addOrganizationInvariant", "acme", body=fix).status_code == 201
+    answer = call("getOrganizationInvariants", "acme")
+    assert (answer.status_code, len(answer.parsed.invariants)) == (200, 2)
+    answer = call("removeOrganizationInvariant", "acme", "suggest-only")
+    assert [item.name for item in answer.parsed.invariants] == ["fix-needs-scan"]
 
     operations = {
         operation["operationId"]

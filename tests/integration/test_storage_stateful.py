@@ -72,7 +72,11 @@ def audit_entries(draw: st.DrawFn) -> AuditEntry:
 projects = st.sampled_from(ORGANIZATIONS).flatmap(
     lambda org: st.sampled_from(PROJECTS).flatmap(lambda pid: s.project_settings(org, pid))
 )
-organizations = st.sampled_from(ORGANIZATIONS).flatmap(s.organization_settings)
+organizations = st.builds(
+    lambda org, invariants: attrs.evolve(org, invariants=tuple(invariants)),
+    st.sampled_from(ORGANIZATIONS).flatmap(s.organization_settings),
+    s.invariant_lists,
+)
 
 SURROGATE = "\ud800"  # a str that is not Unicode text: it has no UTF-8 form
 

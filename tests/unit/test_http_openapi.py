@@ -34,6 +34,8 @@ def test_every_route_of_the_handler_is_documented():
         "/organizations/{org}/ai-settings/audit/{entry}/revert/",
         "/organizations/{org}/ai-settings/plan/",
         "/organizations/{org}/ai-settings/apply/",
+        "/organizations/{org}/ai-settings/invariants/",
+        "/organizations/{org}/ai-settings/invariants/{name}/",
         "/organizations/{org}/ai-projects/",
         "/organizations/{org}/ai-projects/bulk/",
         "/projects/{org}/{project}/ai-settings/",

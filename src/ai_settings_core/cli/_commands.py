@@ -22,6 +22,7 @@ from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
     render_impact,
+    render_invariants,
     render_plan,
     render_resolve,
     render_revert,
@@ -30,7 +31,7 @@ from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, Proje
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import RepositoryRef, format_timestamp
-from ai_settings_core.domain.views import OrganizationView, ProjectView
+from ai_settings_core.domain.views import InvariantsView, OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
 
 __all__ = ["COMMANDS"]
@@ -418,7 +419,7 @@ def import_(app: App) -> None:
     document = _read_json(app, app.args.file, "import")
     organization, projects = codec.parse_export(document)
     result = app.service.import_organization(
-        app.actor(organization.organization_id), organization, projects
+        app.actor(organization.organization_id), organization, projects, enforce=app.args.enforce
     )
     if app.as_json:
         app.json({"changed": list(result.changed)})
@@ -489,6 +490,53 @@ def apply(app: App) -> None:
         )
 
 
+def _show_invariants(app: App, view: InvariantsView) -> None:
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_invariants_view(view))
+    else:
+        app.print(render_invariants(view))
+
+
+def invariants_show(app: App) -> None:
+    """``invariants show``."""
+    org = app.args.org
+    _show_invariants(app, app.service.get_invariants(app.actor(org), org))
+
+
+def invariants_add(app: App) -> None:
+    """``invariants add``: the options become an invariant payload, parsed as the HTTP API's."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    payload: dict[str, Any] = {"name": args.name, "kind": args.kind}
+    if args.at_most is not None:
+        payload["at_most"] = args.at_most.value
+    if args.except_repositories:
+        payload["except_repositories"] = args.except_repositories
+    if args.branches:
+        payload["branches"] = args.branches
+    invariant = codec.parse_invariant(payload, limits=app.service.limits)
+    view = app.service.add_invariant(
+        app.actor(args.org),
+        args.org,
+        invariant,
+        enforce=args.enforce,
+        expected_version=args.if_version,
+    )
+    _show_invariants(app, view)
+
+
+def invariants_remove(app: App) -> None:
+    """``invariants remove``."""
+    args = app.args
+    view = app.service.remove_invariant(
+        app.actor(args.org), args.org, args.name, expected_version=args.if_version
+    )
+    _show_invariants(app, view)
+
+
 def completion(app: App) -> None:
     """``completion SHELL``: print a shell completion script."""
     app.out.write(completion_script(build_parser(), app.args.shell))
@@ -510,6 +558,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "repo add": Command(repo_add, writes=always),
     "repo set": Command(repo_set, writes=always),
     "repo remove": Command(repo_remove, writes=always),
+    "invariants show": Command(invariants_show),
+    "invariants add": Command(invariants_add, writes=always),
+    "invariants remove": Command(invariants_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
     "bulk": Command(bulk, writes=always),

@@ -17,6 +17,7 @@ from typing import Any, Final, NoReturn
 from ai_settings_core.bootstrap import DEFAULT_DB
 from ai_settings_core.cli._api import add_api_parser
 from ai_settings_core.domain.changes import KEEP
+from ai_settings_core.domain.invariants import InvariantKind
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.errors import InvalidValueError
@@ -351,6 +352,61 @@ def build_parser() -> Parser:
         repo_arg,
     )
 
+    invariants = group(
+        "invariants",
+        "an organization's invariants (docs/invariants.md)",
+        "ai-settings invariants show acme",
+    )
+    command(
+        invariants,
+        "show",
+        "list an organization's invariants and where stored settings break them",
+        "ai-settings invariants show acme",
+        org_arg,
+    )
+    i_add = command(
+        invariants,
+        "add",
+        "add an invariant; refused with the existing violations unless --enforce",
+        "ai-settings invariants add acme pr-at-most stopping_point_at_most "
+        "--at-most pull_request --except github:acme/infra",
+        org_arg,
+        "name=NAME=the invariant's name, used in errors",
+        "kind=KIND=" + ", ".join(kind.value for kind in InvariantKind),
+    )
+    i_add.add_argument(
+        "--at-most", type=_point, metavar="P", help="stopping_point_at_most: the highest point"
+    )
+    i_add.add_argument(
+        "--except",
+        dest="except_repositories",
+        action="append",
+        metavar="REPO",
+        help="stopping_point_at_most: a repository it does not cover (repeatable)",
+    )
+    i_add.add_argument(
+        "--branch",
+        dest="branches",
+        action="append",
+        metavar="PATTERN",
+        help="merge_only_on_branches: a branch pattern where merging is allowed (repeatable)",
+    )
+    i_add.add_argument(
+        "--enforce",
+        action="store_true",
+        help="save it even where stored settings break it; no later write may add a violation",
+    )
+    _add_if_version(i_add)
+    i_remove = command(
+        invariants,
+        "remove",
+        "remove an invariant",
+        "ai-settings invariants remove acme pr-at-most",
+        org_arg,
+        "name=NAME=the invariant's name",
+    )
+    _add_if_version(i_remove)
+
     command(
         commands,
         "resolve",
@@ -423,12 +479,17 @@ def build_parser() -> Parser:
         "ai-settings export demo > demo.json",
         org_arg,
     )
-    command(
+    import_ = command(
         commands,
         "import",
         "store an exported document (atomic and validated)",
         "ai-settings import demo.json",
         "file=FILE|-=the document to import, or - for standard input",
+    )
+    import_.add_argument(
+        "--enforce",
+        action="store_true",
+        help="keep the document's invariants even where its settings break them",
     )
     revert = command(
         commands,

@@ -12,12 +12,14 @@ from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
+from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
 from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 from ai_settings_core.domain.views import (
     Explanation,
+    InvariantsView,
     OrganizationView,
     ProjectView,
     RevertResult,
@@ -27,6 +29,7 @@ __all__ = [
     "render_audit",
     "render_explanation",
     "render_impact",
+    "render_invariants",
     "render_organization",
     "render_project",
     "render_resolve",
@@ -396,3 +399,28 @@ def render_revert(result: RevertResult) -> str:
         written.append("the organization")
     written.extend(result.changed)
     return f"Reverted {entries}: restored {', '.join(written) or 'nothing (already as before)'}."
+
+
+def render_invariants(view: InvariantsView) -> str:
+    """An organization's invariants, one per line, then the violations stored settings hold."""
+    if not view.invariants:
+        return f"Organization {view.organization_id} has no invariants."
+    lines = [f"Invariants of {view.organization_id}:"]
+    lines += [f"  {invariant.name:<24} {_describe(invariant)}" for invariant in view.invariants]
+    if view.violations:
+        lines += ["", f"Violations kept by --enforce ({len(view.violations)}):"]
+        lines += [f"  {violation.message}" for violation in view.violations]
+    else:
+        lines += ["", "No violations."]
+    return "\n".join(lines)
+
+
+def _describe(invariant: Invariant) -> str:
+    if isinstance(invariant, StoppingPointAtMost):
+        text = f"stopping point at most {invariant.at_most.value}"
+        if invariant.except_repositories:
+            text += " except on " + ", ".join(map(str, invariant.except_repositories))
+        return text
+    if isinstance(invariant, MergeOnlyOnBranches):
+        return "merge only on branches " + ", ".join(p.text for p in invariant.branches)
+    return "fix never on where scan is off"

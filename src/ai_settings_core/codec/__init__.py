@@ -21,6 +21,8 @@ from ai_settings_core.codec._documents import (
     dump_audit_page,
     dump_bulk_result,
     dump_explanation,
+    dump_invariants_view,
+    dump_violation,
 )
 from ai_settings_core.codec._dump import (
     dump_decision,
@@ -35,10 +37,12 @@ from ai_settings_core.codec._dump import (
     dump_resolution,
     dumps_export,
 )
+from ai_settings_core.codec._invariants import dump_invariant
 from ai_settings_core.codec._json import load_json
 from ai_settings_core.codec._parse import (
     parse_bulk,
     parse_export,
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,
@@ -68,6 +72,8 @@ __all__ = [
     "dump_field_changes",
     "dump_findings",
     "dump_impact",
+    "dump_invariant",
+    "dump_invariants_view",
     "dump_organization",
     "dump_plan",
     "dump_project",
@@ -75,6 +81,7 @@ __all__ = [
     "dump_repository",
     "dump_resolution",
     "dump_revert_result",
+    "dump_violation",
     "dumps_export",
     "format_path",
     "json_schema",
@@ -82,6 +89,7 @@ __all__ = [
     "parse_bulk",
     "parse_document",
     "parse_export",
+    "parse_invariant",
     "parse_organization",
     "parse_organization_patch",
     "parse_plan",

@@ -17,6 +17,7 @@ from typing import Any, Final
 import attrs
 
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
+from ai_settings_core.codec._invariants import invariant_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
@@ -28,7 +29,7 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = ["SCHEMA_NAMES", "json_schema"]
 
@@ -240,6 +241,44 @@ def _with(schema: JSON, required: dict[str, JSON], optional: dict[str, JSON]) ->
     }
 
 
+def _invariant(limits: Limits) -> JSON:
+    return invariant_schema(
+        limits,
+        LEAVES[str].schema(limits),
+        LEAVES[RepositoryRef].schema(limits),
+        LEAVES[tuple[BranchPattern, ...]].schema(limits),
+    )
+
+
+def _invariants_read(limits: Limits) -> JSON:
+    text = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    violation = {
+        "type": "object",
+        "properties": {
+            "invariant": text,
+            "project_id": nullable,
+            "repository": nullable,
+            "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "field": text,
+            "message": text,
+        },
+        "required": ["invariant", "project_id", "repository", "path", "field", "message"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "organization_id": text,
+            "invariants": {"type": "array", "items": {"$ref": "#/$defs/invariant"}},
+            "violations": {"type": "array", "items": violation},
+            "version": LEAVES[int].schema(limits),
+        },
+        "required": ["organization_id", "invariants", "violations", "version"],
+        "additionalProperties": False,
+    }
+
+
 def _build(name: str, limits: Limits) -> JSON:
     organization = _object_schema(OrganizationSettings, limits, patch=False)
     project = _object_schema(ProjectSettings, limits, patch=False)
@@ -256,6 +295,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _object_schema(RepositorySettings, limits, patch=False)
     if name == "repository_patch":
         return _object_schema(RepositoryPatch, limits, patch=True)
+    if name == "invariant":
+        return _invariant(limits)
     export = _with(
         organization, {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}}, {}
     )
@@ -277,6 +318,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _DECISION
     if name == "impact":
         return _IMPACT
+    if name == "invariants_read":
+        return _invariants_read(limits)
     return _FINDINGS
 
 
@@ -287,6 +330,7 @@ SCHEMA_NAMES: Final = (
     "project_patch",
     "repository",
     "repository_patch",
+    "invariant",
     "export",
     "plan",
     "organization_read",
@@ -294,6 +338,7 @@ SCHEMA_NAMES: Final = (
     "resolution",
     "decision",
     "impact",
+    "invariants_read",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
@@ -321,6 +366,7 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
         "resolution": _RESOLUTION,
         "findings": _FINDINGS,
         "changes": _CHANGES,
+        "invariant": _invariant(limits),
     }
     schema: JSON = _copy({"$schema": DRAFT, "title": name, **document, "$defs": defs})
     return schema

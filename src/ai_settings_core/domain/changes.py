@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 from attrs import AttrsInstance
 
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    Invariant,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
 from ai_settings_core.domain.settings import (
     EffectiveSettings,
@@ -107,6 +114,7 @@ class OrganizationPatch:
         stopping_point: New default, or ``KEEP``.
         locked: The new set of locked settings (it replaces the old one), or ``KEEP``.
         max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
+        invariants: The new list of invariants (it replaces the old one), or ``KEEP``.
         lock: Settings to add to the locked ones, or ``KEEP``.
         unlock: Settings to remove from the locked ones, or ``KEEP``.
         scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends (``None``:
@@ -125,6 +133,7 @@ class OrganizationPatch:
     stopping_point: StoppingPoint | Keep = KEEP
     locked: frozenset[Setting] | Keep = KEEP
     max_stopping_point: StoppingPoint | None | Keep = KEEP
+    invariants: tuple[Invariant, ...] | Keep = KEEP
     lock: frozenset[Setting] | Keep = KEEP
     unlock: frozenset[Setting] | Keep = KEEP
     scan_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
@@ -284,9 +293,22 @@ def _plain(value: object) -> object:
         )
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
+    if isinstance(value, StoppingPointAtMost | MergeOnlyOnBranches | FixRequiresScan):
+        return _plain_invariant(value)
     if isinstance(value, RepositoryRef | BranchPattern):
         return str(value)
     return value
+
+
+def _plain_invariant(invariant: Invariant) -> str:
+    """An invariant as the compact JSON text of its payload (audit changes hold plain values)."""
+    plain: dict[str, object] = {"name": invariant.name, "kind": invariant.kind.value}
+    if isinstance(invariant, StoppingPointAtMost):
+        plain["at_most"] = invariant.at_most.value
+        plain["except_repositories"] = [str(ref) for ref in invariant.except_repositories]
+    elif isinstance(invariant, MergeOnlyOnBranches):
+        plain["branches"] = [pattern.text for pattern in invariant.branches]
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
 
 def _diff(before: object, after: object, names: Iterable[str]) -> tuple[FieldChange, ...]:
@@ -304,6 +326,7 @@ _ORGANIZATION_FIELDS: Final = (
     "stopping_point",
     "locked",
     "max_stopping_point",
+    "invariants",
     *(setting.lock_expires_field for setting in Setting),
 )
 _PROJECT_FIELDS: Final = (

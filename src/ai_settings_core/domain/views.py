@@ -10,6 +10,7 @@ import attrs
 
 from ai_settings_core.domain.decide import Decision
 from ai_settings_core.domain.findings import Finding
+from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.resolve import Resolution
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -17,10 +18,12 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
 )
 from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.violations import Violation
 
 __all__ = [
     "BulkResult",
     "Explanation",
+    "InvariantsView",
     "OrganizationView",
     "ProjectView",
     "RepositoryView",
@@ -139,3 +142,21 @@ class RevertResult:
     projects: tuple[ProjectView, ...]
     changed: tuple[str, ...]
     warnings: tuple[Finding, ...] = ()
+
+
+@attrs.frozen
+class InvariantsView:
+    """An organization's invariants and where stored settings break them now.
+
+    Attributes:
+        organization_id: The organization.
+        invariants: Its invariants, in the order they were added.
+        violations: The violations of the stored settings (those an invariant saved with
+            ``enforce`` kept), in the projects the actor reaches.
+        version: The organization's stored version (the ``ETag`` of its settings).
+    """
+
+    organization_id: str
+    invariants: tuple[Invariant, ...]
+    violations: tuple[Violation, ...]
+    version: int

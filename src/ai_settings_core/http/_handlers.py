@@ -15,16 +15,18 @@ from ai_settings_core.domain.rules import raise_for_errors
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import NotFoundError, ValidationError
 from ai_settings_core.http import _payloads as payloads
-from ai_settings_core.http._call import Call, cursor, limit, repository, time
+from ai_settings_core.http._call import Call, cursor, flag, limit, repository, time
 from ai_settings_core.http._conditional import etag
 from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
 
 __all__ = [
+    "add_invariant",
     "add_repository",
     "apply_plan",
     "bulk",
     "change_repository",
     "explain",
+    "get_invariants",
     "get_organization",
     "get_project",
     "get_repository",
@@ -36,6 +38,7 @@ __all__ = [
     "project_audit",
     "put_organization",
     "put_project",
+    "remove_invariant",
     "remove_repository",
     "reset_project",
     "revert",
@@ -66,9 +69,47 @@ def put_organization(call: Call) -> Response:
     """``PUT`` a change of an organization's settings."""
     org = call.params["org"]
     patch = codec.parse_organization_patch(call.document(), limits=call.service.limits)
+    enforce = flag(call, "enforce")
     expected = call.expected_version(lambda: call.service.get_organization(call.actor, org).version)
-    view = call.service.update_organization(call.actor, org, patch, expected_version=expected)
+    view = call.service.update_organization(
+        call.actor, org, patch, expected_version=expected, enforce=enforce
+    )
     return _organization_view(view)
+
+
+def _invariants_view(view: Any, status: int = 200) -> Response:  # noqa: ANN401
+    return json_response(status, documents.dump_invariants_view(view), (etag(view.version),))
+
+
+def _organization_version(call: Call) -> Callable[[], int]:
+    return lambda: call.service.get_organization(call.actor, call.params["org"]).version
+
+
+def get_invariants(call: Call) -> Response:
+    """``GET`` an organization's invariants and the violations stored settings hold."""
+    return _invariants_view(call.service.get_invariants(call.actor, call.params["org"]))
+
+
+def add_invariant(call: Call) -> Response:
+    """``POST`` an invariant (``?enforce=true`` saves it despite existing violations)."""
+    org = call.params["org"]
+    invariant = codec.parse_invariant(call.document(), limits=call.service.limits)
+    enforce = flag(call, "enforce")
+    expected = call.expected_version(_organization_version(call))
+    view = call.service.add_invariant(
+        call.actor, org, invariant, enforce=enforce, expected_version=expected
+    )
+    return _invariants_view(view, 201)
+
+
+def remove_invariant(call: Call) -> Response:
+    """``DELETE`` one invariant, by name."""
+    org = call.params["org"]
+    expected = call.expected_version(_organization_version(call))
+    view = call.service.remove_invariant(
+        call.actor, org, call.params["name"], expected_version=expected
+    )
+    return _invariants_view(view)
 
 
 def preview(call: Call) -> Response:

@@ -150,6 +150,13 @@ def openapi_document(
         "matches.",
         {"type": "string", "pattern": _IF_MATCH},
     )
+    enforce = _parameter(
+        "enforce",
+        "query",
+        "Save invariants the change adds even where stored settings break them "
+        "(docs/invariants.md).",
+        {"type": "boolean", "default": False},
+    )
     cursor = _parameter(
         "cursor", "query", "The next_cursor of the previous page; absent for the first page."
     )
@@ -200,8 +207,9 @@ def openapi_document(
             "put": {
                 "operationId": "updateOrganizationSettings",
                 "summary": "Change the organization's settings and policy (a partial body)",
-                "description": "Absent keys are unchanged. Needs org:admin.",
-                "parameters": [if_match],
+                "description": "Absent keys are unchanged. Invariants the body adds that the "
+                "stored settings break are refused unless enforce=true. Needs org:admin.",
+                "parameters": [if_match, enforce],
                 "requestBody": _body("OrganizationPatch", "The fields to change.", required=False),
                 "responses": {
                     **_ok("The organization after the change.", "OrganizationRead", etag=True),
@@ -292,6 +300,49 @@ def openapi_document(
                 "responses": {
                     **_ok("What changed.", "BulkResult"),
                     **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/invariants/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getOrganizationInvariants",
+                "summary": "The organization's invariants, and where stored settings break them",
+                "description": "Violations are those an invariant saved with enforce kept, in "
+                "the projects the user reaches. ETag is the organization's version. Needs "
+                "org:read and project:read.",
+                "responses": {
+                    **_ok("The invariants and their violations.", "InvariantsRead", etag=True),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+            "post": {
+                "operationId": "addOrganizationInvariant",
+                "summary": "Add an invariant that every later write must keep",
+                "description": "Without enforce, an invariant the stored settings break is "
+                "refused with 400: every violation, code invariant_violated, and nothing is "
+                "saved. With enforce=true it is saved all the same; its violations stay and "
+                "no write may add one. Needs org:admin and project:read.",
+                "parameters": [if_match, enforce],
+                "requestBody": _body("Invariant", "The invariant: name, kind, parameters."),
+                "responses": {
+                    **_ok(
+                        "The invariants after the change.", "InvariantsRead", etag=True, status=201
+                    ),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/invariants/{name}/": {
+            "parameters": [org, _parameter("name", "path", "The invariant's name.")],
+            "delete": {
+                "operationId": "removeOrganizationInvariant",
+                "summary": "Remove an invariant",
+                "description": "Needs org:admin and project:read.",
+                "parameters": [if_match],
+                "responses": {
+                    **_ok("The invariants after the change.", "InvariantsRead", etag=True),
+                    **_error_refs(*_DELETE_ERRORS),
                 },
             },
         },

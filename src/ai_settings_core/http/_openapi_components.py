@@ -64,6 +64,8 @@ _CODEC_SCHEMAS: Final = {
     "resolution": "Resolution",
     "decision": "Decision",
     "impact": "Impact",
+    "invariant": "Invariant",
+    "invariants_read": "InvariantsRead",
     "findings": "Findings",
     "export": "Export",
     "plan": "Plan",
@@ -75,6 +77,7 @@ _DEFS: Final = {
     "resolution": "Resolution",
     "findings": "Findings",
     "changes": "Changes",
+    "invariant": "Invariant",
 }
 
 

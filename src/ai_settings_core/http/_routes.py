@@ -51,6 +51,17 @@ ROUTES: Final = (
     ),
     _route("plan", "organizations/{org}/ai-settings/plan", POST=handlers.plan),
     _route("apply", "organizations/{org}/ai-settings/apply", POST=handlers.apply_plan),
+    _route(
+        "invariants",
+        "organizations/{org}/ai-settings/invariants",
+        GET=handlers.get_invariants,
+        POST=handlers.add_invariant,
+    ),
+    _route(
+        "invariant",
+        "organizations/{org}/ai-settings/invariants/{name}",
+        DELETE=handlers.remove_invariant,
+    ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(

@@ -84,6 +84,8 @@ class BulkUseCases(WritePipeline):
         actor: Actor,
         organization: OrganizationSettings,
         projects: Sequence[ProjectSettings],
+        *,
+        enforce: bool = False,
     ) -> BulkResult:
         """Store a whole organization document (its settings and the projects it names).
 
@@ -98,6 +100,10 @@ class BulkUseCases(WritePipeline):
         refused, while an exported organization whose projects hold overrides kept from before
         a lock (inert, shadowed) restores into an empty store unchanged.
 
+        The result must keep the organization's invariants: one the store holds already may
+        gain no violation, and one the document adds may have none, unless ``enforce``
+        (which restores an export whose invariants were saved with ``enforce``).
+
         Raises:
             ValidationError: The document breaks a rule; nothing is written.
         """
@@ -106,7 +112,12 @@ class BulkUseCases(WritePipeline):
         )
 
         def change(_stored: Stored) -> Plan:
-            return Plan(organization=organization, projects=tuple(projects), paths=by_index)
+            return Plan(
+                organization=organization,
+                projects=tuple(projects),
+                paths=by_index,
+                enforce=enforce,
+            )
 
         outcome = self._write(actor, organization_id, [p.project_id for p in projects], change)
         return self._document_result(outcome)

@@ -34,6 +34,12 @@ from ai_settings_core.domain.rules import (
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
+from ai_settings_core.domain.violations import (
+    Violation,
+    added_violations,
+    find_violations,
+    violation_finding,
+)
 from ai_settings_core.errors import ConflictError
 from ai_settings_core.ports import UnitOfWork
 from ai_settings_core.service._analytics import Analytics
@@ -88,6 +94,9 @@ class Plan:
         target: What the audit entries of the projects name (default: the project id).
         paths: Where a project's findings go, from its index and itself.
         reverts: The id of the audit entry this write reverts, recorded on its entries.
+        enforce: Save invariants the write adds even where stored settings break them
+            (their existing violations stay; no write may add one). Without it, an added
+            invariant that stored settings break is refused with its violations.
     """
 
     organization: OrganizationSettings | None = None
@@ -99,6 +108,7 @@ class Plan:
     target: str | None = None
     paths: Callable[[int, ProjectSettings], Path] = _unprefixed
     reverts: int | None = None
+    enforce: bool = False
 
 
 @attrs.frozen
@@ -162,6 +172,61 @@ def _save(uow: UnitOfWork, stored: Stored, plan: Plan) -> _Written:
     return _Written(stored, saved_organization, organization_changes, tuple(projects))
 
 
+def _invariant_errors(
+    uow: UnitOfWork, stored: Stored, plan: Plan, now: dt.datetime
+) -> list[Finding]:
+    """The errors of a write that breaks the organization's invariants (after the change).
+
+    An invariant the organization held before must gain no violation; one the write adds
+    (or changes) must have none at all, unless the plan enforces it. A write that changes the
+    organization's settings is judged over all its projects; any other over those it writes.
+    Values are judged as they resolve at ``now`` (overrides and locks that expired are out).
+    """
+    after = plan.organization if plan.organization is not None else stored.organization
+    if after is None or not after.invariants:
+        return []
+    before = stored.organization
+    held = () if before is None else before.invariants
+    kept = [invariant for invariant in after.invariants if invariant in held]
+    added = [invariant for invariant in after.invariants if invariant not in held]
+    paths = {p.project_id: plan.paths(i, p) for i, p in enumerate(plan.projects)}
+    whole = plan.organization is not None and bool(
+        diff_organization(before or OrganizationSettings(stored.organization_id), after)
+    )
+    if whole:
+        every = uow.projects.load_organization(stored.organization_id).projects
+        planned = {project.project_id: project for project in plan.projects}
+        before_projects: Sequence[ProjectSettings] = every
+        after_projects = [planned.pop(p.project_id, p) for p in every] + list(planned.values())
+    else:
+        before_projects = [stored.project(p.project_id) for p in plan.projects]
+        after_projects = list(plan.projects)
+    errors = [
+        violation_finding(violation, _violation_path(violation, paths))
+        for violation in added_violations(
+            (before, before_projects), (after, after_projects), kept, now=now
+        )
+    ]
+    if added and not plan.enforce:
+        index = {invariant.name: i for i, invariant in enumerate(after.invariants)}
+        errors.extend(
+            violation_finding(violation, ("invariants", index[violation.invariant]))
+            for violation in find_violations(after, after_projects, added, now=now)
+        )
+    return errors
+
+
+def _violation_path(violation: Violation, paths: Mapping[str, Path]) -> Path:
+    """Where a violation goes in the payload written: the project's field, or the default's."""
+    if violation.project_id is None:
+        return violation.path
+    prefix = paths.get(violation.project_id)
+    if prefix is not None:
+        return (*prefix, *violation.path)
+    # A project the write did not name: the organization's default it inherits changed.
+    return ("fix_enabled",) if violation.path == ("fix_enabled_override",) else ("stopping_point",)
+
+
 class WritePipeline(Analytics):
     """Runs every write: one unit of work, one way to validate, save, audit and notify."""
 
@@ -195,6 +260,7 @@ class WritePipeline(Analytics):
             plan = change(stored)
             now = self._clock()
             warnings = raise_for_errors(self._validate(stored, plan, now))
+            raise_for_errors(_invariant_errors(uow, stored, plan, now))
             written = _save(uow, stored, plan)
             if written.anything:
                 for entry in self._audit_entries(actor, written, plan, now):

@@ -19,6 +19,7 @@ from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import OrganizationRule, ProjectRule
 from ai_settings_core.ports import Clock, EventSink, UnitOfWorkFactory
 from ai_settings_core.service._bulk import BulkUseCases
+from ai_settings_core.service._invariants import InvariantUseCases
 from ai_settings_core.service._organization import OrganizationUseCases
 from ai_settings_core.service._projects import ProjectUseCases
 from ai_settings_core.service._reads import ReadUseCases
@@ -36,6 +37,7 @@ class SettingsService(
     OrganizationUseCases,
     ProjectUseCases,
     BulkUseCases,
+    InvariantUseCases,
     RevertUseCases,
     SettingsAsCodeUseCases,
     ReadUseCases,

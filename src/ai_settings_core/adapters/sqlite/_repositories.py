@@ -17,6 +17,7 @@ import attrs
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
@@ -54,7 +55,7 @@ class _Organizations:
             locked = saved.locked
             connection.execute(
                 "INSERT INTO organizations (" + _rows.ORGANIZATION_COLUMNS + ") "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
@@ -64,7 +65,8 @@ class _Organizations:
                 "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
                 "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
                 "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
-                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at",
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at, "
+                "invariants = excluded.invariants",
                 (
                     saved.organization_id,
                     int(saved.scan_enabled),
@@ -78,6 +80,7 @@ class _Organizations:
                     _rows.moment_text(saved.scan_enabled_lock_expires_at),
                     _rows.moment_text(saved.fix_enabled_lock_expires_at),
                     _rows.moment_text(saved.stopping_point_lock_expires_at),
+                    invariants_to_json(saved.invariants),
                 ),
             )
             return saved

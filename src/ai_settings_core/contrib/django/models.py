@@ -39,6 +39,7 @@ class OrganizationRecord(models.Model):
     stopping_point_locked = models.BooleanField()
     max_stopping_point = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    invariants = models.TextField(default="[]", help_text="JSON array of invariant payloads")
     scan_enabled_lock_expires_at = models.DateTimeField(null=True)
     fix_enabled_lock_expires_at = models.DateTimeField(null=True)
     stopping_point_lock_expires_at = models.DateTimeField(null=True)

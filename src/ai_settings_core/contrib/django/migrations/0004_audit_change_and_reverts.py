@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ai_settings", "0002_expiry")]
+    dependencies = [("ai_settings", "0003_organization_invariants")]
 
     operations = [
         migrations.AddField(
