@@ -184,6 +184,26 @@ def _every_operation(client_package, models, client, document):
     event = models.AISettingsAuditEvent("project_ai_settings.repository_removed")
     assert answer.parsed.results[0].event == event  # the reset changed nothing: no entry
 
+    # Revert the removal, as a new change; a second revert of it is a conflict.
+    removal = answer.parsed.results[0].id
+    options = models.AISettingsRevertRequest()
+    answer = call("revertAuditEntry", "acme", str(removal), body=options)
+    assert (answer.status_code, answer.parsed.reverted) == (200, [removal])
+    assert [p.repositories[0].repository for p in answer.parsed.projects] == ["github:acme/api"]
+    assert call("revertAuditEntry", "acme", str(removal), body=options).status_code == 409
+
+    # Plan a desired-state document, then apply the plan the server answered.
+    request = models.AISettingsPlanRequest.from_dict(
+        {"document": {"organization_id": "acme", "fix_enabled": False, "projects": []}}
+    )
+    answer = call("planSettings", "acme", body=request)
+    assert answer.status_code == 200
+    assert [(c.project_id, c.action) for c in answer.parsed.changes] == [
+        (None, models.AISettingsPlanAction.UPDATE)
+    ]
+    answer = call("applySettingsPlan", "acme", body=answer.parsed)
+    assert (answer.status_code, answer.parsed.changed) == (200, [])
+    assert call("getOrganizationSettings", "acme").parsed.fix_enabled is False
     # Invariants: refused with the violations, saved with enforce, listed, removed.
     at_most = models.AISettingsInvariantType0(
         name="suggest-only",

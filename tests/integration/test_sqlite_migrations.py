@@ -178,6 +178,8 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
     assert audit.items[0].stored_changes == (FieldChange("locked", (), ("fix_enabled",)),)
     assert audit.items[1].effective_changes == (FieldChange("scan_enabled", True, False),)
     assert by_project.items == audit.items[1:]
+    # Entries written before version 3 name no change and revert nothing.
+    assert {(e.change_id, e.reverts) for e in audit.items} == {(None, None)}
 
     # The migrated file takes writes, with versions carried on.
     with store() as uow:

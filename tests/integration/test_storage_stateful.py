@@ -64,6 +64,8 @@ def audit_entries(draw: st.DrawFn) -> AuditEntry:
         occurred_at=draw(timestamps),
         stored_changes=tuple(draw(st.lists(field_changes, max_size=2))),
         effective_changes=tuple(draw(st.lists(field_changes, max_size=2))),
+        change_id=draw(st.none() | st.sampled_from(["c1", "c2"])),
+        reverts=draw(st.none() | st.integers(1, 2**62)),
     )
 
 

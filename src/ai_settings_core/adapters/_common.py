@@ -286,7 +286,13 @@ def check_audit_entry(entry: AuditEntry) -> None:
     """
     if not isinstance(entry, AuditEntry):
         raise _wrong_type((), "an AuditEntry", entry)
-    texts: list[object] = [entry.organization_id, entry.project_id, entry.actor, entry.target]
+    texts: list[object] = [
+        entry.organization_id,
+        entry.project_id,
+        entry.actor,
+        entry.target,
+        entry.change_id,
+    ]
     for name in ("stored_changes", "effective_changes"):
         for change in getattr(entry, name):
             texts += (change.field, change.before, change.after)

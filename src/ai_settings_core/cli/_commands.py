@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, Final
 
 from ai_settings_core.cli._api import api_writes, run_api
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
+from ai_settings_core.cli._main import EXIT_CHANGES
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
     render_impact,
     render_invariants,
+    render_plan,
     render_resolve,
+    render_revert,
 )
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
@@ -391,22 +395,28 @@ def export(app: App) -> None:
     )
 
 
-def import_(app: App) -> None:
-    """``import``: store an exported document."""
-    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+def _read_json(app: App, source: str, command: str) -> object:
+    """The JSON document in file ``source`` (``-``: standard input)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only these commands need it
 
-    source = app.args.file
     try:
         data = app.stdin.read() if source == "-" else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"ai-settings import: cannot read {source!r}: {error}") from None
+        raise UsageError(f"ai-settings {command}: cannot read {source!r}: {error}") from None
     try:
-        document = codec.load_json(data)
+        return codec.load_json(data)
     except ValueError as error:
         message = f"The file is not JSON: {error}."
         raise ValidationError.from_findings(
             [Finding("parse_error", Severity.ERROR, (), message)]
         ) from None
+
+
+def import_(app: App) -> None:
+    """``import``: store an exported document."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    document = _read_json(app, app.args.file, "import")
     organization, projects = codec.parse_export(document)
     result = app.service.import_organization(
         app.actor(organization.organization_id), organization, projects, enforce=app.args.enforce
@@ -417,6 +427,66 @@ def import_(app: App) -> None:
         app.print(
             f"Imported {organization.organization_id}: {len(result.changed)} of "
             f"{len(result.projects)} projects changed."
+        )
+
+
+def revert(app: App) -> None:
+    """``revert ORG ENTRY_ID``: undo the change an audit entry recorded."""
+    args = app.args
+    _known_organization(app, args.org)
+    result = app.service.revert(app.actor(args.org), args.org, args.entry_id, force=args.force)
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_revert_result(result))
+    else:
+        app.print(render_revert(result))
+
+
+def plan(app: App) -> int:
+    """``plan FILE``: what applying a desired-state document would change (10: changes)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    document = codec.parse_document(_read_json(app, args.file, "plan"))
+    planned = app.service.plan(app.actor(document.organization_id), document, prune=args.prune)
+    if args.out is not None:
+        text = json.dumps(codec.dump_plan(planned), indent=2, ensure_ascii=False) + "\n"
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"ai-settings plan: cannot write {args.out!r}: {error}") from None
+    if app.as_json:
+        app.json(codec.dump_plan(planned))
+    else:
+        app.print(render_plan(planned))
+    return 0 if planned.is_empty else EXIT_CHANGES
+
+
+def apply(app: App) -> None:
+    """``apply FILE`` or ``apply --plan PLANFILE``: make what is stored what the document says."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    if (args.file is None) == (args.plan is None):
+        raise UsageError("ai-settings apply: give either FILE or --plan PLANFILE")
+    if args.plan is not None:
+        if args.prune:
+            raise UsageError("ai-settings apply: --prune is part of the plan; give it to plan")
+        planned = codec.parse_plan(_read_json(app, args.plan, "apply"))
+        actor = app.actor(planned.organization_id)
+    else:
+        document = codec.parse_document(_read_json(app, args.file, "apply"))
+        actor = app.actor(document.organization_id)
+        planned = app.service.plan(actor, document, prune=args.prune)
+    result = app.service.apply(actor, planned)
+    if app.as_json:
+        app.json({"plan": codec.dump_plan(planned), "changed": list(result.changed)})
+    else:
+        app.print(render_plan(planned))
+        count = len(planned.changes)
+        app.print(
+            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} changed."
         )
 
 
@@ -498,6 +568,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "audit": Command(audit),
     "export": Command(export),  # always JSON: --json is accepted and changes nothing
     "import": Command(import_, writes=always),
+    "revert": Command(revert, writes=always),
+    "plan": Command(plan),
+    "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
 }

@@ -491,6 +491,50 @@ def build_parser() -> Parser:
         action="store_true",
         help="keep the document's invariants even where its settings break them",
     )
+    revert = command(
+        commands,
+        "revert",
+        "undo the change an audit entry recorded (as a new, audited change)",
+        "ai-settings revert demo 12",
+        org_arg,
+    )
+    revert.add_argument(
+        "entry_id", type=_positive, metavar="ENTRY_ID", help="the audit entry (audit shows #id)"
+    )
+    revert.add_argument(
+        "--force",
+        action="store_true",
+        help="restore the values even if the records changed since (else exit 3)",
+    )
+    plan = command(
+        commands,
+        "plan",
+        "what applying a desired-state document would change (exit 10: changes)",
+        "ai-settings plan demo.json --out demo.plan.json",
+        "file=FILE|-=the desired-state document (an export), or - for standard input",
+    )
+    plan.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
+    )
+    plan.add_argument("--out", metavar="PLANFILE", help="also write the plan, for apply --plan")
+    apply = command(
+        commands,
+        "apply",
+        "make what is stored what a desired-state document says (atomic and validated)",
+        "ai-settings apply --plan demo.plan.json",
+    )
+    apply.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE|-",
+        help="the desired-state document (an export), or - for standard input",
+    )
+    apply.add_argument(
+        "--plan", metavar="PLANFILE", help="apply this plan (refused if anything changed since)"
+    )
+    apply.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
+    )
     completion = command(
         commands,
         "completion",

@@ -13,6 +13,7 @@ from typing import Final
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
 from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
+from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
@@ -21,6 +22,7 @@ from ai_settings_core.domain.views import (
     InvariantsView,
     OrganizationView,
     ProjectView,
+    RevertResult,
 )
 
 __all__ = [
@@ -366,8 +368,37 @@ def render_audit(entries: Sequence[AuditEntry]) -> str:
     for entry in entries:
         when = format_timestamp(entry.occurred_at, timespec="seconds")
         changes = "; ".join(_change(c) for c in entry.stored_changes) or "(no stored change)"
-        lines.append(f"{when}  {entry.actor}  {entry.event.value}  {entry.target}: {changes}")
+        reverts = "" if entry.reverts is None else f" (reverts #{entry.reverts})"
+        lines.append(
+            f"#{entry.id}  {when}  {entry.actor}  {entry.event.value}  {entry.target}: "
+            f"{changes}{reverts}"
+        )
     return "\n".join(lines)
+
+
+def render_plan(plan: SettingsPlan) -> str:
+    """A plan: each record that changes, its stored fields and its effective values."""
+    if plan.is_empty:
+        return f"No changes: {plan.organization_id} is as the document says."
+    lines = []
+    for record in plan.changes:
+        name = "organization" if record.project_id is None else f"project {record.project_id}"
+        lines.append(f"{record.action.value} {name}")
+        lines.extend(f"    stored     {_change(c)}" for c in record.stored)
+        lines.extend(f"    effective  {_change(c)}" for c in record.effective)
+    count = len(plan.changes)
+    lines.append(f"{count} record{'s' if count != 1 else ''} to change.")
+    return "\n".join(lines)
+
+
+def render_revert(result: RevertResult) -> str:
+    """What a revert undid and wrote."""
+    entries = ", ".join(f"#{entry_id}" for entry_id in result.reverted)
+    written = []
+    if result.organization is not None:
+        written.append("the organization")
+    written.extend(result.changed)
+    return f"Reverted {entries}: restored {', '.join(written) or 'nothing (already as before)'}."
 
 
 def render_invariants(view: InvariantsView) -> str:

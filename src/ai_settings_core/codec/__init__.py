@@ -50,6 +50,12 @@ from ai_settings_core.codec._parse import (
     parse_repository,
     parse_repository_patch,
 )
+from ai_settings_core.codec._plans import (
+    dump_plan,
+    dump_revert_result,
+    parse_document,
+    parse_plan,
+)
 from ai_settings_core.codec._schema import SCHEMA_NAMES, json_schema
 from ai_settings_core.domain.findings import build_detail, format_path
 
@@ -69,20 +75,24 @@ __all__ = [
     "dump_invariant",
     "dump_invariants_view",
     "dump_organization",
+    "dump_plan",
     "dump_project",
     "dump_project_view",
     "dump_repository",
     "dump_resolution",
+    "dump_revert_result",
     "dump_violation",
     "dumps_export",
     "format_path",
     "json_schema",
     "load_json",
     "parse_bulk",
+    "parse_document",
     "parse_export",
     "parse_invariant",
     "parse_organization",
     "parse_organization_patch",
+    "parse_plan",
     "parse_project",
     "parse_project_patch",
     "parse_repository",

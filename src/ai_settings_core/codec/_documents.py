@@ -77,6 +77,8 @@ def dump_audit_entry(entry: AuditEntry) -> JSON:
         "occurred_at": format_timestamp(entry.occurred_at),
         "stored_changes": dump_field_changes(entry.stored_changes),
         "effective_changes": dump_field_changes(entry.effective_changes),
+        "change_id": entry.change_id,
+        "reverts": entry.reverts,
     }
 
 

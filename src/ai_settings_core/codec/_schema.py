@@ -21,6 +21,7 @@ from ai_settings_core.codec._invariants import invariant_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -196,6 +197,33 @@ _IMPACT: Final = {
 }
 
 
+def _plan(document: JSON) -> JSON:
+    """A plan (``ai-settings plan --out``): the document it was made from, and what it shows."""
+    changes = {"$ref": "#/$defs/changes"}
+    change = {
+        "project_id": {"type": ["string", "null"]},
+        "action": _enum(PlanAction),
+        "stored": changes,
+        "effective": changes,
+    }
+    plan = {
+        "organization_id": {"type": "string"},
+        "prune": {"type": "boolean"},
+        "organization_version": {"type": "integer", "minimum": 0},
+        "project_versions": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
+        "changes": {"type": "array", "items": _stored(_closed(change))},
+        "document": document,
+    }
+    return _stored(_closed(plan))
+
+
+def _closed(properties: JSON) -> JSON:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
 def _stored(schema: JSON) -> JSON:
     """A stored document as dumped: every key present but the expiries (written when set)."""
     return {
@@ -269,12 +297,13 @@ def _build(name: str, limits: Limits) -> JSON:
         return _object_schema(RepositoryPatch, limits, patch=True)
     if name == "invariant":
         return _invariant(limits)
+    export = _with(
+        organization, {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}}, {}
+    )
     if name == "export":
-        return _with(
-            organization,
-            {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}},
-            {},
-        )
+        return export
+    if name == "plan":
+        return _plan(export)
     if name == "organization_read":
         return _with(_stored(organization), {"sources": {"$ref": "#/$defs/resolution"}}, warnings)
     if name == "project_read":
@@ -303,6 +332,7 @@ SCHEMA_NAMES: Final = (
     "repository_patch",
     "invariant",
     "export",
+    "plan",
     "organization_read",
     "project_read",
     "resolution",

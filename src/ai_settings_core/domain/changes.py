@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
-from collections.abc import Iterable
-from typing import Any, Final, Literal, TypeAlias
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 from attrs import AttrsInstance
@@ -35,6 +35,7 @@ from ai_settings_core.domain.values import (
     StoppingPoint,
     format_timestamp,
 )
+from ai_settings_core.errors import InvalidValueError
 
 __all__ = [
     "KEEP",
@@ -52,6 +53,8 @@ __all__ = [
     "diff_settings",
     "preview_impact",
     "reset_project",
+    "restore_fields",
+    "stale_fields",
 ]
 
 
@@ -367,6 +370,119 @@ def diff_effective(
 def diff_settings(before: EffectiveSettings, after: EffectiveSettings) -> tuple[FieldChange, ...]:
     """The values that differ between two sets of effective settings."""
     return _diff(before, after, _EFFECTIVE_FIELDS)
+
+
+def _point(value: object) -> StoppingPoint | None:
+    return None if value is None else StoppingPoint.parse(value)
+
+
+def _moment(value: object) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded time: {value!r}.")
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+def _repository(value: object) -> RepositorySettings:
+    # _plain's four items, and a fifth when the override expires.
+    if not isinstance(value, tuple) or len(value) not in {4, 5}:
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    ref, ai_enabled, patterns, point, *expires = value
+    if not isinstance(ai_enabled, bool) or not isinstance(patterns, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    return RepositorySettings(
+        RepositoryRef.parse(ref),
+        ai_enabled,
+        tuple(BranchPattern.parse(pattern) for pattern in patterns),
+        _point(point),
+        stopping_point_override_expires_at=_moment(expires[0]) if expires else None,
+    )
+
+
+def _items(value: object) -> tuple[object, ...]:
+    if not isinstance(value, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded list: {value!r}.")
+    return value
+
+
+def _flag(value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded boolean: {value!r}.")
+    return value
+
+
+def _required(read: Callable[[object], Any]) -> Callable[[object], Any]:
+    def read_required(value: object) -> object:
+        if value is None:
+            raise InvalidValueError(
+                "invalid_audit_changes", "A required value was recorded as null."
+            )
+        return read(value)
+
+    return read_required
+
+
+_UNPLAIN: Final[dict[str, Callable[[object], Any]]] = {
+    "scan_enabled": _required(_flag),
+    "fix_enabled": _required(_flag),
+    "stopping_point": _required(_point),
+    "locked": lambda value: frozenset(Setting(item) for item in _items(value)),
+    "max_stopping_point": _point,
+    "scan_enabled_override": _flag,
+    "fix_enabled_override": _flag,
+    "stopping_point_override": _point,
+    "repositories": lambda value: tuple(_repository(item) for item in _items(value)),
+    "environments": lambda value: frozenset(str(item) for item in _items(value)),
+    **{setting.lock_expires_field: _moment for setting in Setting},
+    **{setting.expires_field: _moment for setting in Setting},
+}
+
+_Record = TypeVar("_Record", OrganizationSettings, ProjectSettings)
+
+
+def restore_fields(
+    record: _Record, changes: Iterable[FieldChange], *, side: Literal["before", "after"]
+) -> _Record:
+    """``record`` with each changed field set to its recorded ``before`` (or ``after``) value.
+
+    The inverse of the diffs: the changes an audit entry recorded, read back into values.
+    Fields the changes do not name keep their current value.
+
+        >>> from ai_settings_core import ProjectSettings
+        >>> before = ProjectSettings("acme", "web")
+        >>> after = ProjectSettings("acme", "web", fix_enabled_override=True)
+        >>> restore_fields(after, diff_project(before, after), side="before") == before
+        True
+
+    Raises:
+        InvalidValueError: A change names a field of another kind of record, or holds a value
+            that is not one the diffs record (code ``invalid_audit_changes``).
+    """
+    names = _ORGANIZATION_FIELDS if isinstance(record, OrganizationSettings) else _PROJECT_FIELDS
+    values = {}
+    for change in changes:
+        if change.field not in names:
+            raise InvalidValueError(
+                "invalid_audit_changes",
+                f"{change.field!r} is not a stored field of {type(record).__name__}.",
+            )
+        try:
+            values[change.field] = _UNPLAIN[change.field](getattr(change, side))
+        except (ValueError, TypeError) as error:
+            raise InvalidValueError("invalid_audit_changes", f"{change.field!r}: {error}") from None
+    return attrs.evolve(record, **values) if values else record
+
+
+def stale_fields(
+    record: OrganizationSettings | ProjectSettings, changes: Iterable[FieldChange]
+) -> tuple[str, ...]:
+    """The fields whose current value is no longer the ``after`` value ``changes`` recorded."""
+    return tuple(
+        change.field
+        for change in changes
+        if _plain(getattr(record, change.field, None)) != change.after
+    )
 
 
 @attrs.frozen

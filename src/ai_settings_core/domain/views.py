@@ -27,6 +27,7 @@ __all__ = [
     "OrganizationView",
     "ProjectView",
     "RepositoryView",
+    "RevertResult",
 ]
 
 
@@ -118,6 +119,26 @@ class BulkResult:
         warnings: Advice for the UI, with paths ``("projects", project_id, field...)``.
     """
 
+    projects: tuple[ProjectView, ...]
+    changed: tuple[str, ...]
+    warnings: tuple[Finding, ...] = ()
+
+
+@attrs.frozen
+class RevertResult:
+    """What a revert did.
+
+    Attributes:
+        reverted: The ids of the audit entries undone: the one named, and every other entry of
+            the same change (a bulk change is reverted as one), oldest first.
+        organization: The organization after the revert, when the change had touched it.
+        projects: Each project the change had touched, after the revert.
+        changed: The ids of the projects whose stored settings the revert changed.
+        warnings: Advice for the UI.
+    """
+
+    reverted: tuple[int, ...]
+    organization: OrganizationView | None
     projects: tuple[ProjectView, ...]
     changed: tuple[str, ...]
     warnings: tuple[Finding, ...] = ()

@@ -250,6 +250,59 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-settings/audit/{entry}/revert/": {
+            "parameters": [
+                org,
+                _parameter(
+                    "entry",
+                    "path",
+                    "The audit entry's id.",
+                    {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                ),
+            ],
+            "post": {
+                "operationId": "revertAuditEntry",
+                "summary": "Undo the change an audit entry recorded, as a new audited change",
+                "description": "Restores the stored values the change wrote to what they were "
+                "before; every entry of the same change (a bulk change) is reverted with it, "
+                "all or none. 409 when a record it touched changed since, unless force. "
+                "Validated like any write. Needs the scopes of the write it undoes.",
+                "requestBody": _body("RevertRequest", "Options.", required=False),
+                "responses": {
+                    **_ok("What the revert did.", "RevertResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/plan/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "planSettings",
+                "summary": "What applying a desired-state document would change (nothing is saved)",
+                "description": "Each record that changes, its stored fields and effective "
+                "values before and after, and the versions the plan was computed on. Needs "
+                "org:read and project:read.",
+                "requestBody": _body("PlanRequest", "The document, and prune."),
+                "responses": {
+                    **_ok("The plan.", "Plan"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/apply/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "applySettingsPlan",
+                "summary": "Apply a plan, all or none",
+                "description": "409 when anything the plan was computed on changed since. "
+                "Needs org:admin and project:admin.",
+                "requestBody": _body("Plan", "A plan, as planSettings answered it."),
+                "responses": {
+                    **_ok("What changed.", "BulkResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
         "/organizations/{org}/ai-settings/invariants/": {
             "parameters": [org],
             "get": {

@@ -20,6 +20,7 @@ from ai_settings_core.domain.audit import AuditEvent
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.findings import Severity
 from ai_settings_core.domain.limits import Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
@@ -45,6 +46,7 @@ SHARED_ENUMS: Final[Mapping[str, type[enum.Enum]]] = {
     "DecisionReason": DecisionReason,
     "AuditEvent": AuditEvent,
     "Severity": Severity,
+    "PlanAction": PlanAction,
 }
 """The domain's enumerations, by the component name the document gives each."""
 
@@ -65,6 +67,8 @@ _CODEC_SCHEMAS: Final = {
     "invariant": "Invariant",
     "invariants_read": "InvariantsRead",
     "findings": "Findings",
+    "export": "Export",
+    "plan": "Plan",
 }
 _DEFS: Final = {
     "repository": "Repository",

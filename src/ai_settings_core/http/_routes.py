@@ -45,6 +45,13 @@ ROUTES: Final = (
         GET=handlers.organization_audit,
     ),
     _route(
+        "revert",
+        "organizations/{org}/ai-settings/audit/{entry}/revert",
+        POST=handlers.revert,
+    ),
+    _route("plan", "organizations/{org}/ai-settings/plan", POST=handlers.plan),
+    _route("apply", "organizations/{org}/ai-settings/apply", POST=handlers.apply_plan),
+    _route(
         "invariants",
         "organizations/{org}/ai-settings/invariants",
         GET=handlers.get_invariants,

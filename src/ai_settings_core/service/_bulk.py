@@ -15,9 +15,7 @@ from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_ADMIN, Actor
 from ai_settings_core.domain.rules import (
     check_bulk_size,
     raise_for_errors,
-    validate_document_projects,
     validate_identifier,
-    validate_organization,
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
@@ -109,20 +107,8 @@ class BulkUseCases(WritePipeline):
         Raises:
             ValidationError: The document breaks a rule; nothing is written.
         """
-        organization_id = organization.organization_id
-        actor.require(organization_id, ORG_ADMIN)
-        actor.require(organization_id, PROJECT_ADMIN)
-        for project in projects:
-            actor.require_project(organization_id, project.project_id, PROJECT_ADMIN)
-        # The document's own shape first, before anything is read: it names each project
-        # once, all of this organization.
-        raise_for_errors(
-            [
-                *validate_organization(
-                    organization, limits=self._limits, rules=self._organization_rules
-                ),
-                *validate_document_projects(organization_id, enumerate(projects)),
-            ]
+        organization_id = self._check_document(
+            actor, organization, projects, ORG_ADMIN, PROJECT_ADMIN
         )
 
         def change(_stored: Stored) -> Plan:
@@ -134,14 +120,7 @@ class BulkUseCases(WritePipeline):
             )
 
         outcome = self._write(actor, organization_id, [p.project_id for p in projects], change)
-        return BulkResult(
-            tuple(
-                self._project_view(outcome.organization, p, with_warnings=False)
-                for p in outcome.projects
-            ),
-            outcome.changed,
-            outcome.warnings,
-        )
+        return self._document_result(outcome)
 
     def _bulk_ids(
         self, actor: Actor, organization_id: str, project_ids: Sequence[str]

@@ -10,6 +10,7 @@ after the commit. A new write use case is a new ``change``, never a new pipeline
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
@@ -25,8 +26,14 @@ from ai_settings_core.domain.changes import (
 from ai_settings_core.domain.findings import Finding, Path
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.domain.resolve import resolve_organization
-from ai_settings_core.domain.rules import raise_for_errors, validate_organization, validate_project
+from ai_settings_core.domain.rules import (
+    raise_for_errors,
+    validate_document_projects,
+    validate_organization,
+    validate_project,
+)
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.views import BulkResult
 from ai_settings_core.domain.violations import (
     Violation,
     added_violations,
@@ -86,6 +93,7 @@ class Plan:
         event: The audit event of each project written.
         target: What the audit entries of the projects name (default: the project id).
         paths: Where a project's findings go, from its index and itself.
+        reverts: The id of the audit entry this write reverts, recorded on its entries.
         enforce: Save invariants the write adds even where stored settings break them
             (their existing violations stay; no write may add one). Without it, an added
             invariant that stored settings break is refused with its violations.
@@ -99,6 +107,7 @@ class Plan:
     event: AuditEvent = AuditEvent.PROJECT_AI_SETTINGS_EDIT
     target: str | None = None
     paths: Callable[[int, ProjectSettings], Path] = _unprefixed
+    reverts: int | None = None
     enforce: bool = False
 
 
@@ -227,14 +236,27 @@ class WritePipeline(Analytics):
         organization_id: str,
         project_ids: Sequence[str],
         change: Callable[[Stored], Plan],
+        *,
+        all_projects: bool = False,
     ) -> Outcome:
-        """Run ``change`` over the organization and the named projects, and keep its plan."""
+        """Run ``change`` over the organization and the named projects, and keep its plan.
+
+        With ``all_projects``, ``change`` sees every stored project of the organization.
+        """
         with self._uow(organization_id=organization_id) as uow:
-            stored = Stored(
-                organization_id,
-                uow.organizations.get(organization_id),
-                uow.projects.get_many(organization_id, project_ids) if project_ids else {},
-            )
+            if all_projects:
+                state = uow.projects.load_organization(organization_id)
+                stored = Stored(
+                    organization_id,
+                    state.organization,
+                    {project.project_id: project for project in state.projects},
+                )
+            else:
+                stored = Stored(
+                    organization_id,
+                    uow.organizations.get(organization_id),
+                    uow.projects.get_many(organization_id, project_ids) if project_ids else {},
+                )
             plan = change(stored)
             now = self._clock()
             warnings = raise_for_errors(self._validate(stored, plan, now))
@@ -254,6 +276,45 @@ class WritePipeline(Analytics):
             ),
             tuple(saved),
             warnings,
+        )
+
+    def _check_document(
+        self,
+        actor: Actor,
+        organization: OrganizationSettings,
+        projects: Sequence[ProjectSettings],
+        *scopes: str,
+    ) -> str:
+        """Check an organization document before anything is read; return its organization.
+
+        The actor needs every scope in the organization, and the last one on each project
+        the document names; the document's own shape is checked next (each project named
+        once, all of this organization; the organization's settings valid).
+        """
+        organization_id = organization.organization_id
+        for scope in scopes:
+            actor.require(organization_id, scope)
+        for project in projects:
+            actor.require_project(organization_id, project.project_id, scopes[-1])
+        raise_for_errors(
+            [
+                *validate_organization(
+                    organization, limits=self._limits, rules=self._organization_rules
+                ),
+                *validate_document_projects(organization_id, enumerate(projects)),
+            ]
+        )
+        return organization_id
+
+    def _document_result(self, outcome: Outcome) -> BulkResult:
+        """What writing a document did: every project it wrote to, and the warnings."""
+        return BulkResult(
+            tuple(
+                self._project_view(outcome.organization, project, with_warnings=False)
+                for project in outcome.projects
+            ),
+            outcome.changed,
+            outcome.warnings,
         )
 
     def _validate(self, stored: Stored, plan: Plan, now: dt.datetime) -> list[Finding]:
@@ -291,6 +352,8 @@ class WritePipeline(Analytics):
         """The audit entries of a write: the organization's first, then each project's."""
         stored = written.stored
         organization_id = stored.organization_id
+        # Every entry of one write names the same change, so the write can be found as one.
+        change_id = uuid.uuid4().hex
         entries = []
         if written.organization is not None:
             entries.append(
@@ -306,6 +369,8 @@ class WritePipeline(Analytics):
                         resolve_organization(stored.organization).effective,
                         resolve_organization(written.organization).effective,
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         organization_after = written.organization or stored.organization
@@ -323,6 +388,8 @@ class WritePipeline(Analytics):
                     effective_changes=diff_effective(
                         stored.organization, before, organization_after, saved, now=when
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         return entries

@@ -23,6 +23,8 @@ from ai_settings_core.service._invariants import InvariantUseCases
 from ai_settings_core.service._organization import OrganizationUseCases
 from ai_settings_core.service._projects import ProjectUseCases
 from ai_settings_core.service._reads import ReadUseCases
+from ai_settings_core.service._revert import RevertUseCases
+from ai_settings_core.service._settings_as_code import SettingsAsCodeUseCases
 
 __all__ = ["SettingsService"]
 
@@ -32,7 +34,13 @@ def _utc_now() -> dt.datetime:
 
 
 class SettingsService(
-    OrganizationUseCases, ProjectUseCases, BulkUseCases, InvariantUseCases, ReadUseCases
+    OrganizationUseCases,
+    ProjectUseCases,
+    BulkUseCases,
+    InvariantUseCases,
+    RevertUseCases,
+    SettingsAsCodeUseCases,
+    ReadUseCases,
 ):
     """The use cases of the AI settings page.
 

@@ -70,7 +70,7 @@ _OVERRIDING: Final = (
 )
 _AUDIT_COLUMNS: Final = (
     "id, organization_id, project_id, actor, event, target, occurred_at, "
-    "stored_changes::text, effective_changes::text"
+    "stored_changes::text, effective_changes::text, change_id, reverts"
 )
 
 
@@ -435,6 +435,8 @@ class Audit:
                 entry.occurred_at,
                 _common.changes_to_json(entry.stored_changes),
                 _common.changes_to_json(entry.effective_changes),
+                entry.change_id,
+                entry.reverts,
             )
         )
         return attrs.evolve(entry, id=entry_id)
@@ -490,4 +492,6 @@ def _audit_entry(row: Sequence[Any]) -> AuditEntry:
         stored_changes=_common.changes_from_json(row[7]),
         effective_changes=_common.changes_from_json(row[8]),
         id=row[0],
+        change_id=row[9],
+        reverts=row[10],
     )

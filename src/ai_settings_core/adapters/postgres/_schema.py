@@ -126,7 +126,7 @@ V2: Final = (
 )
 """Schema version 2: when overrides and locks expire (``NULL``: never)."""
 
-V_INVARIANTS: Final = (
+V3: Final = (
     """
     ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
         CHECK (json_typeof(invariants) = 'array')
@@ -134,7 +134,13 @@ V_INVARIANTS: Final = (
 )
 """Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
 
-MIGRATIONS: Final = (V1, V2, V_INVARIANTS)
+V4: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id text CHECK (change_id <> '')",
+    "ALTER TABLE audit_log ADD COLUMN reverts bigint CHECK (reverts > 0)",
+)
+"""Schema version 4: each audit entry's change (the write it belongs to), what it reverts."""
+
+MIGRATIONS: Final = (V1, V2, V3, V4)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -312,8 +312,8 @@ class _Audit:
             _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "
-                "occurred_at, stored_changes, effective_changes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "occurred_at, stored_changes, effective_changes, change_id, reverts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.organization_id,
                     entry.project_id,
@@ -323,6 +323,8 @@ class _Audit:
                     _common.format_timestamp(entry.occurred_at),
                     _common.changes_to_json(entry.stored_changes),
                     _common.changes_to_json(entry.effective_changes),
+                    entry.change_id,
+                    entry.reverts,
                 ),
             )
             entry_id = cursor.lastrowid

@@ -314,7 +314,7 @@ LOAD_QUERIES: Final = (
 
 AUDIT_COLUMNS: Final = (
     "id, organization_id, project_id, actor, event, target, occurred_at, stored_changes, "
-    "effective_changes"
+    "effective_changes, change_id, reverts"
 )
 
 
@@ -329,4 +329,6 @@ def audit_entry_from_row(row: Sequence[Any]) -> AuditEntry:
         stored_changes=_common.changes_from_json(row[7]),
         effective_changes=_common.changes_from_json(row[8]),
         id=row[0],
+        change_id=row[9],
+        reverts=row[10],
     )

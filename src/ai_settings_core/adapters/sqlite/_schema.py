@@ -147,7 +147,7 @@ V3: Final = (
 )
 """Schema version 3: when overrides and locks expire (``NULL``: never), as UTC text."""
 
-V_INVARIANTS: Final = (
+V4: Final = (
     """
     ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
         CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
@@ -155,7 +155,13 @@ V_INVARIANTS: Final = (
 )
 """Schema version 4: the organization's invariants, a JSON array of invariant payloads."""
 
-MIGRATIONS: Final = (V1, V2, V3, V_INVARIANTS)
+V5: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id TEXT CHECK (length(change_id) > 0)",
+    "ALTER TABLE audit_log ADD COLUMN reverts INTEGER CHECK (reverts IS NULL OR reverts > 0)",
+)
+"""Schema version 5: each audit entry's change (the write it belongs to), what it reverts."""
+
+MIGRATIONS: Final = (V1, V2, V3, V4, V5)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

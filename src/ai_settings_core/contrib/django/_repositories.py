@@ -367,6 +367,8 @@ def _audit_entry(record: AuditRecord) -> AuditEntry:
         stored_changes=_common.changes_from_json(record.stored_changes),
         effective_changes=_common.changes_from_json(record.effective_changes),
         id=int(record.pk),
+        change_id=record.change_id,
+        reverts=None if record.reverts is None else int(record.reverts),
     )
 
 
@@ -386,6 +388,8 @@ class Audit:
                 occurred_at=_stored_time(entry.occurred_at),
                 stored_changes=_common.changes_to_json(entry.stored_changes),
                 effective_changes=_common.changes_to_json(entry.effective_changes),
+                change_id=entry.change_id,
+                reverts=entry.reverts,
             )
             return attrs.evolve(entry, id=int(record.pk))
 

@@ -144,6 +144,8 @@ class AuditRecord(models.Model):
     occurred_at = models.DateTimeField()
     stored_changes = models.TextField(help_text="JSON array of {field, before, after}")
     effective_changes = models.TextField(help_text="JSON array of {field, before, after}")
+    change_id = models.TextField(null=True, help_text="The write the entry belongs to")
+    reverts = models.BigIntegerField(null=True, help_text="The id of the entry it reverts")
 
     class Meta:
         db_table = "ai_settings_audit"
