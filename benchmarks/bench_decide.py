@@ -24,6 +24,7 @@ changes with its worst one; ``with_organization`` for a change of few answers an
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import random
 import statistics
@@ -182,6 +183,15 @@ def run(repeats: int) -> list[dict[str, object]]:
     events = _events(rng, projects)
 
     snapshot = DecisionSnapshot.prepare(organization, projects)
+    # The same settings with one override that expires in the future: the snapshot then reads
+    # the system clock on each call (issue 15).
+    far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    expiring = DecisionSnapshot.prepare(
+        organization,
+        [attrs.evolve(projects[0], fix_enabled_override_expires_at=far, fix_enabled_override=False)]
+        + projects[1:],
+        clock=lambda: dt.datetime.now(dt.UTC),
+    )
     changed = snapshot
     for project in projects[:1_000]:
         changed = changed.replace_project(attrs.evolve(project, version=1))
@@ -194,6 +204,7 @@ def run(repeats: int) -> list[dict[str, object]]:
             get(project_id)
 
     snapshot_decide, plain_decide = _decide_loops(organization, snapshot, projects, events)
+    expiring_decide = _decide_loops(organization, expiring, projects, events)[0]
     changed_decide = _decide_loops(organization, changed, projects, events)[0]
 
     # What the pieces of the plain path cost, per event, beside what the snapshot does instead.
@@ -250,6 +261,7 @@ def run(repeats: int) -> list[dict[str, object]]:
             "dict": dict_lookup,
             "snapshot": snapshot_decide,
             "changed": changed_decide,
+            "expiring": expiring_decide,
             "plain": plain_decide,
             "ruled": ruled_snapshot_decide,
             "ruled plain": ruled_plain_decide,
@@ -315,6 +327,12 @@ def run(repeats: int) -> list[dict[str, object]]:
             "DecisionSnapshot.decide, 1,000 projects changed since prepared",
             per_call["changed"],
             baseline_name="DecisionSnapshot.decide, as prepared",
+            baseline_median_ns=snapshot_ns,
+        ),
+        row(
+            "DecisionSnapshot.decide, settings that expire later (reads the clock)",
+            per_call["expiring"],
+            baseline_name="DecisionSnapshot.decide, no expiry",
             baseline_median_ns=snapshot_ns,
         ),
         row(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
@@ -46,3 +48,15 @@ def upgraded_store_holds_rules(store: UnitOfWorkFactory, version: int) -> None:
     with store(read_only=True) as uow:
         assert uow.projects.get("acme", "web") == saved
     assert saved.repositories[0].branch_patterns == rules
+
+
+@contextmanager
+def any_store(kind: str, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
+    """A fresh store of any kind: ``memory``, ``sqlite`` or ``postgres`` (a new schema)."""
+    if kind != "postgres":
+        yield make_store(kind, tmp_path)
+        return
+    from tests.postgres import fresh_store
+
+    with fresh_store() as store:
+        yield store

@@ -17,14 +17,18 @@ def reference_effective(
     project: dict | None,
     repository: dict | None = None,
     rule: dict | None = None,
+    now=None,
 ) -> dict:
     """Effective values as a dict {setting: value}, each rule stated once.
 
-    org: {"scan_enabled", "fix_enabled", "stopping_point", "locked": set, "ceiling"} or None.
-    project: {"scan_enabled": override-or-None, ...} or None.
-    repository: {"stopping_point": override-or-None} or None.
-    rule: the branch's rule, {"stopping_point": override-or-None}, or None.
+    org: {"scan_enabled", "fix_enabled", "stopping_point", "locked": set, "ceiling"} or None,
+        with "lock_expires": {setting: instant} when locks expire.
+    project: {"scan_enabled": override-or-None, ...} or None, with "expires": {setting: instant}.
+    repository: {"stopping_point": override-or-None} or None, with "expires" as for a project.
+    rule: the branch's rule, {"stopping_point": override-or-None}, or None (it never expires).
+    now: the instant asked about; an override or lock expires at its instant (0. below).
     """
+    org, project, repository = (live(level, now) for level in (org, project, repository))
     inherited = DEFAULTS if org is None else org  # 1. the organization, else the system
     locked = set() if org is None else org["locked"]
     ceiling = None if org is None else org["ceiling"]
@@ -41,6 +45,24 @@ def reference_effective(
     return result
 
 
+def live(level: dict | None, now) -> dict | None:
+    """0. A level as it stands at ``now``: what expired (``expires <= now``) is gone."""
+    if level is None:
+        return None
+    level = dict(level)
+    for setting, instant in level.pop("expires", {}).items():
+        if now is None:
+            raise TypeError("an expiry needs now")
+        if instant <= now:
+            level[setting] = None
+    if "lock_expires" in level:
+        ends = level.pop("lock_expires")
+        if ends and now is None:
+            raise TypeError("an expiry needs now")
+        level["locked"] = {s for s in level["locked"] if s not in ends or now < ends[s]}
+    return level
+
+
 def org_dict(org) -> dict | None:
     if org is None:
         return None
@@ -50,6 +72,11 @@ def org_dict(org) -> dict | None:
         "stopping_point": org.stopping_point.value,
         "locked": {setting.value for setting in org.locked},
         "ceiling": None if org.max_stopping_point is None else org.max_stopping_point.value,
+        "lock_expires": {
+            s: instant
+            for s in DEFAULTS
+            if (instant := getattr(org, f"{s}_lock_expires_at")) is not None
+        },
     }
 
 
@@ -61,6 +88,11 @@ def project_dict(project) -> dict | None:
         "scan_enabled": project.scan_enabled_override,
         "fix_enabled": project.fix_enabled_override,
         "stopping_point": None if point is None else point.value,
+        "expires": {
+            s: instant
+            for s in DEFAULTS
+            if (instant := getattr(project, f"{s}_override_expires_at")) is not None
+        },
     }
 
 
@@ -68,7 +100,11 @@ def repository_dict(repository) -> dict | None:
     if repository is None:
         return None
     point = repository.stopping_point_override
-    return {"stopping_point": None if point is None else point.value}
+    instant = repository.stopping_point_override_expires_at
+    return {
+        "stopping_point": None if point is None else point.value,
+        "expires": {} if instant is None else {"stopping_point": instant},
+    }
 
 
 def rule_dict(rule) -> dict | None:
@@ -119,3 +155,85 @@ def plain(effective) -> dict:
         "fix_enabled": effective.fix_enabled,
         "stopping_point": effective.stopping_point.value,
     }
+
+
+def _covered(pattern: str, allowed: list[str]) -> bool:
+    """A branch pattern merging may use: one of ``allowed`` as written, or a plain branch name
+    one of them matches."""
+    if pattern in allowed:
+        return True
+    return not set(pattern) & set("*?[") and any(fnmatch.fnmatchcase(pattern, a) for a in allowed)
+
+
+def reference_violations(org, projects, invariants) -> set[tuple]:
+    """Where ``invariants`` are broken, as ``(name, project_id, repository key, field, pattern)``.
+
+    The semantics of docs/invariants.md, stated directly over :func:`reference_effective`: the
+    organization's default counts as a place (``project_id`` ``None``), then every project and
+    every repository.
+    """
+    o = org_dict(org)
+    found: set[tuple] = set()
+    for invariant in invariants:
+        name, kind = invariant.name, invariant.kind.value
+        places = [(None, None, reference_effective(o, None))]
+        for project in projects:
+            p = project_dict(project)
+            places.append((project, None, reference_effective(o, p)))
+            places += [
+                (project, r, reference_effective(o, p, repository_dict(r)))
+                for r in project.repositories
+            ]
+        for project, repository, effective in places:
+            pid = None if project is None else project.project_id
+            key = None if repository is None else repository.repository.key
+            point = effective["stopping_point"]
+            # A branch rule at its own stopping point: the repository's, unless it overrides it.
+            rules = []
+            for rule in [] if repository is None else _first_rules(repository):
+                values = reference_effective(
+                    o, project_dict(project), repository_dict(repository), rule_dict(rule)
+                )
+                rules.append((rule, values["stopping_point"]))
+            if kind == "stopping_point_at_most":
+                excepted = {ref.key for ref in invariant.except_repositories}
+                limit = RANK[invariant.at_most.value]
+                if key not in excepted and RANK[point] > limit:
+                    field = "stopping_point" if project is None else "stopping_point_override"
+                    found.add((name, pid, key, field, None))
+                found.update(
+                    (name, pid, key, "stopping_point_override", rule.pattern.text)
+                    for rule, rule_point in rules
+                    if key not in excepted
+                    and rule.stopping_point_override is not None
+                    and RANK[rule_point] > limit
+                )
+            elif kind == "merge_only_on_branches":
+                allowed = [b.text for b in invariant.branches]
+                found.update(
+                    (name, pid, key, "branch_patterns", rule.pattern.text)
+                    for rule, rule_point in rules
+                    if rule_point == "merge" and not _covered(rule.pattern.text, allowed)
+                )
+            elif repository is None and effective["fix_enabled"] and not effective["scan_enabled"]:
+                field = "fix_enabled" if project is None else "fix_enabled_override"
+                found.add((name, pid, None, field, None))
+    return found
+
+
+def _first_rules(repository) -> list:
+    """The rules that may apply: a pattern listed twice applies at its first place only."""
+    texts = [rule.text for rule in repository.branch_patterns]
+    return [rule for i, rule in enumerate(repository.branch_patterns) if rule.text not in texts[:i]]
+
+
+def violation_key(violation) -> tuple:
+    """A violation of the real code in :func:`reference_violations`' terms."""
+    fields = [part for part in violation.path if isinstance(part, str)]
+    return (
+        violation.invariant,
+        violation.project_id,
+        None if violation.repository is None else violation.repository.key,
+        fields[-1],
+        None if violation.branch_pattern is None else violation.branch_pattern.text,
+    )

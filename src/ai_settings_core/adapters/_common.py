@@ -15,6 +15,11 @@ from typing import Final, TypeAlias
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
 from ai_settings_core.domain.findings import Finding, Path, Severity
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.rules import duplicate_repository
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -210,6 +215,19 @@ def _check_optional_point(path: Path, value: object) -> None:
         raise _wrong_type(path, "a StoppingPoint or None", value)
 
 
+_INVARIANT_TYPES: Final = frozenset({StoppingPointAtMost, MergeOnlyOnBranches, FixRequiresScan})
+
+
+def _check_optional_moment(path: Path, value: object) -> None:
+    """An expiry: ``None`` or an aware datetime (a naive one names no instant)."""
+    if value is None:
+        return
+    if not isinstance(value, dt.datetime):
+        raise _wrong_type(path, "an aware datetime or None", value)
+    if value.utcoffset() is None:
+        raise invalid(path, "naive_datetime", "An expiry must be an aware datetime (in UTC).")
+
+
 def check_organization(settings: OrganizationSettings) -> None:
     """Refuse what no store can hold or the domain does not allow, before anything is written.
 
@@ -226,6 +244,13 @@ def check_organization(settings: OrganizationSettings) -> None:
     if type(locked) is not frozenset or not all(type(item) is Setting for item in locked):
         raise _wrong_type(("locked",), "a frozenset of Setting", locked)
     _check_optional_point(("max_stopping_point",), settings.max_stopping_point)
+    invariants = settings.invariants
+    if type(invariants) is not tuple or not all(
+        type(item) in _INVARIANT_TYPES for item in invariants
+    ):
+        raise _wrong_type(("invariants",), "a tuple of invariants", invariants)
+    for setting in Setting:
+        _check_optional_moment((setting.lock_expires_field,), settings.lock_expires_at(setting))
 
 
 def check_project(project: ProjectSettings) -> None:
@@ -244,6 +269,8 @@ def check_project(project: ProjectSettings) -> None:
     _check_optional_flag(("scan_enabled_override",), project.scan_enabled_override)
     _check_optional_flag(("fix_enabled_override",), project.fix_enabled_override)
     _check_optional_point(("stopping_point_override",), project.stopping_point_override)
+    for setting in Setting:
+        _check_optional_moment((setting.expires_field,), project.override_expires_at(setting))
     repositories = project.repositories
     if type(repositories) is not tuple:
         raise _wrong_type(("repositories",), "a tuple of RepositorySettings", repositories)
@@ -291,6 +318,10 @@ def _check_repository(path: Path, repository: object) -> None:
             raise _not_text(rule_path, "invalid_pattern", "Branch pattern", text)
         _check_optional_point((*rule_path, "stopping_point_override"), rule.stopping_point_override)
     _check_optional_point((*path, "stopping_point_override"), repository.stopping_point_override)
+    _check_optional_moment(
+        (*path, "stopping_point_override_expires_at"),
+        repository.stopping_point_override_expires_at,
+    )
 
 
 def check_audit_entry(entry: AuditEntry) -> None:
@@ -301,7 +332,13 @@ def check_audit_entry(entry: AuditEntry) -> None:
     """
     if not isinstance(entry, AuditEntry):
         raise _wrong_type((), "an AuditEntry", entry)
-    texts: list[object] = [entry.organization_id, entry.project_id, entry.actor, entry.target]
+    texts: list[object] = [
+        entry.organization_id,
+        entry.project_id,
+        entry.actor,
+        entry.target,
+        entry.change_id,
+    ]
     for name in ("stored_changes", "effective_changes"):
         for change in getattr(entry, name):
             texts += (change.field, change.before, change.after)

@@ -8,23 +8,30 @@ the output) and prints its result; errors travel as the library's exceptions and
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, Final
 
 from ai_settings_core.cli._api import api_writes, run_api
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
+from ai_settings_core.cli._main import EXIT_CHANGES
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
     render_impact,
+    render_invariants,
+    render_plan,
     render_resolve,
+    render_revert,
 )
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
-from ai_settings_core.domain.values import RepositoryRef
-from ai_settings_core.domain.views import OrganizationView, ProjectView
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import RepositoryRef, format_timestamp
+from ai_settings_core.domain.views import InvariantsView, OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
 
 __all__ = ["COMMANDS"]
@@ -33,12 +40,36 @@ __all__ = ["COMMANDS"]
 # Reading the command line ------------------------------------------------------------------
 
 
+def _ends(args: argparse.Namespace) -> dt.datetime | None:
+    """When ``--until`` or ``--for`` says what this command sets ends (``None``: never).
+
+    ``--for`` counts from the machine's clock; the service refuses a moment already past
+    (code ``expired``) by its own.
+    """
+    until: dt.datetime | None = getattr(args, "until", None)
+    length: dt.timedelta | None = getattr(args, "for_", None)
+    if length is not None:
+        return dt.datetime.now(dt.UTC) + length
+    return until
+
+
+def _nothing_ends(command: str, what: str) -> UsageError:
+    return UsageError(f"ai-settings {command}: --until and --for end {what}: give one to end")
+
+
 def _org_patch(args: argparse.Namespace) -> OrganizationPatch:
     both = set(args.lock) & set(args.unlock)
     if both:
         names = ", ".join(sorted(s.value for s in both))
         raise UsageError(f"ai-settings: cannot both lock and unlock {names}")
+    ends = _ends(args)
+    expiries: dict[str, dt.datetime] = {}
+    if ends is not None:
+        if not args.lock:
+            raise _nothing_ends(args.command, "the locks set by --lock")
+        expiries = {setting.lock_expires_field: ends for setting in args.lock}
     return OrganizationPatch(
+        **expiries,  # type: ignore[arg-type]
         scan_enabled=KEEP if args.scan is None else args.scan,
         fix_enabled=KEEP if args.fix is None else args.fix,
         stopping_point=KEEP if args.stopping_point is None else args.stopping_point,
@@ -62,11 +93,26 @@ def _project_patch(args: argparse.Namespace) -> ProjectPatch:
     text = getattr(args, "environments", None)
     if text is not None:
         environments = frozenset() if text == "all" else frozenset(e for e in text.split(",") if e)
+    ends = _ends(args)
+    expiries: dict[str, dt.datetime] = {}
+    if ends is not None:
+        values = {Setting.SCAN_ENABLED: args.scan, Setting.FIX_ENABLED: args.fix}
+        values[Setting.STOPPING_POINT] = args.stopping_point
+        expiries = {
+            setting.expires_field: ends
+            for setting, value in values.items()
+            if value is not KEEP and value is not None
+        }
+        if not expiries:
+            raise _nothing_ends(
+                args.command, "the overrides set by --scan, --fix or --stopping-point"
+            )
     return ProjectPatch(
         scan_enabled_override=args.scan,
         fix_enabled_override=args.fix,
         stopping_point_override=args.stopping_point,
         environments=environments,
+        **expiries,  # type: ignore[arg-type]
     )
 
 
@@ -99,6 +145,11 @@ def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
     if args.stopping_point is not KEEP:
         point = args.stopping_point
         payload["stopping_point_override"] = None if point is None else point.value
+    ends = _ends(args)
+    if ends is not None:
+        if payload.get("stopping_point_override") is None:
+            raise _nothing_ends(args.command, "the stopping point set by --stopping-point")
+        payload["stopping_point_override_expires_at"] = format_timestamp(ends)
     return payload
 
 
@@ -355,25 +406,31 @@ def export(app: App) -> None:
     )
 
 
-def import_(app: App) -> None:
-    """``import``: store an exported document."""
-    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+def _read_json(app: App, source: str, command: str) -> object:
+    """The JSON document in file ``source`` (``-``: standard input)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only these commands need it
 
-    source = app.args.file
     try:
         data = app.stdin.read() if source == "-" else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"ai-settings import: cannot read {source!r}: {error}") from None
+        raise UsageError(f"ai-settings {command}: cannot read {source!r}: {error}") from None
     try:
-        document = codec.load_json(data)
+        return codec.load_json(data)
     except ValueError as error:
         message = f"The file is not JSON: {error}."
         raise ValidationError.from_findings(
             [Finding("parse_error", Severity.ERROR, (), message)]
         ) from None
+
+
+def import_(app: App) -> None:
+    """``import``: store an exported document."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    document = _read_json(app, app.args.file, "import")
     organization, projects = codec.parse_export(document)
     result = app.service.import_organization(
-        app.actor(organization.organization_id), organization, projects
+        app.actor(organization.organization_id), organization, projects, enforce=app.args.enforce
     )
     if app.as_json:
         app.json({"changed": list(result.changed)})
@@ -382,6 +439,113 @@ def import_(app: App) -> None:
             f"Imported {organization.organization_id}: {len(result.changed)} of "
             f"{len(result.projects)} projects changed."
         )
+
+
+def revert(app: App) -> None:
+    """``revert ORG ENTRY_ID``: undo the change an audit entry recorded."""
+    args = app.args
+    _known_organization(app, args.org)
+    result = app.service.revert(app.actor(args.org), args.org, args.entry_id, force=args.force)
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_revert_result(result))
+    else:
+        app.print(render_revert(result))
+
+
+def plan(app: App) -> int:
+    """``plan FILE``: what applying a desired-state document would change (10: changes)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    document = codec.parse_document(_read_json(app, args.file, "plan"))
+    planned = app.service.plan(app.actor(document.organization_id), document, prune=args.prune)
+    if args.out is not None:
+        text = json.dumps(codec.dump_plan(planned), indent=2, ensure_ascii=False) + "\n"
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"ai-settings plan: cannot write {args.out!r}: {error}") from None
+    if app.as_json:
+        app.json(codec.dump_plan(planned))
+    else:
+        app.print(render_plan(planned))
+    return 0 if planned.is_empty else EXIT_CHANGES
+
+
+def apply(app: App) -> None:
+    """``apply FILE`` or ``apply --plan PLANFILE``: make what is stored what the document says."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    if (args.file is None) == (args.plan is None):
+        raise UsageError("ai-settings apply: give either FILE or --plan PLANFILE")
+    if args.plan is not None:
+        if args.prune:
+            raise UsageError("ai-settings apply: --prune is part of the plan; give it to plan")
+        planned = codec.parse_plan(_read_json(app, args.plan, "apply"))
+        actor = app.actor(planned.organization_id)
+    else:
+        document = codec.parse_document(_read_json(app, args.file, "apply"))
+        actor = app.actor(document.organization_id)
+        planned = app.service.plan(actor, document, prune=args.prune)
+    result = app.service.apply(actor, planned)
+    if app.as_json:
+        app.json({"plan": codec.dump_plan(planned), "changed": list(result.changed)})
+    else:
+        app.print(render_plan(planned))
+        count = len(planned.changes)
+        app.print(
+            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} changed."
+        )
+
+
+def _show_invariants(app: App, view: InvariantsView) -> None:
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_invariants_view(view))
+    else:
+        app.print(render_invariants(view))
+
+
+def invariants_show(app: App) -> None:
+    """``invariants show``."""
+    org = app.args.org
+    _show_invariants(app, app.service.get_invariants(app.actor(org), org))
+
+
+def invariants_add(app: App) -> None:
+    """``invariants add``: the options become an invariant payload, parsed as the HTTP API's."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    payload: dict[str, Any] = {"name": args.name, "kind": args.kind}
+    if args.at_most is not None:
+        payload["at_most"] = args.at_most.value
+    if args.except_repositories:
+        payload["except_repositories"] = args.except_repositories
+    if args.branches:
+        payload["branches"] = args.branches
+    invariant = codec.parse_invariant(payload, limits=app.service.limits)
+    view = app.service.add_invariant(
+        app.actor(args.org),
+        args.org,
+        invariant,
+        enforce=args.enforce,
+        expected_version=args.if_version,
+    )
+    _show_invariants(app, view)
+
+
+def invariants_remove(app: App) -> None:
+    """``invariants remove``."""
+    args = app.args
+    view = app.service.remove_invariant(
+        app.actor(args.org), args.org, args.name, expected_version=args.if_version
+    )
+    _show_invariants(app, view)
 
 
 def completion(app: App) -> None:
@@ -405,6 +569,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "repo add": Command(repo_add, writes=always),
     "repo set": Command(repo_set, writes=always),
     "repo remove": Command(repo_remove, writes=always),
+    "invariants show": Command(invariants_show),
+    "invariants add": Command(invariants_add, writes=always),
+    "invariants remove": Command(invariants_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
     "bulk": Command(bulk, writes=always),
@@ -412,6 +579,9 @@ COMMANDS: Final[dict[str, Command]] = {
     "audit": Command(audit),
     "export": Command(export),  # always JSON: --json is accepted and changes nothing
     "import": Command(import_, writes=always),
+    "revert": Command(revert, writes=always),
+    "plan": Command(plan),
+    "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
 }

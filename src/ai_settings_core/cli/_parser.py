@@ -8,6 +8,8 @@ The global options ``--db``, ``--busy-timeout`` and ``--json`` go before or afte
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
@@ -15,6 +17,7 @@ from typing import Any, Final, NoReturn
 from ai_settings_core.bootstrap import DEFAULT_DB
 from ai_settings_core.cli._api import add_api_parser
 from ai_settings_core.domain.changes import KEEP
+from ai_settings_core.domain.invariants import InvariantKind
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.errors import InvalidValueError
@@ -111,6 +114,34 @@ def _seconds(text: str) -> float:
     if 0 <= value <= 86_400:  # noqa: PLR2004 - a day
         return value
     raise argparse.ArgumentTypeError(f"expected a number of seconds (0 to 86400), not {text!r}")
+
+
+def _moment(text: str) -> dt.datetime:
+    """``--until``: an aware ISO 8601 date and time, as payloads take it."""
+    from ai_settings_core.codec._errors import Invalid  # noqa: PLC0415 - only when given
+    from ai_settings_core.codec._hooks import structure_datetime  # noqa: PLC0415
+
+    try:
+        return structure_datetime(text, None)
+    except Invalid as error:
+        raise argparse.ArgumentTypeError(error.findings[0].message) from None
+
+
+_DURATION: Final = re.compile(r"(?:(\d{1,6})w)?(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?")
+_MAX_DURATION: Final = dt.timedelta(days=3650)
+
+
+def _duration(text: str) -> dt.timedelta:
+    """``--for``: a length of time such as ``3d``, ``12h``, ``1w2d`` or ``90m``."""
+    found = _DURATION.fullmatch(text)
+    if found is not None and any(found.groups()):
+        weeks, days, hours, minutes = (int(part or 0) for part in found.groups())
+        length = dt.timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+        if dt.timedelta(0) < length <= _MAX_DURATION:
+            return length
+    raise argparse.ArgumentTypeError(
+        f"expected a length of time such as 3d, 12h, 1w2d or 90m (at most 10 years), not {text!r}"
+    )
 
 
 def _global_options(*, top: bool) -> Parser:
@@ -248,6 +279,7 @@ def build_parser() -> Parser:
         org_arg,
     )
     _add_org_options(org_set)
+    _add_expiry_options(org_set, "the locks this command sets")
     _add_if_version(org_set)
 
     project = group("project", "project settings", "ai-settings project show demo billing")
@@ -273,6 +305,7 @@ def build_parser() -> Parser:
         metavar="a,b|all",
         help="the environments the project runs in (comma-separated), or all",
     )
+    _add_expiry_options(p_set, "the overrides this command sets")
     _add_if_version(p_set)
     p_reset = command(
         project,
@@ -297,6 +330,7 @@ def build_parser() -> Parser:
         repo_arg,
     )
     _add_repository_options(r_add, _point, "P", KEEP)
+    _add_expiry_options(r_add, "the repository's stopping point")
     r_set = command(
         repo,
         "set",
@@ -307,6 +341,7 @@ def build_parser() -> Parser:
         repo_arg,
     )
     _add_repository_options(r_set, _point_or("inherit"), "P|inherit", KEEP)
+    _add_expiry_options(r_set, "the repository's stopping point")
     command(
         repo,
         "remove",
@@ -316,6 +351,61 @@ def build_parser() -> Parser:
         project_arg,
         repo_arg,
     )
+
+    invariants = group(
+        "invariants",
+        "an organization's invariants (docs/invariants.md)",
+        "ai-settings invariants show acme",
+    )
+    command(
+        invariants,
+        "show",
+        "list an organization's invariants and where stored settings break them",
+        "ai-settings invariants show acme",
+        org_arg,
+    )
+    i_add = command(
+        invariants,
+        "add",
+        "add an invariant; refused with the existing violations unless --enforce",
+        "ai-settings invariants add acme pr-at-most stopping_point_at_most "
+        "--at-most pull_request --except github:acme/infra",
+        org_arg,
+        "name=NAME=the invariant's name, used in errors",
+        "kind=KIND=" + ", ".join(kind.value for kind in InvariantKind),
+    )
+    i_add.add_argument(
+        "--at-most", type=_point, metavar="P", help="stopping_point_at_most: the highest point"
+    )
+    i_add.add_argument(
+        "--except",
+        dest="except_repositories",
+        action="append",
+        metavar="REPO",
+        help="stopping_point_at_most: a repository it does not cover (repeatable)",
+    )
+    i_add.add_argument(
+        "--branch",
+        dest="branches",
+        action="append",
+        metavar="PATTERN",
+        help="merge_only_on_branches: a branch pattern where merging is allowed (repeatable)",
+    )
+    i_add.add_argument(
+        "--enforce",
+        action="store_true",
+        help="save it even where stored settings break it; no later write may add a violation",
+    )
+    _add_if_version(i_add)
+    i_remove = command(
+        invariants,
+        "remove",
+        "remove an invariant",
+        "ai-settings invariants remove acme pr-at-most",
+        org_arg,
+        "name=NAME=the invariant's name",
+    )
+    _add_if_version(i_remove)
 
     command(
         commands,
@@ -353,6 +443,7 @@ def build_parser() -> Parser:
     )
     bulk.add_argument("--reset", action="store_true", help="clear every override instead")
     _add_project_options(bulk)
+    _add_expiry_options(bulk, "the overrides this command sets")
 
     preview = command(
         commands,
@@ -362,6 +453,7 @@ def build_parser() -> Parser:
         org_arg,
     )
     _add_org_options(preview)
+    _add_expiry_options(preview, "the locks this change sets")
 
     audit = command(
         commands,
@@ -387,12 +479,61 @@ def build_parser() -> Parser:
         "ai-settings export demo > demo.json",
         org_arg,
     )
-    command(
+    import_ = command(
         commands,
         "import",
         "store an exported document (atomic and validated)",
         "ai-settings import demo.json",
         "file=FILE|-=the document to import, or - for standard input",
+    )
+    import_.add_argument(
+        "--enforce",
+        action="store_true",
+        help="keep the document's invariants even where its settings break them",
+    )
+    revert = command(
+        commands,
+        "revert",
+        "undo the change an audit entry recorded (as a new, audited change)",
+        "ai-settings revert demo 12",
+        org_arg,
+    )
+    revert.add_argument(
+        "entry_id", type=_positive, metavar="ENTRY_ID", help="the audit entry (audit shows #id)"
+    )
+    revert.add_argument(
+        "--force",
+        action="store_true",
+        help="restore the values even if the records changed since (else exit 3)",
+    )
+    plan = command(
+        commands,
+        "plan",
+        "what applying a desired-state document would change (exit 10: changes)",
+        "ai-settings plan demo.json --out demo.plan.json",
+        "file=FILE|-=the desired-state document (an export), or - for standard input",
+    )
+    plan.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
+    )
+    plan.add_argument("--out", metavar="PLANFILE", help="also write the plan, for apply --plan")
+    apply = command(
+        commands,
+        "apply",
+        "make what is stored what a desired-state document says (atomic and validated)",
+        "ai-settings apply --plan demo.plan.json",
+    )
+    apply.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE|-",
+        help="the desired-state document (an export), or - for standard input",
+    )
+    apply.add_argument(
+        "--plan", metavar="PLANFILE", help="apply this plan (refused if anything changed since)"
+    )
+    apply.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
     )
     completion = command(
         commands,
@@ -444,6 +585,23 @@ def _add_org_options(parser: argparse.ArgumentParser) -> None:
         default=KEEP,
         metavar="P|none",
         help="the furthest stopping point any project may use, or none",
+    )
+
+
+def _add_expiry_options(parser: argparse.ArgumentParser, what: str) -> None:
+    ends = parser.add_mutually_exclusive_group()
+    ends.add_argument(
+        "--until",
+        type=_moment,
+        metavar="WHEN",
+        help=f"{what} end at WHEN (ISO 8601 with Z or an offset: 2026-12-01T09:00Z)",
+    )
+    ends.add_argument(
+        "--for",
+        dest="for_",
+        type=_duration,
+        metavar="LENGTH",
+        help=f"{what} end after LENGTH from now (3d, 12h, 1w2d, 90m)",
     )
 
 

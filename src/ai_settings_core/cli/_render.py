@@ -6,20 +6,30 @@ words and markers already say.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
+from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
+from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, BranchRule, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
-from ai_settings_core.domain.views import Explanation, OrganizationView, ProjectView
+from ai_settings_core.domain.views import (
+    Explanation,
+    InvariantsView,
+    OrganizationView,
+    ProjectView,
+    RevertResult,
+)
 
 __all__ = [
     "render_audit",
     "render_explanation",
     "render_impact",
+    "render_invariants",
     "render_organization",
     "render_project",
     "render_resolve",
@@ -146,7 +156,14 @@ def render_organization(view: OrganizationView) -> str:
         origin = "system default" if trace.reason is Reason.DEFAULT else "organization"
         extra = " (capped at the maximum)" if trace.reason is Reason.CAPPED else ""
         lines.append(f"  {trace.setting.value:<15} {show(trace.value):<13} {origin}{extra}")
-    locked = ", ".join(sorted(s.value for s in org.locked)) or "none"
+    locked = (
+        ", ".join(
+            s.value
+            + ("" if (ends := org.lock_expires_at(s)) is None else f" (until {_when(ends)})")
+            for s in sorted(org.locked, key=lambda s: s.value)
+        )
+        or "none"
+    )
     lines.append(f"  {'locked':<15} {locked}")
     lines.append(f"  {'max stopping':<15} {show(org.max_stopping_point)}")
     lines.extend(_warnings(view.warnings))
@@ -189,12 +206,20 @@ def _rule(rule: BranchRule) -> str:
     return rule.text if point is None else f"{rule.text}:{point.value}"
 
 
+def _when(moment: dt.datetime) -> str:
+    return format_timestamp(moment, timespec="seconds")
+
+
 def _source(trace: Trace[bool] | Trace[StoppingPoint]) -> str:
     text = f"{trace.reason.value.lower()} ({trace.level.value})"
+    if trace.expires_at is not None:
+        text += f" until {_when(trace.expires_at)}"
     for shadow in trace.shadowed:
         text += (
             f"; {shadow.level.value} {show(shadow.value)} shadowed: {shadow.reason.value.lower()}"
         )
+        if shadow.reason is Reason.EXPIRED and shadow.expires_at is not None:
+            text += f" at {_when(shadow.expires_at)}"
     return text
 
 
@@ -228,13 +253,17 @@ def _chain(
             if stored is not None and stored.stopping_point_override is not None:
                 steps.append((level, stored.stopping_point_override))
     shadowed = {(s.level, s.reason) for s in trace.shadowed}
+    expired = {s.level: s.expires_at for s in trace.shadowed if s.reason is Reason.EXPIRED}
     lines = [
         f"  {setting.value} = {show(trace.value)}  [{trace.reason.value}, {trace.level.value}]"
     ]
     for position, (level, value) in enumerate(steps):
         note = ""
         inner = [step[0] for step in steps[position + 1 :]]
-        if (level, Reason.LOCKED) in shadowed:
+        ended = expired.get(level)
+        if ended is not None and level is not Level.ORGANIZATION:
+            note = f"  <- expired at {_when(ended)}"
+        elif (level, Reason.LOCKED) in shadowed:
             note = "  <- shadowed: the organization locks this setting"
         elif (level, Reason.CAPPED) in shadowed:
             note = "  <- shadowed: above the organization's maximum"
@@ -242,6 +271,10 @@ def _chain(
             note = "  <- in force (locked by the organization)"
         elif level is trace.level and trace.reason is not Reason.CAPPED:
             note = "  <- in force"
+        if note.startswith("  <- in force") and trace.expires_at is not None:
+            note += f" until {_when(trace.expires_at)}"
+        if level is Level.ORGANIZATION and ended is not None:
+            note += f"  (its lock expired at {_when(ended)})"
         elif level is Level.PROJECT and Level.REPOSITORY in inner:
             note = "  <- overridden by the repository"
         elif level in {Level.PROJECT, Level.REPOSITORY} and Level.BRANCH in inner:
@@ -346,5 +379,59 @@ def render_audit(entries: Sequence[AuditEntry]) -> str:
     for entry in entries:
         when = format_timestamp(entry.occurred_at, timespec="seconds")
         changes = "; ".join(_change(c) for c in entry.stored_changes) or "(no stored change)"
-        lines.append(f"{when}  {entry.actor}  {entry.event.value}  {entry.target}: {changes}")
+        reverts = "" if entry.reverts is None else f" (reverts #{entry.reverts})"
+        lines.append(
+            f"#{entry.id}  {when}  {entry.actor}  {entry.event.value}  {entry.target}: "
+            f"{changes}{reverts}"
+        )
     return "\n".join(lines)
+
+
+def render_plan(plan: SettingsPlan) -> str:
+    """A plan: each record that changes, its stored fields and its effective values."""
+    if plan.is_empty:
+        return f"No changes: {plan.organization_id} is as the document says."
+    lines = []
+    for record in plan.changes:
+        name = "organization" if record.project_id is None else f"project {record.project_id}"
+        lines.append(f"{record.action.value} {name}")
+        lines.extend(f"    stored     {_change(c)}" for c in record.stored)
+        lines.extend(f"    effective  {_change(c)}" for c in record.effective)
+    count = len(plan.changes)
+    lines.append(f"{count} record{'s' if count != 1 else ''} to change.")
+    return "\n".join(lines)
+
+
+def render_revert(result: RevertResult) -> str:
+    """What a revert undid and wrote."""
+    entries = ", ".join(f"#{entry_id}" for entry_id in result.reverted)
+    written = []
+    if result.organization is not None:
+        written.append("the organization")
+    written.extend(result.changed)
+    return f"Reverted {entries}: restored {', '.join(written) or 'nothing (already as before)'}."
+
+
+def render_invariants(view: InvariantsView) -> str:
+    """An organization's invariants, one per line, then the violations stored settings hold."""
+    if not view.invariants:
+        return f"Organization {view.organization_id} has no invariants."
+    lines = [f"Invariants of {view.organization_id}:"]
+    lines += [f"  {invariant.name:<24} {_describe(invariant)}" for invariant in view.invariants]
+    if view.violations:
+        lines += ["", f"Violations kept by --enforce ({len(view.violations)}):"]
+        lines += [f"  {violation.message}" for violation in view.violations]
+    else:
+        lines += ["", "No violations."]
+    return "\n".join(lines)
+
+
+def _describe(invariant: Invariant) -> str:
+    if isinstance(invariant, StoppingPointAtMost):
+        text = f"stopping point at most {invariant.at_most.value}"
+        if invariant.except_repositories:
+            text += " except on " + ", ".join(map(str, invariant.except_repositories))
+        return text
+    if isinstance(invariant, MergeOnlyOnBranches):
+        return "merge only on branches " + ", ".join(p.text for p in invariant.branches)
+    return "fix never on where scan is off"

@@ -17,12 +17,22 @@ from ai_settings_core.codec._dump import (
     dump_repository,
     dump_resolution,
 )
+from ai_settings_core.codec._invariants import dump_invariant
 from ai_settings_core.domain.audit import AuditEntry
+from ai_settings_core.domain.findings import format_path
 from ai_settings_core.domain.values import format_timestamp
-from ai_settings_core.domain.views import BulkResult, Explanation
+from ai_settings_core.domain.views import BulkResult, Explanation, InvariantsView
+from ai_settings_core.domain.violations import Violation
 from ai_settings_core.ports import Page
 
-__all__ = ["dump_audit_entry", "dump_audit_page", "dump_bulk_result", "dump_explanation"]
+__all__ = [
+    "dump_audit_entry",
+    "dump_audit_page",
+    "dump_bulk_result",
+    "dump_explanation",
+    "dump_invariants_view",
+    "dump_violation",
+]
 
 JSON = dict[str, Any]
 
@@ -67,6 +77,8 @@ def dump_audit_entry(entry: AuditEntry) -> JSON:
         "occurred_at": format_timestamp(entry.occurred_at),
         "stored_changes": dump_field_changes(entry.stored_changes),
         "effective_changes": dump_field_changes(entry.effective_changes),
+        "change_id": entry.change_id,
+        "reverts": entry.reverts,
     }
 
 
@@ -84,4 +96,30 @@ def dump_bulk_result(result: BulkResult) -> JSON:
         "changed": list(result.changed),
         "projects": [dump_project_view(view) for view in result.projects],
         "warnings": dump_findings(result.warnings),
+    }
+
+
+def dump_violation(violation: Violation) -> JSON:
+    """One violation: the invariant, the place (project, repository, field) and a message.
+
+    ``path`` is in the organization document when ``project_id`` is ``null``, else in the
+    project document; ``field`` is the same path as text.
+    """
+    return {
+        "invariant": violation.invariant,
+        "project_id": violation.project_id,
+        "repository": None if violation.repository is None else str(violation.repository),
+        "path": list(violation.path),
+        "field": format_path(violation.path),
+        "message": violation.message,
+    }
+
+
+def dump_invariants_view(view: InvariantsView) -> JSON:
+    """An organization's invariants, the violations stored settings hold, and its version."""
+    return {
+        "organization_id": view.organization_id,
+        "invariants": [dump_invariant(invariant) for invariant in view.invariants],
+        "violations": [dump_violation(violation) for violation in view.violations],
+        "version": view.version,
     }

@@ -10,6 +10,7 @@ bounded by the :class:`~ai_settings_core.rules.Limits` of the parse in progress
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
@@ -42,6 +43,7 @@ from ai_settings_core.domain.values import (
     Provider,
     RepositoryRef,
     StoppingPoint,
+    _quote,
     _type_name,
     trusted_repository_ref,
 )
@@ -60,10 +62,12 @@ __all__ = [
     "structure_bool",
     "structure_branch_pattern",
     "structure_branch_rule",
+    "structure_datetime",
     "structure_environments",
     "structure_identifier",
     "structure_patterns",
     "structure_repository_ref",
+    "structure_rules",
     "structure_stopping_point",
     "structure_version",
 ]
@@ -123,6 +127,56 @@ def structure_version(value: object, _: object) -> int:
     if value is None:
         raise null()
     raise fail("invalid", "A valid integer is required.")
+
+
+_MAX_DATETIME_LENGTH: Final = 64
+_DATE_LENGTH: Final = len("2026-12-01")
+_DATETIME_EXAMPLE: Final = "2026-12-01T09:00:00Z"
+
+
+def structure_datetime(value: object, _: object) -> dt.datetime:
+    """An aware datetime from ISO 8601 text, in UTC; naive and garbage texts are refused.
+
+    >>> structure_datetime("2026-12-01T10:00+01:00", None).isoformat()
+    '2026-12-01T09:00:00+00:00'
+    """
+    if not isinstance(value, str):
+        if value is None:
+            raise null()
+        raise fail(
+            "invalid",
+            f"A date and time is required, as ISO 8601 text like {_DATETIME_EXAMPLE}.",
+        )
+    parsed = None
+    if _DATE_LENGTH < len(value) <= _MAX_DATETIME_LENGTH and value[_DATE_LENGTH] in "Tt":
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise fail(
+            "invalid_datetime",
+            f"{_quote(value)} is not a date and time in ISO 8601 form (like {_DATETIME_EXAMPLE}).",
+        )
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise fail(
+            "naive_datetime",
+            f"{_quote(value)} has no time zone: add Z (UTC) or an offset, "
+            f"like {_DATETIME_EXAMPLE}.",
+        )
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise fail("invalid_datetime", f"{_quote(value)} is outside the range of dates.") from None
+
+
+def _datetime_schema(_: Limits) -> JSON:
+    return {
+        "type": "string",
+        "format": "date-time",
+        "maxLength": _MAX_DATETIME_LENGTH,
+        "description": "An aware ISO 8601 date and time (Z or an offset), read as UTC.",
+    }
 
 
 SETTINGS: Final = {setting.value: setting for setting in Setting}
@@ -265,7 +319,7 @@ def structure_branch_rule(value: object, _: object) -> BranchRule:
     return BranchRule(pattern, point)
 
 
-def structure_patterns(value: object, _: object) -> tuple[BranchRule, ...]:
+def structure_rules(value: object, _: object) -> tuple[BranchRule, ...]:
     limit = LIMITS.get().max_patterns_per_repository
     if type(value) is list and 0 < len(value) <= limit:
         try:  # plain patterns seen before: one lookup each
@@ -273,6 +327,16 @@ def structure_patterns(value: object, _: object) -> tuple[BranchRule, ...]:
         except (KeyError, TypeError):
             pass
     return tuple(_items(value, limit, structure_branch_rule, allow_empty=False))
+
+
+def structure_patterns(value: object, _: object) -> tuple[BranchPattern, ...]:
+    limit = LIMITS.get().max_patterns_per_repository
+    if type(value) is list and 0 < len(value) <= limit:
+        try:  # patterns seen before: one lookup each
+            return tuple([PATTERNS[text] for text in value])
+        except (KeyError, TypeError):
+            pass
+    return tuple(_items(value, limit, structure_branch_pattern, allow_empty=False))
 
 
 def structure_environments(value: object, _: object) -> frozenset[str]:
@@ -365,11 +429,21 @@ LEAVES: Final[dict[object, Leaf]] = {
     ),
     BranchPattern: Leaf(structure_branch_pattern, _pattern_schema),
     BranchRule: Leaf(structure_branch_rule, _rule_schema),
+    dt.datetime: Leaf(structure_datetime, _datetime_schema),
     tuple[BranchRule, ...]: Leaf(
-        structure_patterns,
+        structure_rules,
         lambda limits: {
             "type": "array",
             "items": _rule_schema(limits),
+            "minItems": 1,
+            "maxItems": limits.max_patterns_per_repository,
+        },
+    ),
+    tuple[BranchPattern, ...]: Leaf(
+        structure_patterns,
+        lambda limits: {
+            "type": "array",
+            "items": _pattern_schema(limits),
             "minItems": 1,
             "maxItems": limits.max_patterns_per_repository,
         },

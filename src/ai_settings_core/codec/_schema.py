@@ -19,9 +19,11 @@ import attrs
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
 from ai_settings_core.codec._dump import dump_rule
 from ai_settings_core.codec._hooks import rule_object_schema
+from ai_settings_core.codec._invariants import invariant_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -30,7 +32,7 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = ["SCHEMA_NAMES", "json_schema"]
 
@@ -82,6 +84,11 @@ def _enum(values: type[enum.Enum]) -> JSON:
 
 
 _SETTING_VALUE: Final = {"anyOf": [{"type": "boolean"}, _enum(StoppingPoint)]}
+_EXPIRES_AT: Final = {
+    "type": "string",
+    "format": "date-time",
+    "description": "When the override or lock ends (absent: it does not), in UTC.",
+}
 _TRACE: Final = {
     "type": "object",
     "properties": {
@@ -96,11 +103,13 @@ _TRACE: Final = {
                     "level": _enum(Level),
                     "value": _SETTING_VALUE,
                     "reason": _enum(Reason),
+                    "expires_at": _EXPIRES_AT,
                 },
                 "required": ["level", "value", "reason"],
                 "additionalProperties": False,
             },
         },
+        "expires_at": _EXPIRES_AT,
     },
     "required": ["value", "level", "reason", "shadowed"],
     "additionalProperties": False,
@@ -191,9 +200,39 @@ _IMPACT: Final = {
 }
 
 
+def _plan(document: JSON) -> JSON:
+    """A plan (``ai-settings plan --out``): the document it was made from, and what it shows."""
+    changes = {"$ref": "#/$defs/changes"}
+    change = {
+        "project_id": {"type": ["string", "null"]},
+        "action": _enum(PlanAction),
+        "stored": changes,
+        "effective": changes,
+    }
+    plan = {
+        "organization_id": {"type": "string"},
+        "prune": {"type": "boolean"},
+        "organization_version": {"type": "integer", "minimum": 0},
+        "project_versions": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
+        "changes": {"type": "array", "items": _stored(_closed(change))},
+        "document": document,
+    }
+    return _stored(_closed(plan))
+
+
+def _closed(properties: JSON) -> JSON:
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
 def _stored(schema: JSON) -> JSON:
-    """A stored document as dumped: every key present."""
-    return {**schema, "required": list(schema["properties"])}
+    """A stored document as dumped: every key present but the expiries (written when set)."""
+    return {
+        **schema,
+        "required": [name for name in schema["properties"] if not name.endswith("_expires_at")],
+    }
 
 
 def _with(schema: JSON, required: dict[str, JSON], optional: dict[str, JSON]) -> JSON:
@@ -202,6 +241,44 @@ def _with(schema: JSON, required: dict[str, JSON], optional: dict[str, JSON]) ->
         **schema,
         "properties": properties,
         "required": [*schema.get("required", ()), *required],
+    }
+
+
+def _invariant(limits: Limits) -> JSON:
+    return invariant_schema(
+        limits,
+        LEAVES[str].schema(limits),
+        LEAVES[RepositoryRef].schema(limits),
+        LEAVES[tuple[BranchPattern, ...]].schema(limits),
+    )
+
+
+def _invariants_read(limits: Limits) -> JSON:
+    text = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    violation = {
+        "type": "object",
+        "properties": {
+            "invariant": text,
+            "project_id": nullable,
+            "repository": nullable,
+            "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "field": text,
+            "message": text,
+        },
+        "required": ["invariant", "project_id", "repository", "path", "field", "message"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "organization_id": text,
+            "invariants": {"type": "array", "items": {"$ref": "#/$defs/invariant"}},
+            "violations": {"type": "array", "items": violation},
+            "version": LEAVES[int].schema(limits),
+        },
+        "required": ["organization_id", "invariants", "violations", "version"],
+        "additionalProperties": False,
     }
 
 
@@ -221,12 +298,15 @@ def _build(name: str, limits: Limits) -> JSON:
         return _object_schema(RepositorySettings, limits, patch=False)
     if name == "repository_patch":
         return _object_schema(RepositoryPatch, limits, patch=True)
+    if name == "invariant":
+        return _invariant(limits)
+    export = _with(
+        organization, {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}}, {}
+    )
     if name == "export":
-        return _with(
-            organization,
-            {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}},
-            {},
-        )
+        return export
+    if name == "plan":
+        return _plan(export)
     if name == "organization_read":
         return _with(_stored(organization), {"sources": {"$ref": "#/$defs/resolution"}}, warnings)
     if name == "project_read":
@@ -241,6 +321,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _DECISION
     if name == "impact":
         return _IMPACT
+    if name == "invariants_read":
+        return _invariants_read(limits)
     return _FINDINGS
 
 
@@ -251,12 +333,15 @@ SCHEMA_NAMES: Final = (
     "project_patch",
     "repository",
     "repository_patch",
+    "invariant",
     "export",
+    "plan",
     "organization_read",
     "project_read",
     "resolution",
     "decision",
     "impact",
+    "invariants_read",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
@@ -285,6 +370,7 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
         "resolution": _RESOLUTION,
         "findings": _FINDINGS,
         "changes": _CHANGES,
+        "invariant": _invariant(limits),
     }
     schema: JSON = _copy({"$schema": DRAFT, "title": name, **document, "$defs": defs})
     return schema

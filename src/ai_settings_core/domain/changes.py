@@ -6,13 +6,21 @@ A patch names only what changes: a field left at :data:`KEEP` is unchanged; on a
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Iterable
-from typing import Any, Final, Literal, TypeAlias
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 from attrs import AttrsInstance
 
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    Invariant,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -22,7 +30,13 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import (
+    BranchPattern,
+    RepositoryRef,
+    StoppingPoint,
+    format_timestamp,
+)
+from ai_settings_core.errors import InvalidValueError
 
 __all__ = [
     "KEEP",
@@ -40,6 +54,8 @@ __all__ = [
     "diff_settings",
     "preview_impact",
     "reset_project",
+    "restore_fields",
+    "stale_fields",
 ]
 
 
@@ -66,6 +82,18 @@ def _changed_fields(patch: AttrsInstance) -> dict[str, Any]:
     }
 
 
+_PROJECT_EXPIRIES: Final = tuple((s.override_field, s.expires_field) for s in Setting)
+_REPOSITORY_EXPIRIES: Final = (("stopping_point_override", "stopping_point_override_expires_at"),)
+
+
+def _with_expiries(changes: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """A patch's changes, with the expiry of every override it writes without one cleared."""
+    for value_field, expiry_field in fields:
+        if value_field in changes and expiry_field not in changes:
+            changes[expiry_field] = None
+    return changes
+
+
 @attrs.frozen
 class OrganizationPatch:
     """A change to an organization's defaults and policy; fields at ``KEEP`` stay as they are.
@@ -87,8 +115,18 @@ class OrganizationPatch:
         stopping_point: New default, or ``KEEP``.
         locked: The new set of locked settings (it replaces the old one), or ``KEEP``.
         max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
+        invariants: The new list of invariants (it replaces the old one), or ``KEEP``.
         lock: Settings to add to the locked ones, or ``KEEP``.
         unlock: Settings to remove from the locked ones, or ``KEEP``.
+        scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends (``None``:
+            never), or ``KEEP``.
+        fix_enabled_lock_expires_at: The same for ``fix_enabled``.
+        stopping_point_lock_expires_at: The same for the stopping point.
+
+    An expiry belongs to the lock it ends: a setting this patch locks (through ``locked`` or
+    ``lock``) without naming its expiry is locked for good, and an unlocked setting keeps no
+    expiry. An expiry named for a setting that is not locked afterwards is refused by the
+    rules (code ``not_locked``).
     """
 
     scan_enabled: bool | Keep = KEEP
@@ -96,8 +134,12 @@ class OrganizationPatch:
     stopping_point: StoppingPoint | Keep = KEEP
     locked: frozenset[Setting] | Keep = KEEP
     max_stopping_point: StoppingPoint | None | Keep = KEEP
+    invariants: tuple[Invariant, ...] | Keep = KEEP
     lock: frozenset[Setting] | Keep = KEEP
     unlock: frozenset[Setting] | Keep = KEEP
+    scan_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
+    fix_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
+    stopping_point_lock_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -112,6 +154,12 @@ class OrganizationPatch:
         if lock or unlock:
             locked = changes.get("locked", organization.locked)
             changes["locked"] = (locked | lock) - unlock
+        if "locked" in changes:
+            before, after = organization.locked, changes["locked"]
+            for setting in Setting:
+                name = setting.lock_expires_field
+                if name not in changes and (setting not in after or setting not in before):
+                    changes[name] = None  # a new lock is for good; no lock keeps no expiry
         return attrs.evolve(organization, **changes) if changes else organization
 
 
@@ -125,6 +173,15 @@ class ProjectPatch:
         stopping_point_override: New override, ``None`` to inherit, or ``KEEP``.
         repositories: The new list of repositories (it replaces the old one), or ``KEEP``.
         environments: The new environment allow-list (empty for all), or ``KEEP``.
+        scan_enabled_override_expires_at: When the scan override ends (``None``: never), or
+            ``KEEP``.
+        fix_enabled_override_expires_at: The same for the fix override.
+        stopping_point_override_expires_at: The same for the stopping-point override.
+
+    An expiry belongs to the override it ends: writing an override without naming its expiry
+    writes it for good, and an override set back to ``None`` keeps no expiry. An expiry
+    written alone changes the end of the stored override (the rules refuse one without an
+    override, code ``not_overridden``).
     """
 
     scan_enabled_override: bool | None | Keep = KEEP
@@ -132,6 +189,9 @@ class ProjectPatch:
     stopping_point_override: StoppingPoint | None | Keep = KEEP
     repositories: tuple[RepositorySettings, ...] | Keep = KEEP
     environments: frozenset[str] | Keep = KEEP
+    scan_enabled_override_expires_at: dt.datetime | None | Keep = KEEP
+    fix_enabled_override_expires_at: dt.datetime | None | Keep = KEEP
+    stopping_point_override_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -140,7 +200,7 @@ class ProjectPatch:
 
     def apply(self, project: ProjectSettings) -> ProjectSettings:
         """The project with this patch applied (the version is the store's business)."""
-        changes = _changed_fields(self)
+        changes = _with_expiries(_changed_fields(self), _PROJECT_EXPIRIES)
         return attrs.evolve(project, **changes) if changes else project
 
 
@@ -152,11 +212,14 @@ class RepositoryPatch:
         ai_enabled: New value, or ``KEEP``.
         branch_patterns: The new branch rules (they replace the old ones), or ``KEEP``.
         stopping_point_override: New override, ``None`` to inherit the project's, or ``KEEP``.
+        stopping_point_override_expires_at: When that override ends (``None``: never), or
+            ``KEEP``; it belongs to the override as in :class:`ProjectPatch`.
     """
 
     ai_enabled: bool | Keep = KEEP
     branch_patterns: tuple[BranchRule, ...] | Keep = KEEP
     stopping_point_override: StoppingPoint | None | Keep = KEEP
+    stopping_point_override_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -165,7 +228,7 @@ class RepositoryPatch:
 
     def apply(self, repository: RepositorySettings) -> RepositorySettings:
         """The repository with this patch applied."""
-        changes = _changed_fields(self)
+        changes = _with_expiries(_changed_fields(self), _REPOSITORY_EXPIRIES)
         return attrs.evolve(repository, **changes) if changes else repository
 
 
@@ -181,10 +244,14 @@ def reset_project(project: ProjectSettings) -> ProjectSettings:
         scan_enabled_override=None,
         fix_enabled_override=None,
         stopping_point_override=None,
+        scan_enabled_override_expires_at=None,
+        fix_enabled_override_expires_at=None,
+        stopping_point_override_expires_at=None,
         repositories=tuple(
             attrs.evolve(
                 repository,
                 stopping_point_override=None,
+                stopping_point_override_expires_at=None,
                 branch_patterns=tuple(
                     BranchRule(rule.pattern) for rule in repository.branch_patterns
                 ),
@@ -212,6 +279,8 @@ class FieldChange:
 def _plain(value: object) -> object:
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, dt.datetime):
+        return format_timestamp(value, timespec="auto")
     if isinstance(value, frozenset):
         return tuple(sorted(_plain(item) for item in value))  # type: ignore[type-var]
     if isinstance(value, RepositorySettings):
@@ -220,15 +289,33 @@ def _plain(value: object) -> object:
             value.ai_enabled,
             tuple(_plain(rule) for rule in value.branch_patterns),
             _plain(value.stopping_point_override),
+            *(
+                ()
+                if value.stopping_point_override_expires_at is None
+                else (_plain(value.stopping_point_override_expires_at),)
+            ),
         )
     if isinstance(value, BranchRule):
         point = value.stopping_point_override
         return value.text if point is None else (value.text, point.value)
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
+    if isinstance(value, StoppingPointAtMost | MergeOnlyOnBranches | FixRequiresScan):
+        return _plain_invariant(value)
     if isinstance(value, RepositoryRef | BranchPattern):
         return str(value)
     return value
+
+
+def _plain_invariant(invariant: Invariant) -> str:
+    """An invariant as the compact JSON text of its payload (audit changes hold plain values)."""
+    plain: dict[str, object] = {"name": invariant.name, "kind": invariant.kind.value}
+    if isinstance(invariant, StoppingPointAtMost):
+        plain["at_most"] = invariant.at_most.value
+        plain["except_repositories"] = [str(ref) for ref in invariant.except_repositories]
+    elif isinstance(invariant, MergeOnlyOnBranches):
+        plain["branches"] = [pattern.text for pattern in invariant.branches]
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
 
 def _diff(before: object, after: object, names: Iterable[str]) -> tuple[FieldChange, ...]:
@@ -246,6 +333,8 @@ _ORGANIZATION_FIELDS: Final = (
     "stopping_point",
     "locked",
     "max_stopping_point",
+    "invariants",
+    *(setting.lock_expires_field for setting in Setting),
 )
 _PROJECT_FIELDS: Final = (
     "scan_enabled_override",
@@ -253,6 +342,7 @@ _PROJECT_FIELDS: Final = (
     "stopping_point_override",
     "repositories",
     "environments",
+    *(setting.expires_field for setting in Setting),
 )
 _EFFECTIVE_FIELDS: Final = ("scan_enabled", "fix_enabled", "stopping_point")
 
@@ -274,17 +364,132 @@ def diff_effective(
     project_before: ProjectSettings | None,
     organization_after: OrganizationSettings | None,
     project_after: ProjectSettings | None,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[FieldChange, ...]:
-    """The effective values of a project that differ between two states."""
+    """The effective values of a project that differ between two states (at ``now``)."""
     return diff_settings(
-        resolve_project(organization_before, project_before).effective,
-        resolve_project(organization_after, project_after).effective,
+        resolve_project(organization_before, project_before, now=now).effective,
+        resolve_project(organization_after, project_after, now=now).effective,
     )
 
 
 def diff_settings(before: EffectiveSettings, after: EffectiveSettings) -> tuple[FieldChange, ...]:
     """The values that differ between two sets of effective settings."""
     return _diff(before, after, _EFFECTIVE_FIELDS)
+
+
+def _point(value: object) -> StoppingPoint | None:
+    return None if value is None else StoppingPoint.parse(value)
+
+
+def _moment(value: object) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded time: {value!r}.")
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+def _repository(value: object) -> RepositorySettings:
+    # _plain's four items, and a fifth when the override expires.
+    if not isinstance(value, tuple) or len(value) not in {4, 5}:
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    ref, ai_enabled, patterns, point, *expires = value
+    if not isinstance(ai_enabled, bool) or not isinstance(patterns, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    return RepositorySettings(
+        RepositoryRef.parse(ref),
+        ai_enabled,
+        tuple(BranchPattern.parse(pattern) for pattern in patterns),
+        _point(point),
+        stopping_point_override_expires_at=_moment(expires[0]) if expires else None,
+    )
+
+
+def _items(value: object) -> tuple[object, ...]:
+    if not isinstance(value, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded list: {value!r}.")
+    return value
+
+
+def _flag(value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded boolean: {value!r}.")
+    return value
+
+
+def _required(read: Callable[[object], Any]) -> Callable[[object], Any]:
+    def read_required(value: object) -> object:
+        if value is None:
+            raise InvalidValueError(
+                "invalid_audit_changes", "A required value was recorded as null."
+            )
+        return read(value)
+
+    return read_required
+
+
+_UNPLAIN: Final[dict[str, Callable[[object], Any]]] = {
+    "scan_enabled": _required(_flag),
+    "fix_enabled": _required(_flag),
+    "stopping_point": _required(_point),
+    "locked": lambda value: frozenset(Setting(item) for item in _items(value)),
+    "max_stopping_point": _point,
+    "scan_enabled_override": _flag,
+    "fix_enabled_override": _flag,
+    "stopping_point_override": _point,
+    "repositories": lambda value: tuple(_repository(item) for item in _items(value)),
+    "environments": lambda value: frozenset(str(item) for item in _items(value)),
+    **{setting.lock_expires_field: _moment for setting in Setting},
+    **{setting.expires_field: _moment for setting in Setting},
+}
+
+_Record = TypeVar("_Record", OrganizationSettings, ProjectSettings)
+
+
+def restore_fields(
+    record: _Record, changes: Iterable[FieldChange], *, side: Literal["before", "after"]
+) -> _Record:
+    """``record`` with each changed field set to its recorded ``before`` (or ``after``) value.
+
+    The inverse of the diffs: the changes an audit entry recorded, read back into values.
+    Fields the changes do not name keep their current value.
+
+        >>> from ai_settings_core import ProjectSettings
+        >>> before = ProjectSettings("acme", "web")
+        >>> after = ProjectSettings("acme", "web", fix_enabled_override=True)
+        >>> restore_fields(after, diff_project(before, after), side="before") == before
+        True
+
+    Raises:
+        InvalidValueError: A change names a field of another kind of record, or holds a value
+            that is not one the diffs record (code ``invalid_audit_changes``).
+    """
+    names = _ORGANIZATION_FIELDS if isinstance(record, OrganizationSettings) else _PROJECT_FIELDS
+    values = {}
+    for change in changes:
+        if change.field not in names:
+            raise InvalidValueError(
+                "invalid_audit_changes",
+                f"{change.field!r} is not a stored field of {type(record).__name__}.",
+            )
+        try:
+            values[change.field] = _UNPLAIN[change.field](getattr(change, side))
+        except (ValueError, TypeError) as error:
+            raise InvalidValueError("invalid_audit_changes", f"{change.field!r}: {error}") from None
+    return attrs.evolve(record, **values) if values else record
+
+
+def stale_fields(
+    record: OrganizationSettings | ProjectSettings, changes: Iterable[FieldChange]
+) -> tuple[str, ...]:
+    """The fields whose current value is no longer the ``after`` value ``changes`` recorded."""
+    return tuple(
+        change.field
+        for change in changes
+        if _plain(getattr(record, change.field, None)) != change.after
+    )
 
 
 @attrs.frozen
@@ -335,20 +540,23 @@ def preview_impact(
     before: OrganizationSettings | None,
     after: OrganizationSettings,
     projects: Iterable[ProjectSettings],
+    *,
+    now: dt.datetime | None = None,
 ) -> Impact:
     """Which projects and repositories change their effective values, and how.
 
-    ``before`` is ``None`` when the organization stored nothing yet.
+    ``before`` is ``None`` when the organization stored nothing yet; ``now`` is the moment the
+    values are compared at (needed when values expire).
     """
     impacts = []
     considered = 0
     for project in projects:
         considered += 1
-        changes = diff_effective(before, project, after, project)
+        changes = diff_effective(before, project, after, project, now=now)
         repositories = []
         for repository in project.repositories:
-            old = resolve_repository(before, project, repository).effective
-            new = resolve_repository(after, project, repository).effective
+            old = resolve_repository(before, project, repository, now=now).effective
+            new = resolve_repository(after, project, repository, now=now).effective
             repo_changes = _diff(old, new, ("stopping_point",))
             if repo_changes:
                 repositories.append(RepositoryImpact(repository.repository, repo_changes))

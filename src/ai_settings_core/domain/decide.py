@@ -17,6 +17,7 @@ The rules, in order (each is a reason in :class:`DecisionReason` when it says no
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import attrs
@@ -77,10 +78,13 @@ def decide(
     repository: RepositoryRef | None = None,
     branch: str | None = None,
     environment: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Decision:
     """Decide what AI may do for one event, from the stored settings.
 
-    This is the plain path; for the hot path, prepare a snapshot once and ask it.
+    This is the plain path; for the hot path, prepare a snapshot once and ask it. ``now`` is
+    the moment of the event: needed when an override or a lock carries an expiry (an expired
+    one is absent).
 
         >>> from ai_settings_core import OrganizationSettings, ProjectSettings, RepositoryRef
         >>> from ai_settings_core import RepositorySettings
@@ -104,9 +108,9 @@ def decide(
         rule = configured.rule_for(branch or "")
         if rule is None:
             return Decision(False, False, None, (DecisionReason.BRANCH_NOT_MATCHED,))
-        effective = resolve_branch(organization, project, configured, rule).effective
+        effective = resolve_branch(organization, project, configured, rule, now=now).effective
     else:
-        effective = resolve_project(organization, project).effective
+        effective = resolve_project(organization, project, now=now).effective
     reasons: list[DecisionReason] = []
     scan = effective.scan_enabled
     if not scan:

@@ -96,6 +96,16 @@ def limit(call: Call) -> int:
     return int(digits)
 
 
+def flag(call: Call, name: str) -> bool:
+    """A boolean parameter: ``true`` or ``false`` (absent: false); anything else is refused."""
+    text = call.query.get(name)
+    if text is None or text == "false":
+        return False
+    if text == "true":
+        return True
+    raise _invalid(name, "invalid", 'Must be "true" or "false".')
+
+
 def cursor(call: Call) -> str | None:
     """The ``cursor`` parameter (``None`` when absent or empty)."""
     return call.query.get("cursor") or None

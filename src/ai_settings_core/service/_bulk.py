@@ -15,9 +15,7 @@ from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_ADMIN, Actor
 from ai_settings_core.domain.rules import (
     check_bulk_size,
     raise_for_errors,
-    validate_document_projects,
     validate_identifier,
-    validate_organization,
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
@@ -86,6 +84,8 @@ class BulkUseCases(WritePipeline):
         actor: Actor,
         organization: OrganizationSettings,
         projects: Sequence[ProjectSettings],
+        *,
+        enforce: bool = False,
     ) -> BulkResult:
         """Store a whole organization document (its settings and the projects it names).
 
@@ -100,37 +100,27 @@ class BulkUseCases(WritePipeline):
         refused, while an exported organization whose projects hold overrides kept from before
         a lock (inert, shadowed) restores into an empty store unchanged.
 
+        The result must keep the organization's invariants: one the store holds already may
+        gain no violation, and one the document adds may have none, unless ``enforce``
+        (which restores an export whose invariants were saved with ``enforce``).
+
         Raises:
             ValidationError: The document breaks a rule; nothing is written.
         """
-        organization_id = organization.organization_id
-        actor.require(organization_id, ORG_ADMIN)
-        actor.require(organization_id, PROJECT_ADMIN)
-        for project in projects:
-            actor.require_project(organization_id, project.project_id, PROJECT_ADMIN)
-        # The document's own shape first, before anything is read: it names each project
-        # once, all of this organization.
-        raise_for_errors(
-            [
-                *validate_organization(
-                    organization, limits=self._limits, rules=self._organization_rules
-                ),
-                *validate_document_projects(organization_id, enumerate(projects)),
-            ]
+        organization_id = self._check_document(
+            actor, organization, projects, ORG_ADMIN, PROJECT_ADMIN
         )
 
         def change(_stored: Stored) -> Plan:
-            return Plan(organization=organization, projects=tuple(projects), paths=by_index)
+            return Plan(
+                organization=organization,
+                projects=tuple(projects),
+                paths=by_index,
+                enforce=enforce,
+            )
 
         outcome = self._write(actor, organization_id, [p.project_id for p in projects], change)
-        return BulkResult(
-            tuple(
-                self._project_view(outcome.organization, p, with_warnings=False)
-                for p in outcome.projects
-            ),
-            outcome.changed,
-            outcome.warnings,
-        )
+        return self._document_result(outcome)
 
     def _bulk_ids(
         self, actor: Actor, organization_id: str, project_ids: Sequence[str]

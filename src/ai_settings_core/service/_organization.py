@@ -29,8 +29,12 @@ class OrganizationUseCases(WritePipeline):
         patch: OrganizationPatch,
         *,
         expected_version: int | None = None,
+        enforce: bool = False,
     ) -> OrganizationView:
         """Apply ``patch`` to the organization's settings and policy.
+
+        ``enforce`` saves invariants the patch adds even where stored settings break them
+        (see :meth:`add_invariant`); without it such a patch is refused with the violations.
 
         Raises:
             ValidationError: The result breaks a rule (for example a default above the ceiling).
@@ -46,6 +50,7 @@ class OrganizationUseCases(WritePipeline):
                 organization=patch.apply(before),
                 store_new=not patch.is_empty,
                 expected_version=expected_version,
+                enforce=enforce,
             )
 
         outcome = self._write(actor, organization_id, (), change)
@@ -66,8 +71,15 @@ class OrganizationUseCases(WritePipeline):
             state = uow.projects.load_organization(organization_id)
         before = state.organization
         after = patch.apply(before if before is not None else OrganizationSettings(organization_id))
+        now = self._clock()
         raise_for_errors(
-            validate_organization(after, limits=self._limits, rules=self._organization_rules)
+            validate_organization(
+                after,
+                limits=self._limits,
+                rules=self._organization_rules,
+                previous=before,
+                now=now,
+            )
         )
         projects = [p for p in state.projects if actor.reaches(p.project_id)]
-        return preview_impact(before, after, projects)
+        return preview_impact(before, after, projects, now=now)

@@ -79,7 +79,7 @@ class ReadUseCases(ServiceCore):
                 for project in page.items
             )
         else:
-            resolved = resolve_all(organization, page.items)
+            resolved = resolve_all(organization, page.items, now=self._clock())
             views = tuple(
                 ProjectView(project, organization, resolved[project.project_id], ())
                 for project in page.items
@@ -100,12 +100,13 @@ class ReadUseCases(ServiceCore):
         view = self._read_project(actor, organization_id, project_id)
         project, organization = view.project, view.organization
         configured = None if repository is None else project.repository(repository)
+        now = self._clock()
         rule = None if configured is None else configured.rule_for(branch or "")
         resolution = None
         if configured is not None and rule is not None:
-            resolution = resolve_branch(organization, project, configured, rule)
+            resolution = resolve_branch(organization, project, configured, rule, now=now)
         elif repository is not None:
-            resolution = resolve_repository(organization, project, repository)
+            resolution = resolve_repository(organization, project, repository, now=now)
         return Explanation(
             view=view,
             repository=repository,
@@ -118,6 +119,7 @@ class ReadUseCases(ServiceCore):
                 repository=repository,
                 branch=branch,
                 environment=environment,
+                now=now,
             ),
         )
 

@@ -13,6 +13,7 @@ import attrs
 
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.postgres import _errors
+from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -40,12 +41,16 @@ _EVENTS: Final = {event.value: event for event in AuditEvent}
 
 _ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
-    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version"
+    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, "
+    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at, "
+    "invariants"
 )
 _PROJECT_COLUMNS: Final = (
     "p.project_id, p.scan_enabled_override, p.fix_enabled_override, "
-    "p.stopping_point_override, p.environments, p.version, r.provider, r.owner, r.name, "
-    "r.ai_enabled, r.stopping_point_override, r.branch_patterns, r.branch_stopping_points"
+    "p.stopping_point_override, p.environments, p.version, p.scan_enabled_override_expires_at, "
+    "p.fix_enabled_override_expires_at, p.stopping_point_override_expires_at, r.provider, "
+    "r.owner, r.name, r.ai_enabled, r.stopping_point_override, r.branch_patterns, "
+    "r.stopping_point_override_expires_at, r.branch_stopping_points"
 )
 _JOIN: Final = (
     " LEFT JOIN repositories AS r"
@@ -65,12 +70,17 @@ _OVERRIDING: Final = (
 )
 _AUDIT_COLUMNS: Final = (
     "id, organization_id, project_id, actor, event, target, occurred_at, "
-    "stored_changes::text, effective_changes::text"
+    "stored_changes::text, effective_changes::text, change_id, reverts"
 )
 
 
 def _text(value: StoppingPoint | None) -> str | None:
     return None if value is None else value.value
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An expiry read back, in UTC whatever the session's time zone."""
+    return None if value is None else value.astimezone(dt.UTC)
 
 
 def _organization(row: Sequence[Any]) -> OrganizationSettings:
@@ -91,7 +101,11 @@ def _organization(row: Sequence[Any]) -> OrganizationSettings:
         _POINTS[row[3]],
         locked,
         None if point is None else _POINTS[point],
+        invariants_from_json(row[12]),
         row[8],
+        _utc(row[9]),
+        _utc(row[10]),
+        _utc(row[11]),
     )
 
 
@@ -101,9 +115,19 @@ def _project(
     fields: Sequence[Any],
     repositories: list[RepositorySettings],
 ) -> ProjectSettings:
-    project_id, scan, fix, point, environments, version = fields
+    project_id, scan, fix, point, environments, version, scan_ends, fix_ends, point_ends = fields
     return make(
-        organization_id, project_id, scan, fix, point, tuple(repositories), environments, version
+        organization_id,
+        project_id,
+        scan,
+        fix,
+        point,
+        tuple(repositories),
+        environments,
+        version,
+        scan_ends,
+        fix_ends,
+        point_ends,
     )
 
 
@@ -129,12 +153,16 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
         point,
         environments,
         version,
+        scan_ends,
+        fix_ends,
+        point_ends,
         provider,
         owner,
         name,
         ai_enabled,
         repository_point,
         branch_patterns,
+        repository_ends,
         branch_points,
     ) in rows:
         if current is None or current[0] != project_id:
@@ -151,6 +179,9 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
                 None if point is None else points[point],
                 environment_set,
                 version,
+                None if scan_ends is None else scan_ends.astimezone(dt.UTC),
+                None if fix_ends is None else fix_ends.astimezone(dt.UTC),
+                None if point_ends is None else point_ends.astimezone(dt.UTC),
             ]
             repositories = []
         if provider is not None:
@@ -168,6 +199,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
                     ai_enabled,
                     patterns,
                     None if repository_point is None else points[repository_point],
+                    None if repository_ends is None else repository_ends.astimezone(dt.UTC),
                 )
             )
     if current is not None:
@@ -218,14 +250,18 @@ class Organizations:
         with uow.translated(connection), connection.transaction():
             connection.execute(
                 "INSERT INTO organizations (" + _ORGANIZATION_COLUMNS + ") "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
                 "scan_enabled_locked = excluded.scan_enabled_locked, "
                 "fix_enabled_locked = excluded.fix_enabled_locked, "
                 "stopping_point_locked = excluded.stopping_point_locked, "
-                "max_stopping_point = excluded.max_stopping_point, version = excluded.version",
+                "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
+                "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
+                "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at, "
+                "invariants = excluded.invariants",
                 (
                     organization_id,
                     saved.scan_enabled,
@@ -236,6 +272,10 @@ class Organizations:
                     Setting.STOPPING_POINT in locked,
                     _text(saved.max_stopping_point),
                     saved.version,
+                    saved.scan_enabled_lock_expires_at,
+                    saved.fix_enabled_lock_expires_at,
+                    saved.stopping_point_lock_expires_at,
+                    invariants_to_json(saved.invariants),
                 ),
             )
         uow.organization_versions[organization_id] = saved.version
@@ -394,6 +434,8 @@ class Audit:
                 entry.occurred_at,
                 _common.changes_to_json(entry.stored_changes),
                 _common.changes_to_json(entry.effective_changes),
+                entry.change_id,
+                entry.reverts,
             )
         )
         return attrs.evolve(entry, id=entry_id)
@@ -449,4 +491,6 @@ def _audit_entry(row: Sequence[Any]) -> AuditEntry:
         stored_changes=_common.changes_from_json(row[7]),
         effective_changes=_common.changes_from_json(row[8]),
         id=row[0],
+        change_id=row[9],
+        reverts=row[10],
     )

@@ -110,17 +110,48 @@ V1: Final = (
 """Schema version 1: the tables and their indexes."""
 
 V2: Final = (
+    """
+    ALTER TABLE organizations
+        ADD COLUMN scan_enabled_lock_expires_at timestamptz,
+        ADD COLUMN fix_enabled_lock_expires_at timestamptz,
+        ADD COLUMN stopping_point_lock_expires_at timestamptz
+    """,
+    """
+    ALTER TABLE projects
+        ADD COLUMN scan_enabled_override_expires_at timestamptz,
+        ADD COLUMN fix_enabled_override_expires_at timestamptz,
+        ADD COLUMN stopping_point_override_expires_at timestamptz
+    """,
+    "ALTER TABLE repositories ADD COLUMN stopping_point_override_expires_at timestamptz",
+)
+"""Schema version 2: when overrides and locks expire (``NULL``: never)."""
+
+V3: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
+        CHECK (json_typeof(invariants) = 'array')
+    """,
+)
+"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
+
+V4: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id text CHECK (change_id <> '')",
+    "ALTER TABLE audit_log ADD COLUMN reverts bigint CHECK (reverts > 0)",
+)
+"""Schema version 4: each audit entry's change (the write it belongs to), what it reverts."""
+
+V5: Final = (
     f"""
     ALTER TABLE repositories ADD COLUMN branch_stopping_points text[]
         CHECK (cardinality(branch_stopping_points) = cardinality(branch_patterns)
             AND array_remove(branch_stopping_points, NULL) <@ ARRAY[{_POINTS[1:-1]}]::text[])
     """,
 )
-"""Schema version 2: each branch rule's own stopping point, aligned with ``branch_patterns``
+"""Schema version 5: each branch rule's own stopping point, aligned with ``branch_patterns``
 (``NULL`` for a rule without one); the column is ``NULL`` when no rule of the repository has
 one, as in every row written before."""
 
-MIGRATIONS: Final = (V1, V2)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -17,6 +17,7 @@ import attrs
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
@@ -54,14 +55,18 @@ class _Organizations:
             locked = saved.locked
             connection.execute(
                 "INSERT INTO organizations (" + _rows.ORGANIZATION_COLUMNS + ") "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
                 "scan_enabled_locked = excluded.scan_enabled_locked, "
                 "fix_enabled_locked = excluded.fix_enabled_locked, "
                 "stopping_point_locked = excluded.stopping_point_locked, "
-                "max_stopping_point = excluded.max_stopping_point, version = excluded.version",
+                "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
+                "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
+                "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at, "
+                "invariants = excluded.invariants",
                 (
                     saved.organization_id,
                     int(saved.scan_enabled),
@@ -72,6 +77,10 @@ class _Organizations:
                     int(Setting.STOPPING_POINT in locked),
                     _rows.point_text(saved.max_stopping_point),
                     saved.version,
+                    _rows.moment_text(saved.scan_enabled_lock_expires_at),
+                    _rows.moment_text(saved.fix_enabled_lock_expires_at),
+                    _rows.moment_text(saved.stopping_point_lock_expires_at),
+                    invariants_to_json(saved.invariants),
                 ),
             )
             return saved
@@ -151,12 +160,17 @@ class _Projects:
                 _rows.int_or_none(saved.fix_enabled_override),
                 _rows.point_text(saved.stopping_point_override),
                 saved.version,
+                _rows.moment_text(saved.scan_enabled_override_expires_at),
+                _rows.moment_text(saved.fix_enabled_override_expires_at),
+                _rows.moment_text(saved.stopping_point_override_expires_at),
             )
             if row is None:
                 cursor = connection.execute(
                     "INSERT INTO projects (organization_id, project_id, scan_enabled_override, "
-                    "fix_enabled_override, stopping_point_override, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "fix_enabled_override, stopping_point_override, version, "
+                    "scan_enabled_override_expires_at, fix_enabled_override_expires_at, "
+                    "stopping_point_override_expires_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (saved.organization_id, saved.project_id, *values),
                 )
                 row_id = cursor.lastrowid
@@ -164,7 +178,9 @@ class _Projects:
                 row_id = row[0]
                 connection.execute(
                     "UPDATE projects SET scan_enabled_override = ?, fix_enabled_override = ?, "
-                    "stopping_point_override = ?, version = ? WHERE id = ?",
+                    "stopping_point_override = ?, version = ?, "
+                    "scan_enabled_override_expires_at = ?, fix_enabled_override_expires_at = ?, "
+                    "stopping_point_override_expires_at = ? WHERE id = ?",
                     (*values, row_id),
                 )
                 connection.execute("DELETE FROM repositories WHERE project_row = ?", (row_id,))
@@ -257,7 +273,8 @@ def _insert_children(
         provider, owner_key, name_key = ref.key
         cursor = connection.execute(
             "INSERT INTO repositories (project_row, position, provider, owner, name, owner_key, "
-            "name_key, ai_enabled, stopping_point_override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "name_key, ai_enabled, stopping_point_override, stopping_point_override_expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row_id,
                 position,
@@ -268,6 +285,7 @@ def _insert_children(
                 name_key,
                 int(repository.ai_enabled),
                 _rows.point_text(repository.stopping_point_override),
+                _rows.moment_text(repository.stopping_point_override_expires_at),
             ),
         )
         repository_row = cursor.lastrowid
@@ -300,8 +318,8 @@ class _Audit:
             _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "
-                "occurred_at, stored_changes, effective_changes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "occurred_at, stored_changes, effective_changes, change_id, reverts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.organization_id,
                     entry.project_id,
@@ -311,6 +329,8 @@ class _Audit:
                     _common.format_timestamp(entry.occurred_at),
                     _common.changes_to_json(entry.stored_changes),
                     _common.changes_to_json(entry.effective_changes),
+                    entry.change_id,
+                    entry.reverts,
                 ),
             )
             entry_id = cursor.lastrowid

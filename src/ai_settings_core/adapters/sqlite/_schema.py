@@ -122,16 +122,55 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
+_MOMENT: Final = (
+    "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].*Z'"
+)
+
+
+def _expiry_column(table: str, column: str) -> str:
+    return (
+        f"ALTER TABLE {table} ADD COLUMN {column} TEXT "
+        f"CHECK ({column} IS NULL OR {column} {_MOMENT})"
+    )
+
+
 V3: Final = (
+    *(
+        _expiry_column("organizations", f"{setting}_lock_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    *(
+        _expiry_column("projects", f"{setting}_override_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    _expiry_column("repositories", "stopping_point_override_expires_at"),
+)
+"""Schema version 3: when overrides and locks expire (``NULL``: never), as UTC text."""
+
+V4: Final = (
+    """
+    ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
+    """,
+)
+"""Schema version 4: the organization's invariants, a JSON array of invariant payloads."""
+
+V5: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id TEXT CHECK (length(change_id) > 0)",
+    "ALTER TABLE audit_log ADD COLUMN reverts INTEGER CHECK (reverts IS NULL OR reverts > 0)",
+)
+"""Schema version 5: each audit entry's change (the write it belongs to), what it reverts."""
+
+V6: Final = (
     f"""
     ALTER TABLE branch_patterns ADD COLUMN stopping_point_override TEXT
         CHECK (stopping_point_override IS NULL OR stopping_point_override IN {_POINTS})
     """,
 )
-"""Schema version 3: a branch rule's own stopping point (``NULL``: the repository's). Rows of
+"""Schema version 6: a branch rule's own stopping point (``NULL``: the repository's). Rows of
 older files read as rules without one, which is what they were."""
 
-MIGRATIONS: Final = (V1, V2, V3)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

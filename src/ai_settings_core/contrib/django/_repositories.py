@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Collate
 
 from ai_settings_core.adapters import _common
+from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.contrib.django.models import (
     AuditRecord,
     EnvironmentRecord,
@@ -79,7 +80,11 @@ def _organization(record: OrganizationRecord) -> OrganizationSettings:
         STOPPING_POINTS[record.stopping_point],
         frozenset(setting for setting, name in _LOCKED if getattr(record, name)),
         _point(record.max_stopping_point),
+        invariants_from_json(record.invariants),
         int(record.version),
+        _read_moment(record.scan_enabled_lock_expires_at),
+        _read_moment(record.fix_enabled_lock_expires_at),
+        _read_moment(record.stopping_point_lock_expires_at),
     )
 
 
@@ -113,7 +118,12 @@ class Organizations:
                     "stopping_point": saved.stopping_point.value,
                     "max_stopping_point": _text(saved.max_stopping_point),
                     "version": saved.version,
+                    "invariants": invariants_to_json(saved.invariants),
                     **{name: setting in saved.locked for setting, name in _LOCKED},
+                    **{
+                        setting.lock_expires_field: _stored_moment(saved.lock_expires_at(setting))
+                        for setting in Setting
+                    },
                 },
             )
             return saved
@@ -145,6 +155,7 @@ def _projects(using: str, records: list[ProjectRecord]) -> list[ProjectSettings]
                         )
                     ),
                     _point(repository.stopping_point_override),
+                    _read_moment(repository.stopping_point_override_expires_at),
                 )
             )
         for project_row, name in (
@@ -163,6 +174,11 @@ def _projects(using: str, records: list[ProjectRecord]) -> list[ProjectSettings]
             repositories=tuple(repositories[record.pk]),
             environments=frozenset(environments[record.pk]),
             version=int(record.version),
+            scan_enabled_override_expires_at=_read_moment(record.scan_enabled_override_expires_at),
+            fix_enabled_override_expires_at=_read_moment(record.fix_enabled_override_expires_at),
+            stopping_point_override_expires_at=_read_moment(
+                record.stopping_point_override_expires_at
+            ),
         )
         for record in records
     ]
@@ -229,6 +245,12 @@ class Projects:
             record.fix_enabled_override = saved.fix_enabled_override
             record.stopping_point_override = _text(saved.stopping_point_override)
             record.version = saved.version
+            for setting in Setting:
+                setattr(
+                    record,
+                    setting.expires_field,
+                    _stored_moment(saved.override_expires_at(setting)),
+                )
             record.save(using=using)
             RepositoryRecord.objects.using(using).bulk_create(
                 RepositoryRecord(
@@ -243,6 +265,9 @@ class Projects:
                     branch_patterns=[rule.pattern.text for rule in repository.branch_patterns],
                     branch_stopping_points=_common.rule_points(repository.branch_patterns),
                     stopping_point_override=_text(repository.stopping_point_override),
+                    stopping_point_override_expires_at=_stored_moment(
+                        repository.stopping_point_override_expires_at
+                    ),
                 )
                 for position, repository in enumerate(saved.repositories)
             )
@@ -326,6 +351,15 @@ def _read_time(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.utcoffset() is None else value.astimezone(dt.UTC)
 
 
+def _stored_moment(value: dt.datetime | None) -> dt.datetime | None:
+    """An expiry as the database takes it (``None``: it never expires)."""
+    return None if value is None else _stored_time(value)
+
+
+def _read_moment(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _read_time(value)
+
+
 def _audit_entry(record: AuditRecord) -> AuditEntry:
     return AuditEntry(
         organization_id=record.organization_id,
@@ -337,6 +371,8 @@ def _audit_entry(record: AuditRecord) -> AuditEntry:
         stored_changes=_common.changes_from_json(record.stored_changes),
         effective_changes=_common.changes_from_json(record.effective_changes),
         id=int(record.pk),
+        change_id=record.change_id,
+        reverts=None if record.reverts is None else int(record.reverts),
     )
 
 
@@ -356,6 +392,8 @@ class Audit:
                 occurred_at=_stored_time(entry.occurred_at),
                 stored_changes=_common.changes_to_json(entry.stored_changes),
                 effective_changes=_common.changes_to_json(entry.effective_changes),
+                change_id=entry.change_id,
+                reverts=entry.reverts,
             )
             return attrs.evolve(entry, id=int(record.pk))
 

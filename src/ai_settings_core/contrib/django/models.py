@@ -39,6 +39,10 @@ class OrganizationRecord(models.Model):
     stopping_point_locked = models.BooleanField()
     max_stopping_point = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    invariants = models.TextField(default="[]", help_text="JSON array of invariant payloads")
+    scan_enabled_lock_expires_at = models.DateTimeField(null=True)
+    fix_enabled_lock_expires_at = models.DateTimeField(null=True)
+    stopping_point_lock_expires_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "ai_settings_organization"
@@ -58,6 +62,9 @@ class ProjectRecord(models.Model):
     fix_enabled_override = models.BooleanField(null=True)
     stopping_point_override = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    scan_enabled_override_expires_at = models.DateTimeField(null=True)
+    fix_enabled_override_expires_at = models.DateTimeField(null=True)
+    stopping_point_override_expires_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "ai_settings_project"
@@ -88,6 +95,7 @@ class RepositoryRecord(models.Model):
     ai_enabled = models.BooleanField()
     branch_patterns = models.JSONField()
     stopping_point_override = models.CharField(max_length=16, choices=_POINTS, null=True)
+    stopping_point_override_expires_at = models.DateTimeField(null=True)
     # Each branch rule's own stopping point, aligned with ``branch_patterns``; null when no rule
     # of the repository has one (as in every row written before rules had them).
     branch_stopping_points = models.JSONField(null=True)
@@ -139,6 +147,8 @@ class AuditRecord(models.Model):
     occurred_at = models.DateTimeField()
     stored_changes = models.TextField(help_text="JSON array of {field, before, after}")
     effective_changes = models.TextField(help_text="JSON array of {field, before, after}")
+    change_id = models.TextField(null=True, help_text="The write the entry belongs to")
+    reverts = models.BigIntegerField(null=True, help_text="The id of the entry it reverts")
 
     class Meta:
         db_table = "ai_settings_audit"

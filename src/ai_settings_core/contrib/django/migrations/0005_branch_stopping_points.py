@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ai_settings", "0001_initial")]
+    dependencies = [("ai_settings", "0004_audit_change_and_reverts")]
 
     operations = [
         migrations.AddField(
