@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ai_settings_core.cli._api import api_writes, run_api
+from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
 from ai_settings_core.cli._parser import UsageError, build_parser
@@ -383,6 +384,11 @@ def api(app: App) -> int:
     return run_api(app.args, app.store, app.out, app.err, actor_id=app.login, stdin=app.stdin)
 
 
+def serve(app: App) -> int:
+    """``serve``: the settings page and the JSON API, until interrupted."""
+    return run_serve(app.args, app.service, app.out, app.err)
+
+
 COMMANDS: Final[dict[str, Command]] = {
     "demo": Command(demo, writes=always),
     "migrate": Command(migrate, writes=always),
@@ -403,5 +409,6 @@ COMMANDS: Final[dict[str, Command]] = {
     "import": Command(import_, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+    "serve": Command(serve, writes=always, json=False),
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 
 from ai_settings_core.http._handler import SettingsApi
 from ai_settings_core.http._messages import Request, Response, error_response
 
 __all__ = [
     "DRAIN_BYTES",
+    "Serves",
     "WsgiApp",
     "discard",
     "invalid_length",
@@ -27,6 +28,20 @@ DRAIN_BYTES: Final = 64 * 1024 * 1024
 its whole body before it reads the answer, gets the answer and can keep its connection."""
 
 StartResponse: TypeAlias = Callable[..., Any]
+
+
+class Serves(Protocol):
+    """What a :class:`WsgiApp` serves: a :class:`SettingsApi`, or a handler that wraps one
+    (the settings page of :mod:`ai_settings_core.ui`)."""
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Bodies larger than this are refused with 413."""
+        ...
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request."""
+        ...
 
 
 def _reason(status: int) -> str:
@@ -94,11 +109,11 @@ class WsgiApp:
     on unread bytes (gunicorn drains 64 KiB at most) would reset it before it could.
 
     Args:
-        api: The handler to serve.
+        api: The handler to serve (a :class:`SettingsApi`, or anything that answers like one).
         drain_bytes: How much of a refused body is read and thrown away.
     """
 
-    def __init__(self, api: SettingsApi, *, drain_bytes: int = DRAIN_BYTES) -> None:
+    def __init__(self, api: Serves, *, drain_bytes: int = DRAIN_BYTES) -> None:
         self.api = api
         self.drain_bytes = drain_bytes
 
