@@ -35,7 +35,7 @@ PAGE = "/organizations/test-org/settings/ai/"
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module's tests."""
     require_browser()
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only with a browser
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(
@@ -90,7 +90,7 @@ def summary(page: Any, project: str, setting: str) -> str:
 
 
 def test_the_seeds_end_to_end_flow(page: Any, server: Server, shots: Path) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     add_project(server, "web")
     # Navigate to organization settings
@@ -133,22 +133,24 @@ def test_the_seeds_end_to_end_flow(page: Any, server: Server, shots: Path) -> No
 def test_an_organization_change_shows_in_the_projects_it_reaches(
     page: Any, server: Server, shots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     add_project(server, "web")
     add_project(server, "api", fix_enabled_override=False)
     page.goto(PAGE)
     assert summary(page, "web", "fix_enabled") == "Off INHERITED"
     assert summary(page, "api", "fix_enabled") == "Off OVERRIDDEN"
-    expect(page.locator('.project[data-project="api"] [data-test-id="custom-settings"]')).to_have_text(
-        "Custom Settings"
-    )
+    expect(
+        page.locator('.project[data-project="api"] [data-test-id="custom-settings"]')
+    ).to_have_text("Custom Settings")
 
     page.get_by_label("Automatic Fixes").first.check()
     page.click('[data-test-id="save-settings"]')
     expect(page.locator('[data-test-id="success-message"]')).to_be_visible()
     # web inherits the new default; api keeps its own value.
-    expect(page.locator('.project[data-project="web"] [data-setting="fix_enabled"] dd')).to_contain_text("On")
+    expect(
+        page.locator('.project[data-project="web"] [data-setting="fix_enabled"] dd')
+    ).to_contain_text("On")
     assert summary(page, "web", "fix_enabled") == "On INHERITED"
     assert summary(page, "api", "fix_enabled") == "Off OVERRIDDEN"
 
@@ -159,7 +161,9 @@ def test_an_organization_change_shows_in_the_projects_it_reaches(
     page.select_option('[data-test-id="max-stopping-point-select"]', "pull_request")
     page.click('[data-test-id="save-settings"]')
     expect(page.locator('[data-test-id="success-message"]')).to_be_visible()
-    expect(page.locator('.project[data-project="api"] [data-setting="fix_enabled"] dd')).to_contain_text("locked")
+    expect(
+        page.locator('.project[data-project="api"] [data-setting="fix_enabled"] dd')
+    ).to_contain_text("locked")
     assert summary(page, "api", "fix_enabled") == "On LOCKED"
     assert summary(page, "docs", "stopping_point") == "Pull Request CAPPED"
     page.screenshot(path=shots / "inheritance.png", full_page=True)
@@ -168,7 +172,7 @@ def test_an_organization_change_shows_in_the_projects_it_reaches(
 def test_a_validation_error_shows_at_its_field_and_saves_nothing(
     page: Any, server: Server, shots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     page.goto(PAGE)
     page.select_option('[data-test-id="stopping-point-select"]', "merge")
@@ -191,7 +195,7 @@ def test_a_validation_error_shows_at_its_field_and_saves_nothing(
 def test_a_change_from_a_second_tab_is_a_conflict_that_keeps_the_input(
     browser: Any, page: Any, server: Server, shots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     add_project(server, "web")
     page.goto(PAGE)
@@ -223,13 +227,11 @@ def test_a_change_from_a_second_tab_is_a_conflict_that_keeps_the_input(
 def test_a_bulk_change_is_previewed_before_it_is_applied(
     page: Any, server: Server, shots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     for project in ("api", "docs", "web"):
         add_project(server, project)
-    server.service().update_organization(
-        ADMIN, "test-org", OrganizationPatch(fix_enabled=False)
-    )
+    server.service().update_organization(ADMIN, "test-org", OrganizationPatch(fix_enabled=False))
     server.service().update_project(
         ADMIN, "test-org", "docs", ProjectPatch(fix_enabled_override=True)
     )
@@ -246,7 +248,9 @@ def test_a_bulk_change_is_previewed_before_it_is_applied(
     expect(impact).to_contain_text("api: Automatic Fixes: Off → On")
     expect(apply).to_be_enabled()
     page.screenshot(path=shots / "bulk-preview.png", full_page=True)
-    assert server.service().get_project(ADMIN, "test-org", "api").project.fix_enabled_override is None
+    assert (
+        server.service().get_project(ADMIN, "test-org", "api").project.fix_enabled_override is None
+    )
 
     # A change after the preview needs a new preview.
     page.check('.project[data-project="web"] [data-test-id="select-project"]')
@@ -254,7 +258,9 @@ def test_a_bulk_change_is_previewed_before_it_is_applied(
     page.click('[data-test-id="bulk-preview"]')
     expect(impact).to_contain_text("2 of 3 selected projects change")
     page.click('[data-test-id="bulk-apply"]')
-    expect(page.locator('[data-test-id="success-message"]')).to_contain_text("Applied to 3 projects")
+    expect(page.locator('[data-test-id="success-message"]')).to_contain_text(
+        "Applied to 3 projects"
+    )
     service = server.service()
     for project in ("api", "docs", "web"):
         assert service.get_project(ADMIN, "test-org", project).project.fix_enabled_override is True
@@ -262,10 +268,8 @@ def test_a_bulk_change_is_previewed_before_it_is_applied(
     page.screenshot(path=shots / "bulk-applied.png", full_page=True)
 
 
-def test_repositories_are_added_changed_and_removed(
-    page: Any, server: Server, shots: Path
-) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+def test_repositories_are_added_changed_and_removed(page: Any, server: Server, shots: Path) -> None:
+    from playwright.sync_api import expect
 
     add_project(server, "web")
     page.goto(PAGE)
@@ -308,7 +312,7 @@ def test_repositories_are_added_changed_and_removed(
 def test_the_page_works_from_the_keyboard_on_a_phone(
     page: Any, server: Server, shots: Path
 ) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
+    from playwright.sync_api import expect
 
     add_project(server, "web", stopping_point_override=StoppingPoint.SUGGESTION)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -44,7 +44,7 @@ def chromium_path() -> str:
 def browser_missing() -> str | None:
     """Why no browser test can run here, or ``None`` when one can."""
     try:
-        import playwright.sync_api  # noqa: F401, PLC0415
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (pip install -e '.[test]')"
     if not Path(chromium_path()).exists():
@@ -88,7 +88,7 @@ def command(db: Path, *args: str) -> list[str]:
 def serve(db: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
     """Run ``ai-settings serve --port 0`` on ``db`` until the block ends (then SIGTERM)."""
     environment = {**os.environ, **(env or {})}
-    process = subprocess.Popen(  # noqa: S603 - this interpreter, our program
+    process = subprocess.Popen(
         command(db, "serve", "--port", "0", *args),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

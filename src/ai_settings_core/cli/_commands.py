@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from ai_settings_core.cli._api import api_writes, run_api
-from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
 from ai_settings_core.cli._parser import UsageError, build_parser
@@ -22,6 +21,7 @@ from ai_settings_core.cli._render import (
     render_impact,
     render_resolve,
 )
+from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.values import RepositoryRef

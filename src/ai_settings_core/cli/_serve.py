@@ -20,7 +20,7 @@ __all__ = ["add_serve_parser", "run_serve"]
 
 EXIT_OK = 0
 EXIT_USAGE = 2
-TOKEN_VARIABLE = "AI_SETTINGS_TOKEN"
+TOKEN_VARIABLE = "AI_SETTINGS_TOKEN"  # noqa: S105 - a variable's name, not a secret
 
 
 def _port(text: str) -> int:
@@ -56,9 +56,7 @@ def add_serve_parser(
     return parser
 
 
-def run_serve(
-    args: argparse.Namespace, service: SettingsService, out: TextIO, err: TextIO
-) -> int:
+def run_serve(args: argparse.Namespace, service: SettingsService, out: TextIO, err: TextIO) -> int:
     """Run the ``serve`` command until it is interrupted; return its exit status."""
     from ai_settings_core.ui._server import build_page, make_page_server  # noqa: PLC0415
 
@@ -73,8 +71,8 @@ def run_serve(
     except OSError as error:
         err.write(f"ai-settings serve: cannot listen on {args.host}:{args.port}: {error}\n")
         return EXIT_USAGE
-    host, port = server.server_address[:2]
-    shown = f"[{host}]" if ":" in str(host) else host
+    host, port = str(server.server_address[0]), int(server.server_address[1])
+    shown = f"[{host}]" if ":" in host else host
     access = "the local administrator" if not token else "token holders"
     out.write(
         f"Serving the AI settings on http://{shown}:{port}/ for {access}; the page of an "

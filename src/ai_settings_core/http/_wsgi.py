@@ -10,7 +10,6 @@ import http
 from collections.abc import Callable, Iterable
 from typing import Any, Final, Protocol, TypeAlias
 
-from ai_settings_core.http._handler import SettingsApi
 from ai_settings_core.http._messages import Request, Response, error_response
 
 __all__ = [
@@ -31,8 +30,10 @@ StartResponse: TypeAlias = Callable[..., Any]
 
 
 class Serves(Protocol):
-    """What a :class:`WsgiApp` serves: a :class:`SettingsApi`, or a handler that wraps one
-    (the settings page of :mod:`ai_settings_core.ui`)."""
+    """What a :class:`WsgiApp` serves: a :class:`SettingsApi`, or a handler that wraps one.
+
+    The settings page of :mod:`ai_settings_core.ui` is one.
+    """
 
     @property
     def max_body_bytes(self) -> int:

@@ -26,7 +26,7 @@ __all__ = ["COOKIE", "LOCAL_ACTOR", "TOKEN_ACTOR", "TokenAccess", "is_loopback",
 LOCAL_ACTOR: Final = "serve:local"
 """How the audit log names the local administrator of a loopback server."""
 
-TOKEN_ACTOR: Final = "serve:token"
+TOKEN_ACTOR: Final = "serve:token"  # noqa: S105 - an actor's name, not a secret
 """How the audit log names a holder of the server's token."""
 
 COOKIE: Final = "ai_settings_session"
@@ -65,9 +65,12 @@ def refusal(request: Request, loopback: bool) -> Response | None:
     if loopback and host and not is_loopback(_host_name(host)):
         return error_response(403, f"This server does not answer for host {host!r}.", "forbidden")
     origin = request.header("Origin")
-    if request.method in _UNSAFE and origin is not None:
-        if origin == "null" or urllib.parse.urlsplit(origin).netloc != host:
-            return error_response(403, "Cross-site requests are refused.", "forbidden")
+    if (
+        request.method in _UNSAFE
+        and origin is not None
+        and (origin == "null" or urllib.parse.urlsplit(origin).netloc != host)
+    ):
+        return error_response(403, "Cross-site requests are refused.", "forbidden")
     return None
 
 

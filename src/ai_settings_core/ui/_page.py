@@ -11,7 +11,7 @@ import importlib.resources
 import json
 import urllib.parse
 from collections.abc import Callable
-from typing import Final
+from typing import Final, TypeAlias
 
 from ai_settings_core import codec
 from ai_settings_core.changes import Impact, ProjectImpact, diff_effective, reset_project
@@ -37,19 +37,26 @@ STATIC_PATH: Final = "/_ai-settings/static"
 PAGE_LIMIT: Final = 1000
 """The most projects the page lists; the others are reached through bulk changes or the API."""
 
-_ASSETS: Final = {"page.css": "text/css; charset=utf-8", "page.js": "text/javascript; charset=utf-8"}
+_ASSETS: Final = {
+    "page.css": "text/css; charset=utf-8",
+    "page.js": "text/javascript; charset=utf-8",
+}
 _SECURITY: Final = (
     (
         "Content-Security-Policy",
-        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
-        " img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        (
+            "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self';"
+            " img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+        ),
     ),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "no-referrer"),
     ("Cache-Control", "no-store"),
 )
 
-Login: type = Callable[[Request], Response]
+_PAGE: Final = ("organizations", "{org}", "settings", "ai")
+
+Login: TypeAlias = Callable[[Request], Response]
 
 
 def _html(status: int, text: str, *headers: tuple[str, str]) -> Response:
@@ -96,17 +103,16 @@ class SettingsPage:
         """Answer one request: the page, its preview or static files, else the API."""
         segments = request.path.strip("/").split("/")
         method = "GET" if request.method == "HEAD" else request.method
-        if segments[:2] == ["_ai-settings", "static"] and len(segments) == 3 and method == "GET":  # noqa: PLR2004
-            return self._asset(segments[2])
+        static, name = segments[:2], segments[2:]
+        if static == ["_ai-settings", "static"] and len(name) == 1 and method == "GET":
+            return self._asset(name[0])
         if segments == ["_ai-settings", "login"] and method == "POST" and self.login is not None:
             return self.login(request)
-        page = len(segments) >= 4 and segments[0] == "organizations" and segments[2:4] == [  # noqa: PLR2004
-            "settings",
-            "ai",
-        ]
-        if page and len(segments) == 4 and method == "GET":  # noqa: PLR2004
+        head, rest = segments[:4], segments[4:]
+        page = len(head) == len(_PAGE) and all(p in ("{org}", s) for p, s in zip(_PAGE, head, strict=True))
+        if page and not rest and method == "GET":
             return self._guarded(request, segments[1], self._page)
-        if page and segments[4:] == ["bulk-preview"] and method == "POST":
+        if page and rest == ["bulk-preview"] and method == "POST":
             return self._guarded(request, segments[1], self._bulk_preview)
         return self.api.handle(request)
 

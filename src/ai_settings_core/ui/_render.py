@@ -94,9 +94,7 @@ def _summary(view: ProjectView) -> str:
 
 def _overrides(view: ProjectView) -> bool:
     project = view.project
-    return any(
-        getattr(project, f"{name}_override") is not None for name, _label, _help in SETTINGS
-    )
+    return any(getattr(project, f"{name}_override") is not None for name, _label, _help in SETTINGS)
 
 
 def _project(view: ProjectView) -> str:
@@ -189,7 +187,7 @@ def _bulk() -> str:
         '<section id="bulk" aria-labelledby="bulk-heading">'
         '<h2 id="bulk-heading">Apply to selected projects</h2>'
         '<p class="hint">Select projects above, choose a change, preview its impact, then'
-        ' apply it to all of them at once (all or none).</p>'
+        " apply it to all of them at once (all or none).</p>"
         '<p class="selected-count" aria-live="polite"><span id="bulk-count">0</span>'
         " projects selected</p>"
         + choice("scan_enabled_override", "Issue Scanning", switch)
@@ -288,9 +286,7 @@ def render_page(
 
 def login_page(action: str, next_path: str, failed: bool) -> str:
     """The form asking for the server's token, when a request carries none or a wrong one."""
-    error = (
-        '<p class="error" role="alert">That token is not the server\'s.</p>' if failed else ""
-    )
+    error = '<p class="error" role="alert">That token is not the server\'s.</p>' if failed else ""
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
