@@ -89,6 +89,7 @@ class WsgiApp:
 
     >>> from ai_settings_core import ALL_SCOPES, Actor, SettingsService
     >>> from ai_settings_core.adapters.memory import MemoryStore
+    >>> from ai_settings_core.http import SettingsApi
     >>> service = SettingsService(MemoryStore().unit_of_work)
     >>> app = WsgiApp(SettingsApi(service, lambda request, org: Actor("u", org, ALL_SCOPES)))
     >>> from wsgiref.util import setup_testing_defaults

@@ -78,8 +78,8 @@ class TokenAccess:
     """Requests carry the server's token, as a bearer token or the sign-in form's cookie.
 
     >>> access = TokenAccess("s3cret")
-    >>> access.authenticate(Request("GET", "/", [("Authorization", "Bearer s3cret")]), "acme")
-    Actor(id='serve:token', organization_id='acme', scopes=..., projects=None)
+    >>> access.authenticate(Request("GET", "/", [("Authorization", "Bearer s3cret")]), "acme").id
+    'serve:token'
     >>> access.authenticate(Request("GET", "/", [("Authorization", "Bearer nope")]), "acme")
 
     Args:

@@ -109,7 +109,9 @@ class SettingsPage:
         if segments == ["_ai-settings", "login"] and method == "POST" and self.login is not None:
             return self.login(request)
         head, rest = segments[:4], segments[4:]
-        page = len(head) == len(_PAGE) and all(p in ("{org}", s) for p, s in zip(_PAGE, head, strict=True))
+        page = len(head) == len(_PAGE) and all(
+            p in ("{org}", s) for p, s in zip(_PAGE, head, strict=True)
+        )
         if page and not rest and method == "GET":
             return self._guarded(request, segments[1], self._page)
         if page and rest == ["bulk-preview"] and method == "POST":
