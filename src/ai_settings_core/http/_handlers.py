@@ -18,6 +18,7 @@ from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
 __all__ = [
     "add_repository",
     "bulk",
+    "bulk_preview",
     "change_repository",
     "explain",
     "get_organization",
@@ -89,11 +90,16 @@ def bulk(call: Call) -> Response:
     """``POST`` one change, or a reset, to many projects."""
     projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
     org = call.params["org"]
-    if patch is None:
-        result = call.service.bulk_update(call.actor, org, projects, reset=True)
-    else:
-        result = call.service.bulk_update(call.actor, org, projects, patch)
+    result = call.service.bulk_update(call.actor, org, projects, patch, reset=patch is None)
     return json_response(200, codec.dump_bulk_result(result))
+
+
+def bulk_preview(call: Call) -> Response:
+    """``POST`` a bulk change to see what it would change (nothing is saved)."""
+    projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
+    org = call.params["org"]
+    impact = call.service.preview_bulk_update(call.actor, org, projects, patch, reset=patch is None)
+    return json_response(200, codec.dump_impact(impact))
 
 
 def organization_audit(call: Call) -> Response:

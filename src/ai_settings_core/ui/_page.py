@@ -8,25 +8,16 @@ impact preview, its two static files, and hands every other request to the
 from __future__ import annotations
 
 import importlib.resources
-import json
-import urllib.parse
 from collections.abc import Callable
 from typing import Final, TypeAlias
 
-from ai_settings_core import codec
-from ai_settings_core.changes import Impact, ProjectImpact, diff_effective, reset_project
+import attrs
+
 from ai_settings_core.domain.permissions import Actor
-from ai_settings_core.domain.settings import ProjectSettings
-from ai_settings_core.domain.views import ProjectView
-from ai_settings_core.errors import AISettingsError, NotFoundError, ValidationError
+from ai_settings_core.domain.rules import validate_identifier
+from ai_settings_core.errors import AISettingsError
 from ai_settings_core.http import Request, Response, SettingsApi
-from ai_settings_core.http._messages import (
-    HttpError,
-    error_response,
-    http_error_response,
-    read_document,
-    validation_response,
-)
+from ai_settings_core.http._messages import error_response
 from ai_settings_core.ui._render import login_page, render_page
 
 __all__ = ["PAGE_LIMIT", "STATIC_PATH", "SettingsPage"]
@@ -104,19 +95,19 @@ class SettingsPage:
         segments = request.path.strip("/").split("/")
         method = "GET" if request.method == "HEAD" else request.method
         static, name = segments[:2], segments[2:]
-        if static == ["_ai-settings", "static"] and len(name) == 1 and method == "GET":
-            return self._asset(name[0])
-        if segments == ["_ai-settings", "login"] and method == "POST" and self.login is not None:
-            return self.login(request)
         head, rest = segments[:4], segments[4:]
         page = len(head) == len(_PAGE) and all(
             p in ("{org}", s) for p, s in zip(_PAGE, head, strict=True)
         )
-        if page and not rest and method == "GET":
-            return self._guarded(request, segments[1], self._page)
-        if page and rest == ["bulk-preview"] and method == "POST":
-            return self._guarded(request, segments[1], self._bulk_preview)
-        return self.api.handle(request)
+        if static == ["_ai-settings", "static"] and len(name) == 1 and method == "GET":
+            response = self._asset(name[0])
+        elif segments == ["_ai-settings", "login"] and method == "POST" and self.login:
+            response = self.login(request)
+        elif page and not rest and method == "GET":
+            response = self._guarded(request, segments[1], self._page)
+        else:
+            return self.api.handle(request)
+        return attrs.evolve(response, body=b"") if request.method == "HEAD" else response
 
     def _asset(self, name: str) -> Response:
         content_type = _ASSETS.get(name)
@@ -131,25 +122,27 @@ class SettingsPage:
     def _guarded(
         self, request: Request, org: str, answer: Callable[[Request, Actor], Response]
     ) -> Response:
+        if validate_identifier(org, (), "org", self.api.service.limits):
+            return error_response(404, "Not found.", "not_found")  # no such id can exist
+        actor = self.api.authenticate(request, org)
+        if actor is None:
+            if self.login is not None:
+                return _html(401, login_page("/_ai-settings/login", request.path, failed=False))
+            return error_response(
+                401,
+                "Authentication credentials were not provided.",
+                "not_authenticated",
+                (("WWW-Authenticate", self.api.www_authenticate),),
+            )
         try:
-            actor = self.api.authenticate(request, org)
-            if actor is None:
-                if self.login is None or request.method != "GET":
-                    return self.api.handle(request)  # the API's own 401 (or 404)
-                action = "/_ai-settings/login"
-                return _html(401, login_page(action, request.path, failed=False))
             return answer(request, actor)
-        except HttpError as error:
-            return http_error_response(error)
-        except ValidationError as error:
-            return validation_response(error)
         except AISettingsError as error:
-            if error.status >= 500:  # noqa: PLR2004 - a server fault: the API's guard logs it
+            if error.status >= 500:  # noqa: PLR2004 - a server fault: the server's guard logs it
                 raise
             return error_response(error.status, error.message, error.code)
 
     def _page(self, request: Request, actor: Actor) -> Response:
-        org = urllib.parse.unquote(request.path.strip("/").split("/")[1])
+        org = request.path.strip("/").split("/")[1]
         service = self.api.service
         organization = service.get_organization(actor, org)
         listing = service.list_projects(actor, org, limit=PAGE_LIMIT, resolve_repositories=False)
@@ -162,29 +155,3 @@ class SettingsPage:
             more_projects=listing.next_cursor is not None,
         )
         return _html(200, text)
-
-    def _bulk_preview(self, request: Request, actor: Actor) -> Response:
-        org = urllib.parse.unquote(request.path.strip("/").split("/")[1])
-        service = self.api.service
-        document = read_document(request, self.api.max_body_bytes)
-        project_ids, patch = codec.parse_bulk(document, limits=service.limits)
-        organization = service.get_organization(actor, org).settings
-        impacts = []
-        for project_id in project_ids:
-            before = _stored(service.get_project, actor, org, project_id)
-            after = reset_project(before) if patch is None else patch.apply(before)
-            changes = diff_effective(organization, before, organization, after)
-            if changes:
-                impacts.append(ProjectImpact(project_id, changes))
-        impact = Impact((), tuple(impacts), len(project_ids))
-        body = json.dumps(codec.dump_impact(impact)).encode()
-        return Response(200, (("Content-Type", "application/json"),), body)
-
-
-def _stored(
-    get: Callable[[Actor, str, str], ProjectView], actor: Actor, org: str, project_id: str
-) -> ProjectSettings:
-    try:
-        return get(actor, org, project_id).project
-    except NotFoundError:
-        return ProjectSettings(org, project_id)  # bulk changes create it

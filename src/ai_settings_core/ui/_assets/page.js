@@ -675,6 +675,10 @@
   const apply = document.getElementById("bulk-apply");
   const impact = document.getElementById("bulk-impact");
 
+  function bulkPath() {
+    return `${config.api}/organizations/${enc(config.organization)}/ai-projects/bulk/`;
+  }
+
   function selected() {
     return Array.from(root.querySelectorAll(".select-project:checked")).map((box) => box.value);
   }
@@ -719,7 +723,7 @@
       showErrors(bulk, { non_field_errors: [body.projects.length ? "Choose a change, or reset." : "Select at least one project."] });
       return;
     }
-    const result = await call("POST", `${config.page.replace(/\/?$/, "/")}bulk-preview/`, body);
+    const result = await call("POST", `${bulkPath()}preview/`, body);
     if (!ok(result, bulk)) return;
     const changed = result.body.projects;
     const items = changed.map((project) =>
@@ -741,7 +745,7 @@
 
   async function applyBulk() {
     const body = bulkBody();
-    const result = await call("POST", `${config.api}/organizations/${enc(config.organization)}/ai-projects/bulk/`, body);
+    const result = await call("POST", bulkPath(), body);
     if (!ok(result, bulk)) return;
     apply.disabled = true;
     for (const id of body.projects) {
