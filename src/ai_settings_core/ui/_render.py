@@ -274,7 +274,7 @@ def render_page(
         ' data-test-id="add-project">Add project</button></div>'
         '<p class="field-error" data-error-for="new_project" role="alert" hidden></p></div>'
         "</section>"
-        '<div class="actions sticky"><button type="submit" class="primary"'
+        '<div class="actions save"><button type="submit" class="primary"'
         ' data-test-id="save-settings">Save Changes</button>'
         '<button type="button" id="discard" data-test-id="discard-changes">Discard changes'
         "</button></div>"

@@ -392,10 +392,15 @@
       checked: repository.ai_enabled,
       dataset: { testId: "repository-ai-toggle" },
     });
+    // A pattern is a string; a richer entry (another version's branch rule) shows its pattern
+    // and is sent back only when the user edits the list.
+    const shown = (repository.branch_patterns || []).map((item) =>
+      typeof item === "string" ? item : item.pattern || JSON.stringify(item)
+    );
     const branches = element(
       "textarea",
       { id: `${key}-branches`, rows: 2, spellcheck: "false", dataset: { testId: "repository-branches" } },
-      (repository.branch_patterns || []).join("\n")
+      shown.join("\n")
     );
     const save = element("button", { type: "button", dataset: { testId: "save-repository" } }, "Save repository");
     const remove = element(
@@ -426,7 +431,9 @@
       element("div", { class: "actions" }, save, remove)
     );
     save.addEventListener("click", async () => {
-      const body = { ai_enabled: ai.checked, branch_patterns: patterns(branches.value) };
+      const body = { ai_enabled: ai.checked };
+      const edited = patterns(branches.value);
+      if (JSON.stringify(edited) !== JSON.stringify(shown)) body.branch_patterns = edited;
       const result = await call("PATCH", repositoryPath(state, name), body, state.etag);
       if (!ok(result, item)) return;
       accept(state, result);
