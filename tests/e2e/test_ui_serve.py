@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ai_settings_core import ALL_SCOPES, Actor
-from tests.e2e.ui_support import command, serve
+from tests.e2e.ui_support import command, require_browser, serve
 
 PAGE = "/organizations/acme/settings/ai/"
 
@@ -154,3 +154,15 @@ def test_the_wheel_ships_the_page(tmp_path: Path) -> None:
     for name in ("page.js", "page.css"):
         assert f"ai_settings_core/ui/_assets/{name}" in names
     assert "ai_settings_core/ui/_page.py" in names
+
+
+@pytest.mark.parametrize(("ci", "outcome"), [("true", "Failed"), ("", "Skipped")])
+def test_without_a_browser_the_browser_tests_skip_except_under_ci(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, ci: str, outcome: str
+) -> None:
+    monkeypatch.setenv("AI_SETTINGS_TEST_CHROMIUM", str(tmp_path / "no-browser"))
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(BaseException) as stopped:
+        require_browser()
+    assert type(stopped.value).__name__ == outcome
+    assert "no browser at" in str(stopped.value)
