@@ -15,6 +15,7 @@ import pytest
 
 from ai_settings_core import ALL_SCOPES, Actor
 from tests.e2e.ui_support import command, require_browser, serve
+from tests.postgres import drop_schema, schema_name, server_url
 
 PAGE = "/organizations/acme/settings/ai/"
 
@@ -88,6 +89,34 @@ def test_it_refuses_what_a_browser_sends_for_another_site(tmp_path: Path) -> Non
         host = urllib.parse.urlsplit(server.url).netloc
         status, _, _ = fetch(target, "PUT", {"fix_enabled": True}, Origin=f"http://{host}")
         assert status == 200
+
+
+def test_it_serves_a_postgresql_store() -> None:
+    url, schema = server_url(), schema_name()
+    location = f"{url}{'&' if '?' in url else '?'}schema={schema}"
+    try:
+        # A schema that was never migrated cannot serve: the command says so and stops.
+        result = subprocess.run(
+            command(location, "serve", "--port", "0"),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        assert result.returncode == 6
+        assert "run `ai-settings --db URL migrate`" in result.stderr
+        assert result.stdout == ""
+        subprocess.run(command(location, "migrate"), check=True, capture_output=True, timeout=60)
+        with serve(location) as server:
+            target = server.url + "/organizations/acme/ai-settings/"
+            status, _, body = fetch(target, "PUT", {"stopping_point": "merge"})
+            assert (status, json.loads(body)["stopping_point"]) == (200, "merge")
+            status, _, page = fetch(server.url + PAGE)
+            assert status == 200
+            assert b'<option value="merge" selected>' in page
+    finally:
+        drop_schema(url, schema)
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])

@@ -64,10 +64,10 @@ def require_browser() -> None:
 
 @attrs.frozen
 class Server:
-    """A running ``ai-settings serve``: its URL, its store file and a service on that file."""
+    """A running ``ai-settings serve``: its URL, its store and (SQLite) a service on that file."""
 
     url: str
-    db: Path
+    db: Path | str
     process: subprocess.Popen[str]
 
     def service(self) -> SettingsService:
@@ -79,13 +79,13 @@ ADMIN = Actor("test:admin", "test-org", ALL_SCOPES)
 _LISTENING = re.compile(r"http://(\S+?)/ for")
 
 
-def command(db: Path, *args: str) -> list[str]:
+def command(db: Path | str, *args: str) -> list[str]:
     """The ``ai-settings`` command line on ``db``, run with this interpreter."""
     return [sys.executable, "-m", "ai_settings_core", "--db", str(db), *args]
 
 
 @contextmanager
-def serve(db: Path, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(db: Path | str, *args: str, env: dict[str, str] | None = None) -> Iterator[Server]:
     """Run ``ai-settings serve --port 0`` on ``db`` until the block ends (then SIGTERM)."""
     environment = {**os.environ, **(env or {})}
     process = subprocess.Popen(

@@ -58,7 +58,11 @@ def add_serve_parser(
 
 def run_serve(args: argparse.Namespace, service: SettingsService, out: TextIO, err: TextIO) -> int:
     """Run the ``serve`` command until it is interrupted; return its exit status."""
-    from ai_settings_core.ui._server import build_page, make_page_server  # noqa: PLC0415
+    from ai_settings_core.ui._server import (  # noqa: PLC0415 - start-up time
+        build_page,
+        check_store,
+        make_page_server,
+    )
 
     token = args.token or os.environ.get(TOKEN_VARIABLE) or None
     try:
@@ -66,6 +70,7 @@ def run_serve(args: argparse.Namespace, service: SettingsService, out: TextIO, e
     except ValueError as error:
         err.write(f"ai-settings serve: {error}: give --token or set ${TOKEN_VARIABLE}\n")
         return EXIT_USAGE
+    check_store(service)  # a store that cannot serve is exit status 6, before listening
     try:
         server = make_page_server(page, args.host, args.port, log=err)
     except OSError as error:

@@ -16,12 +16,19 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import attrs
 
+from ai_settings_core.domain.permissions import ALL_SCOPES, Actor
 from ai_settings_core.http import Request, Response, SettingsApi, WsgiApp
 from ai_settings_core.service import SettingsService
-from ai_settings_core.ui._access import TokenAccess, is_loopback, local_administrator, refusal
+from ai_settings_core.ui._access import (
+    LOCAL_ACTOR,
+    TokenAccess,
+    is_loopback,
+    local_administrator,
+    refusal,
+)
 from ai_settings_core.ui._page import SettingsPage
 
-__all__ = ["GuardedPage", "build_page", "make_page_server"]
+__all__ = ["GuardedPage", "build_page", "check_store", "make_page_server"]
 
 
 @attrs.frozen
@@ -56,6 +63,17 @@ def build_page(service: SettingsService, host: str, token: str | None) -> Guarde
         msg = f"serving on {host!r}, which is not a loopback address, needs a token"
         raise ValueError(msg)
     return GuardedPage(SettingsPage(SettingsApi(service, local_administrator)), loopback)
+
+
+def check_store(service: SettingsService) -> None:
+    """Read the store once, so one that cannot serve stops the command before it listens.
+
+    Raises:
+        StorageError: The store cannot be read (a PostgreSQL schema that was never migrated,
+            a file that is not ours): the command line reports it with exit status 6.
+    """
+    probe = "serve-check"
+    service.list_projects(Actor(LOCAL_ACTOR, probe, ALL_SCOPES), probe, limit=1)
 
 
 class _Server(socketserver.ThreadingMixIn, WSGIServer):
