@@ -130,6 +130,22 @@ def test_the_seeds_end_to_end_flow(page: Any, server: Server, shots: Path) -> No
     assert summary(page, "web", "fix_enabled") == "On OVERRIDDEN"
 
 
+def test_the_seeds_component_tests_find_their_texts_and_labels(page: Any, server: Server) -> None:
+    """The seed's unit tests (OrganizationAISettings) query these names; so can a user."""
+    from playwright.sync_api import expect
+
+    add_project(server, "web", fix_enabled_override=True)
+    page.goto(PAGE)
+    for text in ("Issue Scanning", "Automatic Fixes", "Stopping Point", "Custom Settings"):
+        expect(page.get_by_text(text, exact=True).first).to_be_visible()
+    page.get_by_label("Enable Issue Scanning").click()
+    page.get_by_text("Save Changes").click()
+    expect(page.locator('[data-test-id="success-message"]')).to_be_visible()
+    organization = server.service().get_organization(ADMIN, "test-org").resolution
+    assert (organization.scan_enabled.value, organization.fix_enabled.value) == (False, False)
+    assert organization.stopping_point.value is StoppingPoint.PULL_REQUEST
+
+
 def test_an_organization_change_shows_in_the_projects_it_reaches(
     page: Any, server: Server, shots: Path
 ) -> None:

@@ -110,7 +110,8 @@ def _toggle(name: str, label: str, help_: str, checked: bool, test_id: str) -> s
         f'<div class="field" data-field="{name}">'
         f'<label class="switch"><input type="checkbox" role="switch" id="org-{name}"'
         f' name="{name}" data-test-id="{test_id}" aria-describedby="org-{name}-help"'
-        f"{' checked' if checked else ''}><span>{_e(label)}</span></label>"
+        f'{" checked" if checked else ""}><span><span class="visually-hidden">Enable </span>'
+        f"<span>{_e(label)}</span></span></label>"
         f'<p class="help" id="org-{name}-help">{_e(help_)}</p>'
         f'<p class="field-error" data-error-for="{name}" role="alert" hidden></p></div>'
     )
