@@ -29,6 +29,9 @@ its whole body before it reads the answer, gets the answer and can keep its conn
 StartResponse: TypeAlias = Callable[..., Any]
 
 
+_REASONS: Final = {int(status): status.phrase for status in http.HTTPStatus}
+
+
 class Serves(Protocol):
     """What a :class:`WsgiApp` serves: a :class:`SettingsApi`, or a handler that wraps one.
 
@@ -46,10 +49,7 @@ class Serves(Protocol):
 
 
 def _reason(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _REASONS.get(status, "Unknown")
 
 
 def request_from_environ(environ: dict[str, Any], body: bytes = b"") -> Request:
