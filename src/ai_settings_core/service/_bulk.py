@@ -94,12 +94,13 @@ class BulkUseCases(WritePipeline):
                 uow.projects.get_many(organization_id, ids),
             )
         plan = change(stored)
-        raise_for_errors(self._validate(stored, plan))
+        now = self._clock()
+        raise_for_errors(self._validate(stored, plan, now))
         organization = stored.organization
         impacts = []
         for project in plan.projects:
             before = stored.projects.get(project.project_id)
-            changes = diff_effective(organization, before, organization, project)
+            changes = diff_effective(organization, before, organization, project, now=now)
             if changes:
                 impacts.append(ProjectImpact(project.project_id, changes))
         return Impact((), tuple(impacts), len(ids))
