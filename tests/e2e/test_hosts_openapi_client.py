@@ -174,6 +174,8 @@ def _every_operation(client_package, models, client, document):
     answer = call("listOverridingProjects", "acme", limit=10)
     assert [item.project_id for item in answer.parsed.results] == ["web"]
     bulk = models.AISettingsBulkRequest(projects=["web"], reset=True)
+    answer = call("previewBulkUpdate", "acme", body=bulk)
+    assert (answer.status_code, answer.parsed.projects_considered) == (200, 1)
     answer = call("bulkUpdateProjects", "acme", body=bulk)
     assert (answer.status_code, answer.parsed.changed) == (200, ["web"])
     assert call("removeRepository", "acme", "web", "github:acme/api").status_code == 200

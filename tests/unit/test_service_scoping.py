@@ -94,7 +94,16 @@ def _public_writes() -> set[str]:
         "audit_log",
         "get_invariants",
     }
-    return names - reads - {"limits", "preview_organization_change", "plan"}
+    return (
+        names
+        - reads
+        - {
+            "limits",
+            "preview_organization_change",
+            "preview_bulk_update",
+            "plan",
+        }
+    )
 
 
 def test_the_table_names_every_write_use_case():

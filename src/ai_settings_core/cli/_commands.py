@@ -27,6 +27,7 @@ from ai_settings_core.cli._render import (
     render_resolve,
     render_revert,
 )
+from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.settings import Setting
@@ -547,6 +548,11 @@ def api(app: App) -> int:
     return run_api(app.args, app.store, app.out, app.err, actor_id=app.login, stdin=app.stdin)
 
 
+def serve(app: App) -> int:
+    """``serve``: the settings page and the JSON API, until interrupted."""
+    return run_serve(app.args, app.service, app.out, app.err)
+
+
 COMMANDS: Final[dict[str, Command]] = {
     "demo": Command(demo, writes=always),
     "migrate": Command(migrate, writes=always),
@@ -573,5 +579,6 @@ COMMANDS: Final[dict[str, Command]] = {
     "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+    "serve": Command(serve, writes=always, json=False),
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

@@ -24,6 +24,7 @@ __all__ = [
     "add_repository",
     "apply_plan",
     "bulk",
+    "bulk_preview",
     "change_repository",
     "explain",
     "get_invariants",
@@ -137,11 +138,16 @@ def bulk(call: Call) -> Response:
     """``POST`` one change, or a reset, to many projects."""
     projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
     org = call.params["org"]
-    if patch is None:
-        result = call.service.bulk_update(call.actor, org, projects, reset=True)
-    else:
-        result = call.service.bulk_update(call.actor, org, projects, patch)
+    result = call.service.bulk_update(call.actor, org, projects, patch, reset=patch is None)
     return json_response(200, codec.dump_bulk_result(result))
+
+
+def bulk_preview(call: Call) -> Response:
+    """``POST`` a bulk change to see what it would change (nothing is saved)."""
+    projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
+    org = call.params["org"]
+    impact = call.service.preview_bulk_update(call.actor, org, projects, patch, reset=patch is None)
+    return json_response(200, codec.dump_impact(impact))
 
 
 def organization_audit(call: Call) -> Response:

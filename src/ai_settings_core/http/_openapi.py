@@ -374,6 +374,20 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-projects/bulk/preview/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "previewBulkUpdate",
+                "summary": "Which projects a bulk change would affect, and how (nothing is saved)",
+                "description": "Checked as the bulk change is, with the same error paths; "
+                "lists the projects whose effective values would change. Needs project:read.",
+                "requestBody": _body("BulkRequest", "The projects and the change to preview."),
+                "responses": {
+                    **_ok("The impact of the change.", "Impact"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
         "/projects/{org}/{project}/ai-settings/": {
             "parameters": [org, project],
             "get": {

@@ -65,6 +65,11 @@ ROUTES: Final = (
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(
+        "bulk_preview",
+        "organizations/{org}/ai-projects/bulk/preview",
+        POST=handlers.bulk_preview,
+    ),
+    _route(
         "project",
         "projects/{org}/{project}/ai-settings",
         GET=handlers.get_project,
