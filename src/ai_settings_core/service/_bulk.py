@@ -26,7 +26,14 @@ from ai_settings_core.domain.rules import (
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
 from ai_settings_core.service._core import NOT_FOUND_MESSAGE
-from ai_settings_core.service._pipeline import Plan, Stored, WritePipeline, by_index, by_project_id
+from ai_settings_core.service._pipeline import (
+    Plan,
+    Stored,
+    WritePipeline,
+    by_index,
+    by_project_id,
+    invariant_errors,
+)
 
 __all__: list[str] = []
 
@@ -91,9 +98,11 @@ class BulkUseCases(WritePipeline):
                 uow.organizations.get(organization_id),
                 uow.projects.get_many(organization_id, ids),
             )
-        plan = change(stored)
-        now = self._clock()
-        raise_for_errors(self._validate(stored, plan, now))
+            plan = change(stored)
+            now = self._clock()
+            raise_for_errors(self._validate(stored, plan, now))
+            # The organization's invariants refuse it as they would refuse the change itself.
+            raise_for_errors(invariant_errors(uow, stored, plan, now))
         organization = stored.organization
         impacts = []
         for project in plan.projects:
