@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+from ai_settings_core.domain.exposure import Exposure, exposure
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.permissions import (
     ALL_SCOPES,
@@ -82,6 +83,7 @@ __all__ = [
     "Decision",
     "DecisionReason",
     "DecisionSnapshot",
+    "Exposure",
     "Finding",
     "Level",
     "MemoryStore",
@@ -109,6 +111,7 @@ __all__ = [
     "Trace",
     "ValidationError",
     "decide",
+    "exposure",
     "resolve_all",
     "resolve_organization",
     "resolve_project",

@@ -188,6 +188,78 @@ _IMPACT: Final = {
 }
 
 
+_PLACE: Final = {
+    "type": "object",
+    "properties": {
+        "project_id": {"type": "string"},
+        "repository": {"type": "string"},
+        "branch_pattern": {"type": "string"},
+        "environments": {"type": "array", "items": {"type": "string"}},
+        "stopping_point": _enum(StoppingPoint),
+    },
+    "required": ["project_id", "repository", "branch_pattern", "environments", "stopping_point"],
+    "additionalProperties": False,
+}
+_EXPOSURE: Final = {
+    "type": "object",
+    "description": "What AI may do in every stored project, repository and branch pattern: "
+    "places maps each stopping point to the places where AI may fix up to it (with at, only "
+    "those at or beyond it); decisions hold for events in the project's environments.",
+    "properties": {
+        "organization_id": {"type": "string"},
+        "at": {"anyOf": [_enum(StoppingPoint), {"type": "null"}]},
+        "unstored": {"$ref": "#/$defs/decision"},
+        "places": {
+            "type": "object",
+            "properties": {
+                point.value: {"type": "array", "items": _PLACE} for point in StoppingPoint
+            },
+            "additionalProperties": False,
+        },
+        "projects": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "project_id": {"type": "string"},
+                    "environments": {"type": "array", "items": {"type": "string"}},
+                    "effective": _EFFECTIVE,
+                    "unlisted": {"$ref": "#/$defs/decision"},
+                    "repositories": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "repository": {"type": "string"},
+                                "ai_enabled": {"type": "boolean"},
+                                "branches": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "pattern": {"type": "string"},
+                                            "decision": {"$ref": "#/$defs/decision"},
+                                        },
+                                        "required": ["pattern", "decision"],
+                                        "additionalProperties": False,
+                                    },
+                                },
+                            },
+                            "required": ["repository", "ai_enabled", "branches"],
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "required": ["project_id", "environments", "effective", "unlisted", "repositories"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["organization_id", "at", "unstored", "places", "projects"],
+    "additionalProperties": False,
+}
+
+
 def _stored(schema: JSON) -> JSON:
     """A stored document as dumped: every key present."""
     return {**schema, "required": list(schema["properties"])}
@@ -238,6 +310,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _DECISION
     if name == "impact":
         return _IMPACT
+    if name == "exposure":
+        return _EXPOSURE
     return _FINDINGS
 
 
@@ -254,6 +328,7 @@ SCHEMA_NAMES: Final = (
     "resolution",
     "decision",
     "impact",
+    "exposure",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
@@ -282,6 +357,8 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
         "findings": _FINDINGS,
         "changes": _CHANGES,
     }
+    if name == "exposure":
+        defs["decision"] = _DECISION
     schema: JSON = _copy({"$schema": DRAFT, "title": name, **document, "$defs": defs})
     return schema
 

@@ -11,7 +11,7 @@ from ai_settings_core.codec import _documents as documents
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import NotFoundError
 from ai_settings_core.http import _payloads as payloads
-from ai_settings_core.http._call import Call, cursor, limit, repository, time
+from ai_settings_core.http._call import Call, cursor, limit, repository, stopping_point, time
 from ai_settings_core.http._conditional import etag
 from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
 
@@ -20,6 +20,7 @@ __all__ = [
     "bulk",
     "change_repository",
     "explain",
+    "exposure",
     "get_organization",
     "get_project",
     "get_repository",
@@ -94,6 +95,13 @@ def bulk(call: Call) -> Response:
     else:
         result = call.service.bulk_update(call.actor, org, projects, patch)
     return json_response(200, codec.dump_bulk_result(result))
+
+
+def exposure(call: Call) -> Response:
+    """``GET`` what AI may do in every project, repository and branch pattern."""
+    at = stopping_point(call, "at")
+    report = call.service.exposure(call.actor, call.params["org"])
+    return json_response(200, documents.dump_exposure(report, at))
 
 
 def organization_audit(call: Call) -> Response:

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.http._openapi_components import (
     component_schemas,
     error_responses,
@@ -220,6 +221,30 @@ def openapi_document(
                 "responses": {
                     **_ok("The impact of the change.", "Impact"),
                     **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/exposure/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getExposure",
+                "summary": "Where AI may fix, and how far: every project, repository and branch "
+                "pattern",
+                "description": "places lists every place where AI may fix, by stopping point "
+                "(merge first); projects what AI may do in each stored project. Projects the "
+                "user cannot reach are left out. Needs org:read.",
+                "parameters": [
+                    _parameter(
+                        "at",
+                        "query",
+                        "Only the places that reach this stopping point or beyond, and the "
+                        "projects that hold one.",
+                        {"type": "string", "enum": [point.value for point in StoppingPoint]},
+                    )
+                ],
+                "responses": {
+                    **_ok("The exposure report.", "Exposure"),
+                    **_error_refs(*_READ_ERRORS),
                 },
             },
         },

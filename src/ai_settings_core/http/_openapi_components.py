@@ -62,6 +62,7 @@ _CODEC_SCHEMAS: Final = {
     "resolution": "Resolution",
     "decision": "Decision",
     "impact": "Impact",
+    "exposure": "Exposure",
     "findings": "Findings",
 }
 _DEFS: Final = {
@@ -71,6 +72,7 @@ _DEFS: Final = {
     "resolution": "Resolution",
     "findings": "Findings",
     "changes": "Changes",
+    "decision": "Decision",
 }
 
 

@@ -8,6 +8,13 @@ the commit. The views it returns are plain immutable values.
 from __future__ import annotations
 
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.exposure import (
+    BranchExposure,
+    Exposure,
+    ExposurePlace,
+    ProjectExposure,
+    RepositoryExposure,
+)
 from ai_settings_core.domain.views import (
     BulkResult,
     Explanation,
@@ -21,13 +28,18 @@ from ai_settings_core.service._service import SettingsService
 __all__ = [
     "AuditEntry",
     "AuditEvent",
+    "BranchExposure",
     "BulkResult",
     "Clock",
     "Explanation",
+    "Exposure",
+    "ExposurePlace",
     "OrganizationState",
     "OrganizationView",
     "Page",
+    "ProjectExposure",
     "ProjectView",
+    "RepositoryExposure",
     "RepositoryView",
     "SettingsService",
 ]

@@ -1,0 +1,260 @@
+"""Exposure: for every project, repository and branch pattern, what AI may do there.
+
+The report answers an admin's question that no settings page answers: *where, exactly, may AI
+open a pull request or merge in my organization?* It is the organization's settings read the
+way :func:`~ai_settings_core.decide` reads them, once per place instead of once per event:
+
+- each stored project, with the environments it restricts AI to (none: all) and what an event
+  from a repository the project does not list gets (scan at most: a fix needs a listed
+  repository);
+- each repository the project lists, and each of its branch patterns, with the decision an
+  event gets on a branch that pattern matches, in one of the project's environments.
+
+Events outside the project's environments, and on branches no pattern of a listed repository
+matches, get nothing (``decide`` says why). :meth:`Exposure.places` lists every place where AI
+may fix, grouped by how far it may go.
+
+The report is computed from :func:`~ai_settings_core.resolve_all`: projects with the same
+overrides share one resolution, and a repository's decision is computed once for each
+distinct (project overrides, repository override) pair, so an organization of 100,000
+projects is reported in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from ai_settings_core.domain.decide import Decision, DecisionReason, decision_for
+from ai_settings_core.domain.resolve import Resolution, resolve_project, resolve_repository
+from ai_settings_core.domain.resolve_all import resolve_all
+from ai_settings_core.domain.settings import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+)
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
+
+__all__ = [
+    "BranchExposure",
+    "Exposure",
+    "ExposurePlace",
+    "ProjectExposure",
+    "RepositoryExposure",
+    "exposure",
+]
+
+_AI_DISABLED: Final = Decision(False, False, None, (DecisionReason.REPOSITORY_AI_DISABLED,))
+_NOT_LISTED: Final = DecisionReason.REPOSITORY_NOT_CONFIGURED
+_FARTHEST_FIRST: Final = tuple(sorted(StoppingPoint, reverse=True))
+
+
+@attrs.frozen
+class BranchExposure:
+    """One branch pattern of a listed repository, and what AI may do on its branches.
+
+    Attributes:
+        pattern: The pattern.
+        decision: What :func:`~ai_settings_core.decide` answers for an event on a branch the
+            pattern matches, in one of the project's environments.
+    """
+
+    pattern: BranchPattern
+    decision: Decision
+
+
+@attrs.frozen
+class RepositoryExposure:
+    """One repository a project lists, and what AI may do on each of its branch patterns.
+
+    Attributes:
+        repository: The repository.
+        ai_enabled: Whether AI acts on its events at all (when off, every branch says
+            ``repository_ai_disabled``).
+        branches: One entry per branch pattern, in the repository's order.
+    """
+
+    repository: RepositoryRef
+    ai_enabled: bool
+    branches: tuple[BranchExposure, ...]
+
+
+@attrs.frozen
+class ProjectExposure:
+    """One stored project, and what AI may do in it.
+
+    Attributes:
+        project_id: The project.
+        environments: The environments AI is restricted to; empty means all. Every decision
+            of the project holds for its events in these environments; others get nothing.
+        resolution: The project's effective settings with their traces (from resolve-all).
+        unlisted: What an event from a repository the project does not list gets (it may be
+            scanned; it is never fixed).
+        repositories: The repositories the project lists, in its order.
+    """
+
+    project_id: str
+    environments: frozenset[str]
+    resolution: Resolution
+    unlisted: Decision
+    repositories: tuple[RepositoryExposure, ...]
+
+    def reaches(self, stopping_point: StoppingPoint) -> bool:
+        """Whether AI may fix somewhere in this project up to ``stopping_point`` or beyond."""
+        return any(
+            branch.decision.stopping_point is not None
+            and branch.decision.stopping_point >= stopping_point
+            for repository in self.repositories
+            for branch in repository.branches
+        )
+
+
+@attrs.frozen
+class ExposurePlace:
+    """A place where AI may fix: a branch pattern of a repository of a project.
+
+    Attributes:
+        project_id: The project.
+        repository: The repository.
+        pattern: The branch pattern.
+        environments: The project's environments (empty: all).
+        stopping_point: How far an automated fix may go there.
+    """
+
+    project_id: str
+    repository: RepositoryRef
+    pattern: BranchPattern
+    environments: frozenset[str]
+    stopping_point: StoppingPoint
+
+
+@attrs.frozen
+class Exposure:
+    """What AI may do in every stored project, repository and branch pattern of an organization.
+
+    Attributes:
+        organization_id: The organization.
+        unstored: What an event from a repository of a project with nothing stored gets (it
+            inherits the organization's values and lists no repository: scan at most).
+        projects: One entry per stored project, by project id.
+    """
+
+    organization_id: str
+    unstored: Decision
+    projects: tuple[ProjectExposure, ...]
+
+    def places(
+        self, at: StoppingPoint = StoppingPoint.SUGGESTION
+    ) -> dict[StoppingPoint, tuple[ExposurePlace, ...]]:
+        """Every place where AI may fix up to ``at`` or beyond, grouped by stopping point.
+
+        The groups go farthest first (``merge``, ``pull_request``, ``suggestion``), down to
+        ``at``; each holds its places by project, in the projects' own order of repositories
+        and patterns. A group may be empty.
+        """
+        groups: dict[StoppingPoint, list[ExposurePlace]] = {
+            point: [] for point in _FARTHEST_FIRST if point >= at
+        }
+        for project in self.projects:
+            for repository in project.repositories:
+                for branch in repository.branches:
+                    point = branch.decision.stopping_point
+                    if point is not None and point >= at:
+                        groups[point].append(
+                            ExposurePlace(
+                                project.project_id,
+                                repository.repository,
+                                branch.pattern,
+                                project.environments,
+                                point,
+                            )
+                        )
+        return {point: tuple(places) for point, places in groups.items()}
+
+    def reaching(self, at: StoppingPoint) -> Exposure:
+        """The report cut to the projects where AI may fix up to ``at`` or beyond."""
+        return attrs.evolve(
+            self, projects=tuple(project for project in self.projects if project.reaches(at))
+        )
+
+
+def exposure(
+    organization_id: str,
+    organization: OrganizationSettings | None,
+    projects: Iterable[ProjectSettings],
+) -> Exposure:
+    """The exposure report of an organization's stored settings.
+
+    ``projects`` are the organization's stored projects (the report keeps their order; the
+    stores give them by id). Every decision in the report is the one
+    :func:`~ai_settings_core.decide` answers for an event at that place.
+
+        >>> from ai_settings_core import (
+        ...     OrganizationSettings, ProjectSettings, RepositoryRef, RepositorySettings,
+        ...     BranchPattern, StoppingPoint,
+        ... )
+        >>> org = OrganizationSettings("acme", fix_enabled=True)
+        >>> api = RepositorySettings(
+        ...     RepositoryRef.parse("github:acme/api"),
+        ...     branch_patterns=(BranchPattern("main"),),
+        ...     stopping_point_override=StoppingPoint.MERGE,
+        ... )
+        >>> report = exposure("acme", org, [ProjectSettings("acme", "web", repositories=(api,))])
+        >>> [(str(p.repository), str(p.pattern)) for p in report.places()[StoppingPoint.MERGE]]
+        [('github:acme/api', 'main')]
+        >>> report.projects[0].unlisted.fix, report.unstored.scan
+        (False, True)
+    """
+    projects = tuple(projects)
+    resolved = resolve_all(organization, projects)
+    # Decisions depend on the overrides only: each is computed once per distinct key.
+    unlisted: dict[tuple[object, ...], Decision] = {}
+    listed: dict[tuple[object, ...], Decision] = {}
+
+    def repository_decision(project: ProjectSettings, repository: RepositorySettings) -> Decision:
+        key = (
+            project.scan_enabled_override,
+            project.fix_enabled_override,
+            project.stopping_point_override,
+            repository.stopping_point_override,
+        )
+        decision = listed.get(key)
+        if decision is None:
+            effective = resolve_repository(organization, project, repository).effective
+            decision = listed[key] = decision_for(effective, None)
+        return decision
+
+    reports = []
+    for project in projects:
+        resolution = resolved[project.project_id]
+        key = (
+            project.scan_enabled_override,
+            project.fix_enabled_override,
+            project.stopping_point_override,
+        )
+        outside = unlisted.get(key)
+        if outside is None:
+            outside = unlisted[key] = decision_for(resolution.effective, _NOT_LISTED)
+        repositories = []
+        for repository in project.repositories:
+            decision = (
+                repository_decision(project, repository) if repository.ai_enabled else _AI_DISABLED
+            )
+            repositories.append(
+                RepositoryExposure(
+                    repository.repository,
+                    repository.ai_enabled,
+                    tuple(
+                        BranchExposure(pattern, decision) for pattern in repository.branch_patterns
+                    ),
+                )
+            )
+        reports.append(
+            ProjectExposure(
+                project.project_id, project.environments, resolution, outside, tuple(repositories)
+            )
+        )
+    unstored = decision_for(resolve_project(organization, None).effective, _NOT_LISTED)
+    return Exposure(organization_id, unstored, tuple(reports))
