@@ -366,10 +366,11 @@ def render_exposure(report: Exposure, *, at: StoppingPoint | None = None) -> str
     groups = report.places(floor)
     stored = len(report.projects)
     unstored = "may scan" if report.unstored.scan else "does nothing"
-    lines = [
+    title = (
         f"Exposure of {report.organization_id}: {stored} stored project"
         f"{'s' if stored != 1 else ''}; a project with nothing stored {unstored} and never fixes."
-    ]
+    )
+    lines = [title]
     for point, places in groups.items():
         count = f"{len(places)} place{'s' if len(places) != 1 else ''}"
         lines.extend(["", f"{_GROUP_TITLES[point]} ({count}):"])
