@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
-from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.http._openapi_components import (
     component_schemas,
     error_responses,
@@ -239,7 +238,7 @@ def openapi_document(
                         "query",
                         "Only the places that reach this stopping point or beyond, and the "
                         "projects that hold one.",
-                        {"type": "string", "enum": [point.value for point in StoppingPoint]},
+                        _ref("StoppingPoint"),
                     )
                 ],
                 "responses": {
