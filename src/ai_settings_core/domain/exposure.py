@@ -33,7 +33,6 @@ from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
-    RepositorySettings,
 )
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
@@ -209,52 +208,41 @@ def exposure(
     """
     projects = tuple(projects)
     resolved = resolve_all(organization, projects)
-    # Decisions depend on the overrides only: each is computed once per distinct key.
-    unlisted: dict[tuple[object, ...], Decision] = {}
-    listed: dict[tuple[object, ...], Decision] = {}
-
-    def repository_decision(project: ProjectSettings, repository: RepositorySettings) -> Decision:
-        key = (
-            project.scan_enabled_override,
-            project.fix_enabled_override,
-            project.stopping_point_override,
-            repository.stopping_point_override,
-        )
-        decision = listed.get(key)
-        if decision is None:
-            effective = resolve_repository(organization, project, repository).effective
-            decision = listed[key] = decision_for(effective, None)
-        return decision
-
+    # Decisions depend on the overrides only, so each is computed once per distinct key: by
+    # the resolution resolve_all shares between projects with the same overrides (alive, so
+    # its id() is stable) and the repository's own override (by its text: hashed in C).
+    unlisted: dict[int, Decision] = {}
+    listed: dict[tuple[int, str | None], Decision] = {}
     reports = []
+    report, listed_repository, branch = ProjectExposure, RepositoryExposure, BranchExposure
     for project in projects:
         resolution = resolved[project.project_id]
-        key = (
-            project.scan_enabled_override,
-            project.fix_enabled_override,
-            project.stopping_point_override,
-        )
-        outside = unlisted.get(key)
+        shared = id(resolution)
+        outside = unlisted.get(shared)
         if outside is None:
-            outside = unlisted[key] = decision_for(resolution.effective, _NOT_LISTED)
-        repositories = []
-        for repository in project.repositories:
-            decision = (
-                repository_decision(project, repository) if repository.ai_enabled else _AI_DISABLED
-            )
-            repositories.append(
-                RepositoryExposure(
-                    repository.repository,
-                    repository.ai_enabled,
-                    tuple(
-                        BranchExposure(pattern, decision) for pattern in repository.branch_patterns
-                    ),
+            outside = unlisted[shared] = decision_for(resolution.effective, _NOT_LISTED)
+        repositories: tuple[RepositoryExposure, ...] = ()
+        if project.repositories:
+            items = []
+            for repository in project.repositories:
+                if repository.ai_enabled:
+                    own = repository.stopping_point_override
+                    key = (shared, None if own is None else own._value_)
+                    decision = listed.get(key)
+                    if decision is None:
+                        effective = resolve_repository(organization, project, repository).effective
+                        decision = listed[key] = decision_for(effective, None)
+                else:
+                    decision = _AI_DISABLED
+                entries = tuple(
+                    [branch(pattern, decision) for pattern in repository.branch_patterns]
                 )
-            )
+                items.append(
+                    listed_repository(repository.repository, repository.ai_enabled, entries)
+                )
+            repositories = tuple(items)
         reports.append(
-            ProjectExposure(
-                project.project_id, project.environments, resolution, outside, tuple(repositories)
-            )
+            report(project.project_id, project.environments, resolution, outside, repositories)
         )
     unstored = decision_for(resolve_project(organization, None).effective, _NOT_LISTED)
     return Exposure(organization_id, unstored, tuple(reports))
