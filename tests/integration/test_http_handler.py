@@ -269,9 +269,10 @@ def test_exposure_lists_where_ai_may_fix(store, api):
     limited = make_api(store, projects=frozenset({"docs"}))
     body = call(limited, "GET", "/organizations/acme/ai-settings/exposure/").json()
     assert [p["project_id"] for p in body["projects"]] == ["docs"]
-    bad = call(api, "GET", "/organizations/acme/ai-settings/exposure/?at=everything")
-    assert bad.status == 400
-    assert json.loads(bad.header(ERROR_CODES_HEADER)) == {"at": ["invalid_choice"]}
+    for text in ("everything", "", "MERGE"):
+        bad = call(api, "GET", f"/organizations/acme/ai-settings/exposure/?at={text}")
+        assert bad.status == 400
+        assert json.loads(bad.header(ERROR_CODES_HEADER)) == {"at": ["invalid_choice"]}
     denied = make_api(store, scopes=frozenset({"project:read"}))
     assert call(denied, "GET", "/organizations/acme/ai-settings/exposure/").status == 403
 

@@ -135,9 +135,9 @@ def repository(text: str, field: str) -> RepositoryRef:
 
 
 def stopping_point(call: Call, name: str) -> StoppingPoint | None:
-    """The stopping point the parameter ``name`` names (``None`` when absent or empty)."""
+    """The stopping point the parameter ``name`` names (``None`` when absent)."""
     text = call.query.get(name)
-    if not text:
+    if text is None:
         return None
     try:
         return StoppingPoint.parse(text)
