@@ -188,75 +188,58 @@ _IMPACT: Final = {
 }
 
 
-_PLACE: Final = {
-    "type": "object",
-    "properties": {
-        "project_id": {"type": "string"},
-        "repository": {"type": "string"},
-        "branch_pattern": {"type": "string"},
-        "environments": {"type": "array", "items": {"type": "string"}},
-        "stopping_point": _enum(StoppingPoint),
-    },
-    "required": ["project_id", "repository", "branch_pattern", "environments", "stopping_point"],
-    "additionalProperties": False,
-}
+def _closed(**properties: JSON) -> JSON:
+    """An object with exactly these properties, every one present."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _array(items: JSON) -> JSON:
+    return {"type": "array", "items": items}
+
+
+_TEXT: Final = {"type": "string"}
+_DECISION_REF: Final = {"$ref": "#/$defs/decision"}
+_PLACE: Final = _closed(
+    project_id=_TEXT,
+    repository=_TEXT,
+    branch_pattern=_TEXT,
+    environments=_array(_TEXT),
+    stopping_point=_enum(StoppingPoint),
+)
 _EXPOSURE: Final = {
-    "type": "object",
+    **_closed(
+        organization_id=_TEXT,
+        at={"anyOf": [_enum(StoppingPoint), {"type": "null"}]},
+        unstored=_DECISION_REF,
+        places={
+            "type": "object",
+            "properties": {point.value: _array(_PLACE) for point in StoppingPoint},
+            "additionalProperties": False,
+        },
+        projects=_array(
+            _closed(
+                project_id=_TEXT,
+                environments=_array(_TEXT),
+                effective=_EFFECTIVE,
+                unlisted=_DECISION_REF,
+                repositories=_array(
+                    _closed(
+                        repository=_TEXT,
+                        ai_enabled={"type": "boolean"},
+                        branches=_array(_closed(pattern=_TEXT, decision=_DECISION_REF)),
+                    )
+                ),
+            )
+        ),
+    ),
     "description": "What AI may do in every stored project, repository and branch pattern: "
     "places maps each stopping point to the places where AI may fix up to it (with at, only "
     "those at or beyond it); decisions hold for events in the project's environments.",
-    "properties": {
-        "organization_id": {"type": "string"},
-        "at": {"anyOf": [_enum(StoppingPoint), {"type": "null"}]},
-        "unstored": {"$ref": "#/$defs/decision"},
-        "places": {
-            "type": "object",
-            "properties": {
-                point.value: {"type": "array", "items": _PLACE} for point in StoppingPoint
-            },
-            "additionalProperties": False,
-        },
-        "projects": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "project_id": {"type": "string"},
-                    "environments": {"type": "array", "items": {"type": "string"}},
-                    "effective": _EFFECTIVE,
-                    "unlisted": {"$ref": "#/$defs/decision"},
-                    "repositories": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "properties": {
-                                "repository": {"type": "string"},
-                                "ai_enabled": {"type": "boolean"},
-                                "branches": {
-                                    "type": "array",
-                                    "items": {
-                                        "type": "object",
-                                        "properties": {
-                                            "pattern": {"type": "string"},
-                                            "decision": {"$ref": "#/$defs/decision"},
-                                        },
-                                        "required": ["pattern", "decision"],
-                                        "additionalProperties": False,
-                                    },
-                                },
-                            },
-                            "required": ["repository", "ai_enabled", "branches"],
-                            "additionalProperties": False,
-                        },
-                    },
-                },
-                "required": ["project_id", "environments", "effective", "unlisted", "repositories"],
-                "additionalProperties": False,
-            },
-        },
-    },
-    "required": ["organization_id", "at", "unstored", "places", "projects"],
-    "additionalProperties": False,
 }
 
 
