@@ -72,7 +72,7 @@ WRITES = {
 
 def _public_writes() -> set[str]:
     names = {name for name in dir(SettingsService) if not name.startswith("_")}
-    reads = {"get_organization", "get_project", "list_projects", "explain", "audit_log"}
+    reads = {"get_organization", "get_project", "list_projects", "explain", "exposure", "audit_log"}
     return names - reads - {"limits", "preview_organization_change"}
 
 
@@ -113,6 +113,7 @@ def test_reads_open_read_only_units_only():
     service.list_projects(actor, "acme")
     service.explain(actor, "acme", "web")
     service.audit_log(actor, "acme")
+    service.exposure(actor, "acme")
     service.preview_organization_change(actor, "acme", OrganizationPatch(fix_enabled=True))
     assert factory.calls
     assert all(read_only for read_only, _ in factory.calls)
