@@ -33,6 +33,7 @@ from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
     ProjectSettings,
+    RepositorySettings,
 )
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
@@ -57,7 +58,8 @@ class BranchExposure:
     Attributes:
         pattern: The pattern.
         decision: What :func:`~ai_settings_core.decide` answers for an event on a branch the
-            pattern matches, in one of the project's environments.
+            pattern matches (and no earlier pattern of the repository does), in one of the
+            project's environments.
     """
 
     pattern: BranchPattern
@@ -69,15 +71,30 @@ class RepositoryExposure:
     """One repository a project lists, and what AI may do on each of its branch patterns.
 
     Attributes:
-        repository: The repository.
-        ai_enabled: Whether AI acts on its events at all (when off, every branch says
-            ``repository_ai_disabled``).
-        branches: One entry per branch pattern, in the repository's order.
+        settings: The repository's stored settings.
+        decisions: The decision of each branch pattern, in the repository's order.
     """
 
-    repository: RepositoryRef
-    ai_enabled: bool
-    branches: tuple[BranchExposure, ...]
+    settings: RepositorySettings
+    decisions: tuple[Decision, ...]
+
+    @property
+    def repository(self) -> RepositoryRef:
+        """The repository."""
+        return self.settings.repository
+
+    @property
+    def ai_enabled(self) -> bool:
+        """Whether AI acts on its events at all (off: ``repository_ai_disabled`` everywhere)."""
+        return self.settings.ai_enabled
+
+    @property
+    def branches(self) -> tuple[BranchExposure, ...]:
+        """One entry per branch pattern, in the repository's order."""
+        return tuple(
+            BranchExposure(pattern, decision)
+            for pattern, decision in zip(self.settings.branch_patterns, self.decisions, strict=True)
+        )
 
 
 @attrs.frozen
@@ -85,28 +102,43 @@ class ProjectExposure:
     """One stored project, and what AI may do in it.
 
     Attributes:
-        project_id: The project.
-        environments: The environments AI is restricted to; empty means all. Every decision
-            of the project holds for its events in these environments; others get nothing.
+        project: The project's stored settings.
         resolution: The project's effective settings with their traces (from resolve-all).
         unlisted: What an event from a repository the project does not list gets (it may be
             scanned; it is never fixed).
-        repositories: The repositories the project lists, in its order.
+        decisions: For each repository the project lists, the decision of each of its branch
+            patterns (:attr:`repositories` pairs them with the repositories).
     """
 
-    project_id: str
-    environments: frozenset[str]
+    project: ProjectSettings
     resolution: Resolution
     unlisted: Decision
-    repositories: tuple[RepositoryExposure, ...]
+    decisions: tuple[tuple[Decision, ...], ...]
+
+    @property
+    def project_id(self) -> str:
+        """The project."""
+        return self.project.project_id
+
+    @property
+    def environments(self) -> frozenset[str]:
+        """The environments AI is restricted to (empty: all); its decisions hold in those."""
+        return self.project.environments
+
+    @property
+    def repositories(self) -> tuple[RepositoryExposure, ...]:
+        """The repositories the project lists, in its order, with their decisions."""
+        return tuple(
+            RepositoryExposure(repository, decisions)
+            for repository, decisions in zip(self.project.repositories, self.decisions, strict=True)
+        )
 
     def reaches(self, stopping_point: StoppingPoint) -> bool:
         """Whether AI may fix somewhere in this project up to ``stopping_point`` or beyond."""
         return any(
-            branch.decision.stopping_point is not None
-            and branch.decision.stopping_point >= stopping_point
-            for repository in self.repositories
-            for branch in repository.branches
+            decision.stopping_point is not None and decision.stopping_point >= stopping_point
+            for decisions in self.decisions
+            for decision in decisions
         )
 
 
@@ -157,16 +189,17 @@ class Exposure:
             point: [] for point in _FARTHEST_FIRST if point >= at
         }
         for project in self.projects:
-            for repository in project.repositories:
-                for branch in repository.branches:
-                    point = branch.decision.stopping_point
+            stored = project.project
+            for repository, decisions in zip(stored.repositories, project.decisions, strict=True):
+                for pattern, decision in zip(repository.branch_patterns, decisions, strict=True):
+                    point = decision.stopping_point
                     if point is not None and point >= at:
                         groups[point].append(
                             ExposurePlace(
-                                project.project_id,
+                                stored.project_id,
                                 repository.repository,
-                                branch.pattern,
-                                project.environments,
+                                pattern,
+                                stored.environments,
                                 point,
                             )
                         )
@@ -210,39 +243,37 @@ def exposure(
     resolved = resolve_all(organization, projects)
     # Decisions depend on the overrides only, so each is computed once per distinct key: by
     # the resolution resolve_all shares between projects with the same overrides (alive, so
-    # its id() is stable) and the repository's own override (by its text: hashed in C).
+    # its id() is stable) and the repository's own override (by its text: hashed in C). The
+    # tuples of decisions are shared the same way, so most projects allocate one object.
     unlisted: dict[int, Decision] = {}
-    listed: dict[tuple[int, str | None], Decision] = {}
+    listed: dict[tuple[int, str | bool | None, int], tuple[Decision, ...]] = {}
     reports = []
-    report, listed_repository, branch = ProjectExposure, RepositoryExposure, BranchExposure
+    report = ProjectExposure
     for project in projects:
         resolution = resolved[project.project_id]
         shared = id(resolution)
         outside = unlisted.get(shared)
         if outside is None:
             outside = unlisted[shared] = decision_for(resolution.effective, _NOT_LISTED)
-        repositories: tuple[RepositoryExposure, ...] = ()
+        decisions: tuple[tuple[Decision, ...], ...] = ()
         if project.repositories:
             items = []
             for repository in project.repositories:
-                if repository.ai_enabled:
-                    own = repository.stopping_point_override
-                    key = (shared, None if own is None else own._value_)
-                    decision = listed.get(key)
-                    if decision is None:
-                        effective = resolve_repository(organization, project, repository).effective
-                        decision = listed[key] = decision_for(effective, None)
-                else:
+                own = repository.stopping_point_override
+                key = (
+                    shared,
+                    (None if own is None else own._value_) if repository.ai_enabled else False,
+                    len(repository.branch_patterns),
+                )
+                entries = listed.get(key)
+                if entries is None:
                     decision = _AI_DISABLED
-                entries = tuple(
-                    [branch(pattern, decision) for pattern in repository.branch_patterns]
-                )
-                items.append(
-                    listed_repository(repository.repository, repository.ai_enabled, entries)
-                )
-            repositories = tuple(items)
-        reports.append(
-            report(project.project_id, project.environments, resolution, outside, repositories)
-        )
+                    if repository.ai_enabled:
+                        effective = resolve_repository(organization, project, repository).effective
+                        decision = decision_for(effective, None)
+                    entries = listed[key] = (decision,) * len(repository.branch_patterns)
+                items.append(entries)
+            decisions = tuple(items)
+        reports.append(report(project, resolution, outside, decisions))
     unstored = decision_for(resolve_project(organization, None).effective, _NOT_LISTED)
     return Exposure(organization_id, unstored, tuple(reports))
