@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ai_settings_core.adapters.sqlite import SqliteStore
     from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
     from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+    from ai_settings_core.domain.expiry import next_expiry
     from ai_settings_core.domain.exposure import Exposure, exposure
     from ai_settings_core.domain.findings import Finding, Severity
     from ai_settings_core.domain.permissions import (
@@ -111,6 +112,7 @@ __all__ = [
     "ValidationError",
     "decide",
     "exposure",
+    "next_expiry",
     "resolve_all",
     "resolve_organization",
     "resolve_project",
@@ -126,6 +128,7 @@ _LAZY: dict[str, str] = {
     ),
     **dict.fromkeys(["Decision", "DecisionReason", "decide"], "ai_settings_core.domain.decide"),
     **dict.fromkeys(["Exposure", "exposure"], "ai_settings_core.domain.exposure"),
+    "next_expiry": "ai_settings_core.domain.expiry",
     **dict.fromkeys(["Finding", "Severity"], "ai_settings_core.domain.findings"),
     **dict.fromkeys(
         ["ALL_SCOPES", "Actor", "ORG_ADMIN", "ORG_READ", "PROJECT_ADMIN", "PROJECT_READ"],

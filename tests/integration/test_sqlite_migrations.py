@@ -129,7 +129,7 @@ def test_the_fixture_is_at_version_1_without_version_2_indexes(version_1: Path) 
 
 def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> None:
     store = SqliteStore(version_1)
-    assert store.schema_version() == _schema.CURRENT_VERSION == 2
+    assert store.schema_version() == _schema.CURRENT_VERSION
     assert indexes(version_1) == {
         "audit_log_by_organization",
         "audit_log_by_project",
@@ -185,7 +185,7 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
 
 
 def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
-    assert SqliteStore(version_1).schema_version() == 2
-    assert SqliteStore(version_1).schema_version() == 2
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2

@@ -28,6 +28,7 @@ from ai_settings_core.adapters.memory import MemoryStore
 from ai_settings_core.errors import NotFoundError, PermissionDeniedError
 from ai_settings_core.service import Exposure, ProjectExposure
 from ai_settings_core.testing import strategies as public
+from tests import strategies as s
 
 pytestmark = pytest.mark.unit
 
@@ -204,3 +205,27 @@ def test_the_report_needs_org_read_and_the_actor_s_organization(service):
         service.exposure(Actor("user:4", "acme", frozenset({PROJECT_READ})), "acme")
     with pytest.raises(NotFoundError):
         service.exposure(Actor("user:5", "other", ALL_SCOPES), "acme")
+
+
+@given(
+    s.optional_expiring_organizations,
+    s.expiring_project_lists,
+    s.moments,
+    st.data(),
+)
+def test_expired_overrides_and_locks_are_out_of_force_in_the_report(org, projects, now, data):
+    report = exposure("acme", org, projects, now=now)
+    for project, entry in zip(projects, report.projects, strict=True):
+        for repository in project.repositories:
+            branch = data.draw(
+                s.branches | st.sampled_from([p.text for p in repository.branch_patterns])
+            )
+            answer = decide(
+                org,
+                project,
+                repository=repository.repository,
+                branch=branch,
+                environment=min(project.environments, default=None),
+                now=now,
+            )
+            assert answer == _expected(entry, repository.repository, branch)

@@ -12,7 +12,7 @@ import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from ai_settings_core.adapters._common import invalid
 from ai_settings_core.errors import AISettingsError, StorageError
@@ -211,21 +211,13 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
 
     # Reads and writes, for the repositories.
 
-    @contextmanager
-    def _translated(self) -> Iterator[None]:
-        try:
-            yield
-        except AISettingsError:
-            raise
-        except Exception as error:
-            translated = self._translate(error)
-            if translated is None:
-                raise
-            raise translated from error
+    def _translated(self) -> _Translated[None]:
+        """The driver's errors translated (``_translate``) on the way out of the block."""
+        return _Translated(self, None)
 
-    def _reading(self) -> _Reading[HandleT]:
+    def _reading(self) -> _Translated[HandleT]:
         """The handle, for reads inside the unit, with the driver's errors translated."""
-        return _Reading(self, self._active())
+        return _Translated(self, self._active())
 
     @contextmanager
     def _writing(self, organization_id: object) -> Iterator[HandleT]:
@@ -263,21 +255,24 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
             self._broken = True
 
 
-class _Reading(Generic[HandleT]):
-    """The context of one read: the handle, and the driver's errors translated on the way out.
+_ValueT = TypeVar("_ValueT")
 
-    A class rather than a generator-based context manager: every read of every request enters
-    one, and this costs a third as much.
+
+class _Translated(Generic[_ValueT]):
+    """A block whose driver errors are translated on the way out; it gives ``value``.
+
+    A class rather than a generator-based context manager: every unit and every read of
+    every request enters one, and this costs a third as much.
     """
 
-    __slots__ = ("_handle", "_unit")
+    __slots__ = ("_unit", "_value")
 
-    def __init__(self, unit: UnitOfWorkBase[HandleT], handle: HandleT) -> None:
+    def __init__(self, unit: UnitOfWorkBase[Any], value: _ValueT) -> None:
         self._unit = unit
-        self._handle = handle
+        self._value = value
 
-    def __enter__(self) -> HandleT:
-        return self._handle
+    def __enter__(self) -> _ValueT:
+        return self._value
 
     def __exit__(
         self,

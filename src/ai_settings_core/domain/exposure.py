@@ -22,6 +22,7 @@ projects is reported in a fraction of a second.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Final
 
@@ -216,12 +217,16 @@ def exposure(
     organization_id: str,
     organization: OrganizationSettings | None,
     projects: Iterable[ProjectSettings],
+    *,
+    now: dt.datetime | None = None,
 ) -> Exposure:
     """The exposure report of an organization's stored settings.
 
     ``projects`` are the organization's stored projects (the report keeps their order; the
     stores give them by id). Every decision in the report is the one
-    :func:`~ai_settings_core.decide` answers for an event at that place.
+    :func:`~ai_settings_core.decide` answers for an event at that place. ``now`` is the moment
+    the report answers for, as for :func:`~ai_settings_core.resolve_all` (settings that carry an
+    expiry need it).
 
         >>> from ai_settings_core import (
         ...     OrganizationSettings, ProjectSettings, RepositoryRef, RepositorySettings,
@@ -240,13 +245,13 @@ def exposure(
         (False, True)
     """
     projects = tuple(projects)
-    resolved = resolve_all(organization, projects)
+    resolved = resolve_all(organization, projects, now=now)
     # Decisions depend on the overrides only, so each is computed once per distinct key: by
     # the resolution resolve_all shares between projects with the same overrides (alive, so
-    # its id() is stable) and the repository's own override (by its text: hashed in C). The
-    # tuples of decisions are shared the same way, so most projects allocate one object.
+    # its id() is stable) and the repository's own override (by its text: hashed in C) with its
+    # expiry. The tuples of decisions are shared the same way: most projects allocate one object.
     unlisted: dict[int, Decision] = {}
-    listed: dict[tuple[int, str | bool | None, int], tuple[Decision, ...]] = {}
+    listed: dict[tuple[object, ...], tuple[Decision, ...]] = {}
     reports = []
     report = ProjectExposure
     for project in projects:
@@ -263,17 +268,20 @@ def exposure(
                 key = (
                     shared,
                     (None if own is None else own._value_) if repository.ai_enabled else False,
+                    repository.stopping_point_override_expires_at,
                     len(repository.branch_patterns),
                 )
                 entries = listed.get(key)
                 if entries is None:
                     decision = _AI_DISABLED
                     if repository.ai_enabled:
-                        effective = resolve_repository(organization, project, repository).effective
+                        effective = resolve_repository(
+                            organization, project, repository, now=now
+                        ).effective
                         decision = decision_for(effective, None)
                     entries = listed[key] = (decision,) * len(repository.branch_patterns)
                 items.append(entries)
             decisions = tuple(items)
         reports.append(report(project, resolution, outside, decisions))
-    unstored = decision_for(resolve_project(organization, None).effective, _NOT_LISTED)
+    unstored = decision_for(resolve_project(organization, None, now=now).effective, _NOT_LISTED)
     return Exposure(organization_id, unstored, tuple(reports))

@@ -47,7 +47,7 @@ from ai_settings_core.http._messages import (
     unavailable_response,
     validation_response,
 )
-from ai_settings_core.http._routes import ROUTES, match
+from ai_settings_core.http._routes import ROUTES, RouteTable
 from ai_settings_core.service import SettingsService
 
 # The header names live in ._messages; they are re-exported for ._openapi, which reads them here.
@@ -104,7 +104,7 @@ class SettingsApi:
         self.serve_openapi = serve_openapi
         self.openapi_options = dict(openapi_options or {})
         self._openapi: bytes | None = None
-        self._routes = ROUTES if serve_openapi else ROUTES[1:]
+        self._routes = RouteTable(ROUTES if serve_openapi else ROUTES[1:])
         self._mount = Mount(service, self.prefix, max_body_bytes, max_page_size, self.openapi_bytes)
 
     def __call__(self, request: Request) -> Response:
@@ -172,7 +172,7 @@ class SettingsApi:
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
             raise detail_error(404, "Not found.", "not_found")
         segments = path[len(self.prefix) :].strip("/").split("/")
-        route, params = match(self._routes, segments)
+        route, params = self._routes.match(segments)
         method = "GET" if request.method == "HEAD" else request.method
         handler = route.methods.get(method)
         if handler is None:

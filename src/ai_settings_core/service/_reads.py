@@ -80,7 +80,7 @@ class ReadUseCases(ServiceCore):
                 for project in page.items
             )
         else:
-            resolved = resolve_all(organization, page.items)
+            resolved = resolve_all(organization, page.items, now=self._clock())
             views = tuple(
                 ProjectView(project, organization, resolved[project.project_id], ())
                 for project in page.items
@@ -101,6 +101,7 @@ class ReadUseCases(ServiceCore):
         view = self._read_project(actor, organization_id, project_id)
         project, organization = view.project, view.organization
         configured = None if repository is None else project.repository(repository)
+        now = self._clock()
         return Explanation(
             view=view,
             repository=repository,
@@ -108,7 +109,7 @@ class ReadUseCases(ServiceCore):
             repository_resolution=(
                 None
                 if repository is None
-                else resolve_repository(organization, project, repository)
+                else resolve_repository(organization, project, repository, now=now)
             ),
             decision=decide(
                 organization,
@@ -116,6 +117,7 @@ class ReadUseCases(ServiceCore):
                 repository=repository,
                 branch=branch,
                 environment=environment,
+                now=now,
             ),
         )
 
@@ -123,7 +125,8 @@ class ReadUseCases(ServiceCore):
         """What AI may do in every stored project, repository and branch pattern.
 
         Needs ``org:read``. An actor limited to some projects sees those only. One read-only
-        unit of work loads the organization; the report is computed from resolve-all
+        unit of work loads the organization; the report answers for the service clock's now
+        (overrides and locks that expired are out of force) and is computed from resolve-all
         (:func:`~ai_settings_core.domain.exposure.exposure`), and
         ``report.places(StoppingPoint.PULL_REQUEST)`` lists every place where AI may open a
         pull request or merge.
@@ -134,7 +137,7 @@ class ReadUseCases(ServiceCore):
         projects = state.projects
         if actor.projects is not None:
             projects = tuple(p for p in projects if p.project_id in actor.projects)
-        return exposure(organization_id, state.organization, projects)
+        return exposure(organization_id, state.organization, projects, now=self._clock())
 
     def audit_log(
         self,

@@ -109,7 +109,24 @@ V1: Final = (
 )
 """Schema version 1: the tables and their indexes."""
 
-MIGRATIONS: Final = (V1,)
+V2: Final = (
+    """
+    ALTER TABLE organizations
+        ADD COLUMN scan_enabled_lock_expires_at timestamptz,
+        ADD COLUMN fix_enabled_lock_expires_at timestamptz,
+        ADD COLUMN stopping_point_lock_expires_at timestamptz
+    """,
+    """
+    ALTER TABLE projects
+        ADD COLUMN scan_enabled_override_expires_at timestamptz,
+        ADD COLUMN fix_enabled_override_expires_at timestamptz,
+        ADD COLUMN stopping_point_override_expires_at timestamptz
+    """,
+    "ALTER TABLE repositories ADD COLUMN stopping_point_override_expires_at timestamptz",
+)
+"""Schema version 2: when overrides and locks expire (``NULL``: never)."""
+
+MIGRATIONS: Final = (V1, V2)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
