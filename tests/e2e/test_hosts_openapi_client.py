@@ -160,6 +160,13 @@ def _every_operation(client_package, models, client, document):
     repository = models.AISettingsRepository(repository="github:acme/api")
     answer = call("addRepository", "acme", "web", body=repository)
     assert (answer.status_code, answer.headers["ETag"]) == (201, '"2"')
+    answer = call("getExposure", "acme", at=models.AISettingsStoppingPoint.SUGGESTION)
+    assert answer.status_code == 200
+    places = [
+        (p.project_id, p.repository, p.branch_pattern) for p in answer.parsed.places.suggestion
+    ]
+    assert places == [("web", "github:acme/api", "*")]
+    assert answer.parsed.projects[0].repositories[0].branches[0].decision.fix is True
     answer = call("getRepository", "acme", "web", "github:acme/api")
     assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
     change = models.AISettingsRepositoryPatch(ai_enabled=False)

@@ -30,6 +30,7 @@ def test_every_route_of_the_handler_is_documented():
         "/openapi.json",
         "/organizations/{org}/ai-settings/",
         "/organizations/{org}/ai-settings/preview/",
+        "/organizations/{org}/ai-settings/exposure/",
         "/organizations/{org}/ai-settings/audit/",
         "/organizations/{org}/ai-settings/audit/{entry}/revert/",
         "/organizations/{org}/ai-settings/plan/",

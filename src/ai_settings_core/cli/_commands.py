@@ -21,6 +21,7 @@ from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
+    render_exposure,
     render_impact,
     render_invariants,
     render_plan,
@@ -319,6 +320,19 @@ def explain(app: App) -> None:
         app.print(render_explanation(explanation, branch=args.branch, environment=args.environment))
 
 
+def exposure(app: App) -> None:
+    """``exposure``: where AI may fix, and how far, in every project, repository and branch."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    _known_organization(app, args.org)
+    report = app.service.exposure(app.actor(args.org), args.org)
+    if app.as_json:
+        app.json(codec.dump_exposure(report, args.at))
+    else:
+        app.print(render_exposure(report, at=args.at))
+
+
 def bulk(app: App) -> None:
     """``bulk``: one change, or a reset, to many projects."""
     from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
@@ -569,6 +583,7 @@ COMMANDS: Final[dict[str, Command]] = {
     "invariants remove": Command(invariants_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
+    "exposure": Command(exposure),
     "bulk": Command(bulk, writes=always),
     "preview": Command(preview),
     "audit": Command(audit),

@@ -432,6 +432,20 @@ def build_parser() -> Parser:
         "--environment", metavar="E", help="decide for an event in this environment"
     )
 
+    exposure = command(
+        commands,
+        "exposure",
+        "where AI may fix, and how far: every project, repository and branch pattern",
+        "ai-settings exposure demo --at pull_request",
+        org_arg,
+    )
+    exposure.add_argument(
+        "--at",
+        type=_point,
+        metavar="P",
+        help=f"only the places where AI may go this far or farther: {_POINT_HELP}",
+    )
+
     bulk = command(
         commands,
         "bulk",

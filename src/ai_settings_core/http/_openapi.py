@@ -231,6 +231,30 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-settings/exposure/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getExposure",
+                "summary": "Where AI may fix, and how far: every project, repository and branch "
+                "pattern",
+                "description": "places lists every place where AI may fix, by stopping point "
+                "(merge first); projects what AI may do in each stored project. Projects the "
+                "user cannot reach are left out. Needs org:read.",
+                "parameters": [
+                    _parameter(
+                        "at",
+                        "query",
+                        "Only the places that reach this stopping point or beyond, and the "
+                        "projects that hold one.",
+                        _ref("StoppingPoint"),
+                    )
+                ],
+                "responses": {
+                    **_ok("The exposure report.", "Exposure"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
         "/organizations/{org}/ai-settings/audit/": {
             "parameters": [org],
             "get": {

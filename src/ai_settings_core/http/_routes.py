@@ -39,6 +39,7 @@ ROUTES: Final = (
         PUT=handlers.put_organization,
     ),
     _route("preview", "organizations/{org}/ai-settings/preview", POST=handlers.preview),
+    _route("exposure", "organizations/{org}/ai-settings/exposure", GET=handlers.exposure),
     _route(
         "organization_audit",
         "organizations/{org}/ai-settings/audit",
