@@ -215,6 +215,8 @@ JSON_RUNS = [
         ("explain", "demo", "payments", "--repo", "github:demo/payments", "--branch", "main"),
     ),
     ("explain", ("explain", "demo", "legacy", "--environment", "production", "--json")),
+    ("exposure", ("exposure", "demo")),
+    ("exposure", ("exposure", "demo", "--at", "merge")),
     ("bulk", ("bulk", "demo", "--projects", "checkout,mobile", "--fix", "off", "--json")),
     ("preview", ("preview", "demo", "--fix", "off", "--stopping-point", "suggestion")),
     ("audit", ("audit", "demo", "--limit", "20", "--json")),

@@ -166,6 +166,13 @@ def _every_operation(client_package, models, client, document):
     )
     answer = call("addRepository", "acme", "web", body=repository)
     assert (answer.status_code, answer.headers["ETag"]) == (201, '"2"')
+    answer = call("getExposure", "acme", at=models.AISettingsStoppingPoint.SUGGESTION)
+    assert answer.status_code == 200
+    places = [
+        (p.project_id, p.repository, p.branch_pattern) for p in answer.parsed.places.suggestion
+    ]
+    assert places == [("web", "github:acme/api", "*")]
+    assert answer.parsed.projects[0].repositories[0].branches[0].decision.fix is True
     answer = call("getRepository", "acme", "web", "github:acme/api")
     assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
     first, second = answer.parsed.branch_patterns
@@ -190,6 +197,8 @@ def _every_operation(client_package, models, client, document):
     answer = call("listOverridingProjects", "acme", limit=10)
     assert [item.project_id for item in answer.parsed.results] == ["web"]
     bulk = models.AISettingsBulkRequest(projects=["web"], reset=True)
+    answer = call("previewBulkUpdate", "acme", body=bulk)
+    assert (answer.status_code, answer.parsed.projects_considered) == (200, 1)
     answer = call("bulkUpdateProjects", "acme", body=bulk)
     assert (answer.status_code, answer.parsed.changed) == (200, ["web"])
     assert call("removeRepository", "acme", "web", "github:acme/api").status_code == 200

@@ -9,10 +9,12 @@ import sqlite3
 import subprocess
 import sys
 
+import jsonschema
 import pytest
 
 from ai_settings_core import ALL_SCOPES, Actor, SettingsService
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.codec import json_schema
 from ai_settings_core.errors import ValidationError
 from ai_settings_core.http import (
     ERROR_CODE_HEADER,
@@ -244,6 +246,35 @@ def test_preview_saves_nothing(api):
     assert response.status == 200
     assert response.json()["projects"][0]["project_id"] == "web"
     assert call(api, "GET", ORG).json()["fix_enabled"] is False
+
+
+def test_exposure_lists_where_ai_may_fix(store, api):
+    call(api, "PUT", ORG, {"fix_enabled": True, "stopping_point": "merge"})
+    call(api, "POST", PROJECT + "repositories/", {"repository": "github:acme/web"})
+    other = "/projects/acme/docs/ai-settings/"
+    call(api, "POST", other + "repositories/", {"repository": "github:acme/docs"})
+    call(api, "PUT", other, {"stopping_point_override": "suggestion"})
+    response = call(api, "GET", "/organizations/acme/ai-settings/exposure/?at=pull_request")
+    assert response.status == 200
+    body = response.json()
+    jsonschema.Draft202012Validator(json_schema("exposure")).validate(body)
+    assert body["at"] == "pull_request"
+    assert list(body["places"]) == ["merge", "pull_request"]
+    assert [(p["project_id"], p["branch_pattern"]) for p in body["places"]["merge"]] == [
+        ("web", "*")
+    ]
+    assert [p["project_id"] for p in body["projects"]] == ["web"]
+    whole = call(api, "GET", "/organizations/acme/ai-settings/exposure/").json()
+    assert [p["project_id"] for p in whole["projects"]] == ["docs", "web"]
+    limited = make_api(store, projects=frozenset({"docs"}))
+    body = call(limited, "GET", "/organizations/acme/ai-settings/exposure/").json()
+    assert [p["project_id"] for p in body["projects"]] == ["docs"]
+    for text in ("everything", "", "MERGE"):
+        bad = call(api, "GET", f"/organizations/acme/ai-settings/exposure/?at={text}")
+        assert bad.status == 400
+        assert json.loads(bad.header(ERROR_CODES_HEADER)) == {"at": ["invalid_choice"]}
+    denied = make_api(store, scopes=frozenset({"project:read"}))
+    assert call(denied, "GET", "/organizations/acme/ai-settings/exposure/").status == 403
 
 
 def test_explain_answers_for_one_event(api):

@@ -179,6 +179,16 @@ def test_a_bulk_change_names_each_failing_project(service):
     }
 
 
+def test_a_bulk_preview_is_refused_as_the_bulk_change_would_be(service):
+    patch = ProjectPatch(stopping_point_override=MERGE)
+    with pytest.raises(ValidationError) as preview:
+        service.preview_bulk_update(ADMIN, "acme", ["web", "api"], patch)
+    with pytest.raises(ValidationError) as change:
+        service.bulk_update(ADMIN, "acme", ["web", "api"], patch)
+    assert preview.value.codes == change.value.codes
+    assert "projects" in preview.value.codes
+
+
 def test_a_bulk_reset(service):
     service.update_project(ADMIN, "acme", "api", ProjectPatch(scan_enabled_override=True))
     _kept_by_enforce(service, OrganizationPatch(scan_enabled=False, fix_enabled=True))

@@ -91,10 +91,20 @@ def _public_writes() -> set[str]:
         "get_project",
         "list_projects",
         "explain",
+        "exposure",
         "audit_log",
         "get_invariants",
     }
-    return names - reads - {"limits", "preview_organization_change", "plan"}
+    return (
+        names
+        - reads
+        - {
+            "limits",
+            "preview_organization_change",
+            "preview_bulk_update",
+            "plan",
+        }
+    )
 
 
 def test_the_table_names_every_write_use_case():
@@ -135,6 +145,7 @@ def test_reads_open_read_only_units_only():
     service.explain(actor, "acme", "web")
     service.audit_log(actor, "acme")
     service.get_invariants(actor, "acme")
+    service.exposure(actor, "acme")
     service.preview_organization_change(actor, "acme", OrganizationPatch(fix_enabled=True))
     service.plan(actor, SettingsDocument(OrganizationSettings("acme")), prune=True)
     assert factory.calls

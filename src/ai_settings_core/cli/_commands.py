@@ -21,12 +21,14 @@ from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
+    render_exposure,
     render_impact,
     render_invariants,
     render_plan,
     render_resolve,
     render_revert,
 )
+from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.settings import Setting
@@ -329,6 +331,19 @@ def explain(app: App) -> None:
         app.print(render_explanation(explanation, branch=args.branch, environment=args.environment))
 
 
+def exposure(app: App) -> None:
+    """``exposure``: where AI may fix, and how far, in every project, repository and branch."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    _known_organization(app, args.org)
+    report = app.service.exposure(app.actor(args.org), args.org)
+    if app.as_json:
+        app.json(codec.dump_exposure(report, args.at))
+    else:
+        app.print(render_exposure(report, at=args.at))
+
+
 def bulk(app: App) -> None:
     """``bulk``: one change, or a reset, to many projects."""
     from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
@@ -558,6 +573,11 @@ def api(app: App) -> int:
     return run_api(app.args, app.store, app.out, app.err, actor_id=app.login, stdin=app.stdin)
 
 
+def serve(app: App) -> int:
+    """``serve``: the settings page and the JSON API, until interrupted."""
+    return run_serve(app.args, app.service, app.out, app.err)
+
+
 COMMANDS: Final[dict[str, Command]] = {
     "demo": Command(demo, writes=always),
     "migrate": Command(migrate, writes=always),
@@ -574,6 +594,7 @@ COMMANDS: Final[dict[str, Command]] = {
     "invariants remove": Command(invariants_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
+    "exposure": Command(exposure),
     "bulk": Command(bulk, writes=always),
     "preview": Command(preview),
     "audit": Command(audit),
@@ -584,5 +605,6 @@ COMMANDS: Final[dict[str, Command]] = {
     "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+    "serve": Command(serve, writes=always, json=False),
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

@@ -16,6 +16,7 @@ from typing import Any, Final, NoReturn
 
 from ai_settings_core.bootstrap import DEFAULT_DB
 from ai_settings_core.cli._api import add_api_parser
+from ai_settings_core.cli._serve import add_serve_parser
 from ai_settings_core.domain.changes import KEEP
 from ai_settings_core.domain.invariants import InvariantKind
 from ai_settings_core.domain.settings import Setting
@@ -431,6 +432,20 @@ def build_parser() -> Parser:
         "--environment", metavar="E", help="decide for an event in this environment"
     )
 
+    exposure = command(
+        commands,
+        "exposure",
+        "where AI may fix, and how far: every project, repository and branch pattern",
+        "ai-settings exposure demo --at pull_request",
+        org_arg,
+    )
+    exposure.add_argument(
+        "--at",
+        type=_point,
+        metavar="P",
+        help=f"only the places where AI may go this far or farther: {_POINT_HELP}",
+    )
+
     bulk = command(
         commands,
         "bulk",
@@ -545,6 +560,8 @@ def build_parser() -> Parser:
 
     api = add_api_parser(commands, parents=[common])
     api.set_defaults(command="api")
+    serve = add_serve_parser(commands, parents=[common])
+    serve.set_defaults(command="serve")
     return parser
 
 

@@ -21,6 +21,7 @@ from ai_settings_core.codec._documents import (
     dump_audit_page,
     dump_bulk_result,
     dump_explanation,
+    dump_exposure,
     dump_invariants_view,
     dump_violation,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "dump_decision",
     "dump_explanation",
     "dump_export",
+    "dump_exposure",
     "dump_field_changes",
     "dump_findings",
     "dump_impact",

@@ -217,14 +217,70 @@ def _plan(document: JSON) -> JSON:
             "type": "object",
             "additionalProperties": {"type": "integer", "minimum": 0},
         },
-        "changes": {"type": "array", "items": _stored(_closed(change))},
+        "changes": {"type": "array", "items": _stored(_object(change))},
         "document": document,
     }
-    return _stored(_closed(plan))
+    return _stored(_object(plan))
 
 
-def _closed(properties: JSON) -> JSON:
+def _object(properties: JSON) -> JSON:
+    """An object with these properties and no others (each optional)."""
     return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _closed(**properties: JSON) -> JSON:
+    """An object with exactly these properties, every one present."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _array(items: JSON) -> JSON:
+    return {"type": "array", "items": items}
+
+
+_TEXT: Final = {"type": "string"}
+_DECISION_REF: Final = {"$ref": "#/$defs/decision"}
+_PLACE: Final = _closed(
+    project_id=_TEXT,
+    repository=_TEXT,
+    branch_pattern=_TEXT,
+    environments=_array(_TEXT),
+    stopping_point=_enum(StoppingPoint),
+)
+_EXPOSURE: Final = {
+    **_closed(
+        organization_id=_TEXT,
+        at={"anyOf": [_enum(StoppingPoint), {"type": "null"}]},
+        unstored=_DECISION_REF,
+        places={
+            "type": "object",
+            "properties": {point.value: _array(_PLACE) for point in StoppingPoint},
+            "additionalProperties": False,
+        },
+        projects=_array(
+            _closed(
+                project_id=_TEXT,
+                environments=_array(_TEXT),
+                effective=_EFFECTIVE,
+                unlisted=_DECISION_REF,
+                repositories=_array(
+                    _closed(
+                        repository=_TEXT,
+                        ai_enabled={"type": "boolean"},
+                        branches=_array(_closed(pattern=_TEXT, decision=_DECISION_REF)),
+                    )
+                ),
+            )
+        ),
+    ),
+    "description": "What AI may do in every stored project, repository and branch pattern: "
+    "places maps each stopping point to the places where AI may fix up to it (with at, only "
+    "those at or beyond it); decisions hold for events in the project's environments.",
+}
 
 
 def _stored(schema: JSON) -> JSON:
@@ -323,6 +379,8 @@ def _build(name: str, limits: Limits) -> JSON:
         return _IMPACT
     if name == "invariants_read":
         return _invariants_read(limits)
+    if name == "exposure":
+        return _EXPOSURE
     return _FINDINGS
 
 
@@ -342,6 +400,7 @@ SCHEMA_NAMES: Final = (
     "decision",
     "impact",
     "invariants_read",
+    "exposure",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
@@ -372,6 +431,8 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
         "changes": _CHANGES,
         "invariant": _invariant(limits),
     }
+    if name == "exposure":
+        defs["decision"] = _DECISION
     schema: JSON = _copy({"$schema": DRAFT, "title": name, **document, "$defs": defs})
     return schema
 

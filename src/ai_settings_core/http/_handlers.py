@@ -15,7 +15,15 @@ from ai_settings_core.domain.rules import raise_for_errors
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import NotFoundError, ValidationError
 from ai_settings_core.http import _payloads as payloads
-from ai_settings_core.http._call import Call, cursor, flag, limit, repository, time
+from ai_settings_core.http._call import (
+    Call,
+    cursor,
+    flag,
+    limit,
+    repository,
+    stopping_point,
+    time,
+)
 from ai_settings_core.http._conditional import etag
 from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
 
@@ -24,8 +32,10 @@ __all__ = [
     "add_repository",
     "apply_plan",
     "bulk",
+    "bulk_preview",
     "change_repository",
     "explain",
+    "exposure",
     "get_invariants",
     "get_organization",
     "get_project",
@@ -137,11 +147,23 @@ def bulk(call: Call) -> Response:
     """``POST`` one change, or a reset, to many projects."""
     projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
     org = call.params["org"]
-    if patch is None:
-        result = call.service.bulk_update(call.actor, org, projects, reset=True)
-    else:
-        result = call.service.bulk_update(call.actor, org, projects, patch)
+    result = call.service.bulk_update(call.actor, org, projects, patch, reset=patch is None)
     return json_response(200, codec.dump_bulk_result(result))
+
+
+def bulk_preview(call: Call) -> Response:
+    """``POST`` a bulk change to see what it would change (nothing is saved)."""
+    projects, patch = codec.parse_bulk(call.document(), limits=call.service.limits)
+    org = call.params["org"]
+    impact = call.service.preview_bulk_update(call.actor, org, projects, patch, reset=patch is None)
+    return json_response(200, codec.dump_impact(impact))
+
+
+def exposure(call: Call) -> Response:
+    """``GET`` what AI may do in every project, repository and branch pattern."""
+    at = stopping_point(call, "at")
+    report = call.service.exposure(call.actor, call.params["org"])
+    return json_response(200, documents.dump_exposure(report, at))
 
 
 def organization_audit(call: Call) -> Response:

@@ -231,6 +231,30 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-settings/exposure/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getExposure",
+                "summary": "Where AI may fix, and how far: every project, repository and branch "
+                "pattern",
+                "description": "places lists every place where AI may fix, by stopping point "
+                "(merge first); projects what AI may do in each stored project. Projects the "
+                "user cannot reach are left out. Needs org:read.",
+                "parameters": [
+                    _parameter(
+                        "at",
+                        "query",
+                        "Only the places that reach this stopping point or beyond, and the "
+                        "projects that hold one.",
+                        _ref("StoppingPoint"),
+                    )
+                ],
+                "responses": {
+                    **_ok("The exposure report.", "Exposure"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
         "/organizations/{org}/ai-settings/audit/": {
             "parameters": [org],
             "get": {
@@ -370,6 +394,20 @@ def openapi_document(
                 "requestBody": _body("BulkRequest", "The projects and the change."),
                 "responses": {
                     **_ok("What changed.", "BulkResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-projects/bulk/preview/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "previewBulkUpdate",
+                "summary": "Which projects a bulk change would affect, and how (nothing is saved)",
+                "description": "Checked as the bulk change is, with the same error paths; "
+                "lists the projects whose effective values would change. Needs project:read.",
+                "requestBody": _body("BulkRequest", "The projects and the change to preview."),
+                "responses": {
+                    **_ok("The impact of the change.", "Impact"),
                     **_error_refs(*_BODY_ERRORS),
                 },
             },

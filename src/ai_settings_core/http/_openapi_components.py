@@ -66,6 +66,7 @@ _CODEC_SCHEMAS: Final = {
     "impact": "Impact",
     "invariant": "Invariant",
     "invariants_read": "InvariantsRead",
+    "exposure": "Exposure",
     "findings": "Findings",
     "export": "Export",
     "plan": "Plan",
@@ -79,6 +80,7 @@ _DEFS: Final = {
     "findings": "Findings",
     "changes": "Changes",
     "invariant": "Invariant",
+    "decision": "Decision",
 }
 
 

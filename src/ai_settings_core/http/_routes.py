@@ -39,6 +39,7 @@ ROUTES: Final = (
         PUT=handlers.put_organization,
     ),
     _route("preview", "organizations/{org}/ai-settings/preview", POST=handlers.preview),
+    _route("exposure", "organizations/{org}/ai-settings/exposure", GET=handlers.exposure),
     _route(
         "organization_audit",
         "organizations/{org}/ai-settings/audit",
@@ -64,6 +65,11 @@ ROUTES: Final = (
     ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
+    _route(
+        "bulk_preview",
+        "organizations/{org}/ai-projects/bulk/preview",
+        POST=handlers.bulk_preview,
+    ),
     _route(
         "project",
         "projects/{org}/{project}/ai-settings",

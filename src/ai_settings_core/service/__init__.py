@@ -10,6 +10,13 @@ settings as code (:class:`SettingsDocument`, :class:`SettingsPlan`) and of a rev
 from __future__ import annotations
 
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
+from ai_settings_core.domain.exposure import (
+    BranchExposure,
+    Exposure,
+    ExposurePlace,
+    ProjectExposure,
+    RepositoryExposure,
+)
 from ai_settings_core.domain.plans import PlanAction, RecordPlan, SettingsDocument, SettingsPlan
 from ai_settings_core.domain.views import (
     BulkResult,
@@ -25,15 +32,20 @@ from ai_settings_core.service._service import SettingsService
 __all__ = [
     "AuditEntry",
     "AuditEvent",
+    "BranchExposure",
     "BulkResult",
     "Clock",
     "Explanation",
+    "Exposure",
+    "ExposurePlace",
     "OrganizationState",
     "OrganizationView",
     "Page",
     "PlanAction",
+    "ProjectExposure",
     "ProjectView",
     "RecordPlan",
+    "RepositoryExposure",
     "RepositoryView",
     "RevertResult",
     "SettingsDocument",

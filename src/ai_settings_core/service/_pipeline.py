@@ -172,7 +172,7 @@ def _save(uow: UnitOfWork, stored: Stored, plan: Plan) -> _Written:
     return _Written(stored, saved_organization, organization_changes, tuple(projects))
 
 
-def _invariant_errors(
+def invariant_errors(
     uow: UnitOfWork, stored: Stored, plan: Plan, now: dt.datetime
 ) -> list[Finding]:
     """The errors of a write that breaks the organization's invariants (after the change).
@@ -260,7 +260,7 @@ class WritePipeline(Analytics):
             plan = change(stored)
             now = self._clock()
             warnings = raise_for_errors(self._validate(stored, plan, now))
-            raise_for_errors(_invariant_errors(uow, stored, plan, now))
+            raise_for_errors(invariant_errors(uow, stored, plan, now))
             written = _save(uow, stored, plan)
             if written.anything:
                 for entry in self._audit_entries(actor, written, plan, now):
