@@ -171,7 +171,7 @@ def _every_operation(client_package, models, client, document):
     places = [
         (p.project_id, p.repository, p.branch_pattern) for p in answer.parsed.places.suggestion
     ]
-    assert places == [("web", "github:acme/api", "*")]
+    assert places == [("web", "github:acme/api", "release/*"), ("web", "github:acme/api", "main")]
     assert answer.parsed.projects[0].repositories[0].branches[0].decision.fix is True
     answer = call("getRepository", "acme", "web", "github:acme/api")
     assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
