@@ -25,7 +25,7 @@ from ai_settings_core import (
     resolve_branch,
     resolve_repository,
 )
-from ai_settings_core.changes import reset_project
+from ai_settings_core.changes import plan_settings, reset_project
 from ai_settings_core.rules import validate_project
 from tests import strategies as s
 from tests.reference import (
@@ -405,3 +405,12 @@ def test_the_schema_describes_both_forms_of_a_rule():
     assert items["anyOf"][1] == {"$ref": "#/$defs/branch_rule"}
     rule = schema["$defs"]["branch_rule"]
     assert (rule["required"], rule["additionalProperties"]) == (["pattern"], False)
+
+
+def test_a_plan_that_adds_a_branch_rule_round_trips_through_its_payload():
+    """The plan records each rule as ``[pattern, stopping point]`` in its stored changes."""
+    rule = BranchRule("release/*", StoppingPoint.SUGGESTION)
+    api = RepositorySettings(RepositoryRef.parse("github:acme/api"), branch_patterns=(rule,))
+    web = ProjectSettings("acme", "web", repositories=(api,))
+    plan = plan_settings(None, {}, OrganizationSettings("acme"), [web])
+    assert codec.parse_plan(codec.dump_plan(plan)) == plan
