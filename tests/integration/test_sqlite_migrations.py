@@ -129,7 +129,7 @@ def test_the_fixture_is_at_version_1_without_version_2_indexes(version_1: Path) 
 
 def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> None:
     store = SqliteStore(version_1)
-    assert store.schema_version() == _schema.CURRENT_VERSION == 2
+    assert store.schema_version() == _schema.CURRENT_VERSION == 3
     assert indexes(version_1) == {
         "audit_log_by_organization",
         "audit_log_by_project",
@@ -182,10 +182,15 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
         saved = uow.projects.save(ProjectSettings("acme", "web"), expected_version=3)
         uow.commit()
     assert saved.version == 4
+    # The change feed starts at generation 0 for what the old file held.
+    assert state.generation == 0
+    with store(read_only=True) as uow:
+        changes = uow.feed.since("acme", 0)
+    assert (changes.generation, changes.project_ids, changes.complete) == (1, {"web"}, True)
 
 
 def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
-    assert SqliteStore(version_1).schema_version() == 2
-    assert SqliteStore(version_1).schema_version() == 2
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
+    assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2

@@ -122,7 +122,28 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
-MIGRATIONS: Final = (V1, V2)
+V3: Final = (
+    """
+    CREATE TABLE feed_generations (
+        organization_id TEXT PRIMARY KEY NOT NULL CHECK (length(organization_id) > 0),
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        floor INTEGER NOT NULL CHECK (floor >= 0 AND floor < generation)
+    ) STRICT
+    """,
+    """
+    CREATE TABLE feed_changes (
+        organization_id TEXT NOT NULL CHECK (length(organization_id) > 0),
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        organization INTEGER NOT NULL CHECK (organization IN (0, 1)),
+        project_ids TEXT CHECK (project_ids IS NULL OR (json_valid(project_ids)
+            AND json_type(project_ids) = 'array')),
+        PRIMARY KEY (organization_id, generation)
+    ) STRICT, WITHOUT ROWID
+    """,
+)
+"""Schema version 3: the change feed (each organization's generation and change records)."""
+
+MIGRATIONS: Final = (V1, V2, V3)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)
