@@ -80,6 +80,7 @@ __all__ = [
     "BranchPattern",
     "ConflictError",
     "Decision",
+    "DecisionCache",
     "DecisionReason",
     "DecisionSnapshot",
     "Finding",
@@ -117,6 +118,7 @@ __all__ = [
 
 # Front-door names whose module is heavy (sqlite3, the service): loaded on first use.
 _LAZY: dict[str, str] = {
+    "DecisionCache": "ai_settings_core.cache",
     "MemoryStore": "ai_settings_core.adapters.memory",
     "SqliteStore": "ai_settings_core.adapters.sqlite",
     "SettingsService": "ai_settings_core.service",

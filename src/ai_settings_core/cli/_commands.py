@@ -21,6 +21,7 @@ from ai_settings_core.cli._render import (
     render_impact,
     render_resolve,
 )
+from ai_settings_core.cli._watch import watch
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.values import RepositoryRef
@@ -403,5 +404,6 @@ COMMANDS: Final[dict[str, Command]] = {
     "import": Command(import_, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+    "watch": Command(watch),  # --json: one JSON object per line
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

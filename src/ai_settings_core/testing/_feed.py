@@ -63,7 +63,7 @@ class FeedContract(ContractBase):
         )
         changes = _since(uow_factory, "acme", 1)
         assert [change.generation for change in changes.changes] == [2, 3]
-        assert (changes.organization_changed, changes.project_ids) == (False, {"api"})
+        assert (changes.organization_changed, changes.project_ids) == (False, frozenset({"api"}))
         assert _since(uow_factory, "acme", 3) == ChangesSince("acme", 3, 3)
         with uow_factory(read_only=True) as uow:
             assert uow.projects.load_organization("acme").generation == 3
