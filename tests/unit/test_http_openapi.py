@@ -33,6 +33,7 @@ def test_every_route_of_the_handler_is_documented():
         "/organizations/{org}/ai-settings/audit/",
         "/organizations/{org}/ai-projects/",
         "/organizations/{org}/ai-projects/bulk/",
+        "/organizations/{org}/ai-decisions/",
         "/projects/{org}/{project}/ai-settings/",
         "/projects/{org}/{project}/ai-settings/reset/",
         "/projects/{org}/{project}/ai-settings/explain/",

@@ -45,6 +45,7 @@ ROUTES: Final = (
         GET=handlers.organization_audit,
     ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
+    _route("decision", "organizations/{org}/ai-decisions", GET=handlers.decision),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(
         "project",

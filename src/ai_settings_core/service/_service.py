@@ -79,3 +79,8 @@ class SettingsService(OrganizationUseCases, ProjectUseCases, BulkUseCases, ReadU
     def limits(self) -> Limits:
         """The limits in force."""
         return self._limits
+
+    @property
+    def store(self) -> UnitOfWorkFactory:
+        """The store the service reads and writes (its unit-of-work factory)."""
+        return self._uow
