@@ -48,9 +48,7 @@ class PostgresListener:
             return True
         try:
             for _ in connection.notifies(timeout=timeout, stop_after=1):
-                # Drain what else arrived: one look at the feed answers for all of them.
-                for _ in connection.notifies(timeout=0.0):
-                    pass
+                # Others queued behind it wake the next wait at once: a cheap second look.
                 return True
         except psycopg.Error:
             self.close()
