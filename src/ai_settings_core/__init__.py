@@ -12,8 +12,8 @@ This module is the front door: the names a user needs first. The rest lives in n
 :mod:`ai_settings_core.errors`, :mod:`ai_settings_core.ports`, :mod:`ai_settings_core.http`,
 :mod:`ai_settings_core.adapters` and :mod:`ai_settings_core.testing`.
 
-The domain loads at once (it needs only attrs); the service and the stores load on first use,
-so ``import ai_settings_core`` stays cheap on the hot path of a worker that only decides.
+Every name loads on first use (the module behind it is imported then), so ``import
+ai_settings_core`` costs next to nothing and a program pays only for the names it uses.
 """
 
 from __future__ import annotations
@@ -22,50 +22,50 @@ import importlib
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
-from ai_settings_core.domain.decide import Decision, DecisionReason, decide
-from ai_settings_core.domain.findings import Finding, Severity
-from ai_settings_core.domain.permissions import (
-    ALL_SCOPES,
-    ORG_ADMIN,
-    ORG_READ,
-    PROJECT_ADMIN,
-    PROJECT_READ,
-    Actor,
-)
-from ai_settings_core.domain.resolve import (
-    Level,
-    Reason,
-    Resolution,
-    Shadowed,
-    Trace,
-    resolve_organization,
-    resolve_project,
-    resolve_repository,
-)
-from ai_settings_core.domain.resolve_all import resolve_all
-from ai_settings_core.domain.settings import (
-    SYSTEM_DEFAULTS,
-    OrganizationSettings,
-    ProjectSettings,
-    RepositorySettings,
-    Setting,
-)
-from ai_settings_core.domain.snapshot import DecisionSnapshot
-from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
-from ai_settings_core.domain.views import OrganizationView, ProjectView
-from ai_settings_core.errors import (
-    AISettingsError,
-    ConflictError,
-    NotFoundError,
-    PermissionDeniedError,
-    StorageError,
-    ValidationError,
-)
-
 if TYPE_CHECKING:
     from ai_settings_core.adapters.memory import MemoryStore
     from ai_settings_core.adapters.sqlite import SqliteStore
+    from ai_settings_core.cache import DecisionCache
+    from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
+    from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+    from ai_settings_core.domain.findings import Finding, Severity
+    from ai_settings_core.domain.permissions import (
+        ALL_SCOPES,
+        ORG_ADMIN,
+        ORG_READ,
+        PROJECT_ADMIN,
+        PROJECT_READ,
+        Actor,
+    )
+    from ai_settings_core.domain.resolve import (
+        Level,
+        Reason,
+        Resolution,
+        Shadowed,
+        Trace,
+        resolve_organization,
+        resolve_project,
+        resolve_repository,
+    )
+    from ai_settings_core.domain.resolve_all import resolve_all
+    from ai_settings_core.domain.settings import (
+        SYSTEM_DEFAULTS,
+        OrganizationSettings,
+        ProjectSettings,
+        RepositorySettings,
+        Setting,
+    )
+    from ai_settings_core.domain.snapshot import DecisionSnapshot
+    from ai_settings_core.domain.values import BranchPattern, Provider, RepositoryRef, StoppingPoint
+    from ai_settings_core.domain.views import OrganizationView, ProjectView
+    from ai_settings_core.errors import (
+        AISettingsError,
+        ConflictError,
+        NotFoundError,
+        PermissionDeniedError,
+        StorageError,
+        ValidationError,
+    )
     from ai_settings_core.service import SettingsService
 
 __all__ = [
@@ -116,9 +116,61 @@ __all__ = [
     "resolve_repository",
 ]
 
-# Front-door names whose module is heavy (sqlite3, the service): loaded on first use.
+# Every front-door name and the module that holds it, imported on first use: `import
+# ai_settings_core` loads nothing but this table, so a command's `--help`, a worker that only
+# decides and a host that only needs the errors pay for what they use and no more.
 _LAZY: dict[str, str] = {
     "DecisionCache": "ai_settings_core.cache",
+    **dict.fromkeys(
+        ["OrganizationPatch", "ProjectPatch", "RepositoryPatch"], "ai_settings_core.domain.changes"
+    ),
+    **dict.fromkeys(["Decision", "DecisionReason", "decide"], "ai_settings_core.domain.decide"),
+    **dict.fromkeys(["Finding", "Severity"], "ai_settings_core.domain.findings"),
+    **dict.fromkeys(
+        ["ALL_SCOPES", "Actor", "ORG_ADMIN", "ORG_READ", "PROJECT_ADMIN", "PROJECT_READ"],
+        "ai_settings_core.domain.permissions",
+    ),
+    **dict.fromkeys(
+        [
+            "Level",
+            "Reason",
+            "Resolution",
+            "Shadowed",
+            "Trace",
+            "resolve_organization",
+            "resolve_project",
+            "resolve_repository",
+        ],
+        "ai_settings_core.domain.resolve",
+    ),
+    "resolve_all": "ai_settings_core.domain.resolve_all",
+    **dict.fromkeys(
+        [
+            "OrganizationSettings",
+            "ProjectSettings",
+            "RepositorySettings",
+            "SYSTEM_DEFAULTS",
+            "Setting",
+        ],
+        "ai_settings_core.domain.settings",
+    ),
+    "DecisionSnapshot": "ai_settings_core.domain.snapshot",
+    **dict.fromkeys(
+        ["BranchPattern", "Provider", "RepositoryRef", "StoppingPoint"],
+        "ai_settings_core.domain.values",
+    ),
+    **dict.fromkeys(["OrganizationView", "ProjectView"], "ai_settings_core.domain.views"),
+    **dict.fromkeys(
+        [
+            "AISettingsError",
+            "ConflictError",
+            "NotFoundError",
+            "PermissionDeniedError",
+            "StorageError",
+            "ValidationError",
+        ],
+        "ai_settings_core.errors",
+    ),
     "MemoryStore": "ai_settings_core.adapters.memory",
     "SqliteStore": "ai_settings_core.adapters.sqlite",
     "SettingsService": "ai_settings_core.service",

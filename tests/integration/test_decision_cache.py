@@ -232,8 +232,8 @@ def _child_decides(path: str, results: Any) -> None:
     results.put(
         (
             cache.decide("acme", "web").scan,
-            parent_listener in cache_module._INHERITED,  # noqa: SLF001
-            cache._listener is not parent_listener,  # noqa: SLF001
+            parent_listener in cache_module._INHERITED,
+            cache._listener is not parent_listener,
             os.getpid(),
         )
     )
@@ -251,9 +251,9 @@ def test_a_forked_worker_checks_the_store_on_its_own_listener(tmp_path: Path) ->
     with DecisionCache(store, max_staleness=3600) as cache:
         assert cache.decide("acme", "web").scan is True  # preloaded; the watcher listens
         deadline = time.monotonic() + 60
-        while cache._listener is None and time.monotonic() < deadline:  # noqa: SLF001
+        while cache._listener is None and time.monotonic() < deadline:
             time.sleep(0.01)
-        _FORKED.update(cache=cache, listener=cache._listener)  # noqa: SLF001
+        _FORKED.update(cache=cache, listener=cache._listener)
         assert _FORKED["listener"] is not None
         # A change the parent's snapshot does not hold yet (its bound is an hour).
         _save(store, ProjectSettings("acme", "web", scan_enabled_override=False))

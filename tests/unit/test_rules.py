@@ -21,7 +21,9 @@ from ai_settings_core import (
 from ai_settings_core.rules import (
     Limits,
     ProjectContext,
+    project_warnings,
     raise_for_errors,
+    validate_identifier,
     validate_organization,
     validate_project,
 )
@@ -209,3 +211,36 @@ def test_new_project_with_locked_overrides_is_refused(org, project):
     for setting in org.locked:
         if project.override(setting) is not None:
             assert ("locked", setting.override_field, "error") in codes(findings)
+
+
+# --- what a read shows: the warnings of a stored project ------------------------------------
+
+
+@given(s.optional_organizations, s.project_settings("acme"))
+def test_a_read_shows_the_warnings_a_write_of_the_same_project_would(
+    organization: OrganizationSettings | None, project: ProjectSettings
+) -> None:
+    written = validate_project(organization, project, previous=project)
+    assert project_warnings(organization, project) == tuple(f for f in written if not f.is_error)
+
+
+def test_a_read_keeps_the_warnings_of_the_hosts_rules_and_drops_their_errors() -> None:
+    def host_rule(context: ProjectContext) -> list[Finding]:
+        return [
+            Finding("host_advice", Severity.WARNING, ("project_id",), "Advice."),
+            Finding("host_error", Severity.ERROR, ("project_id",), "An error."),
+        ]
+
+    found = project_warnings(None, ProjectSettings("acme", "web"), rules=[host_rule])
+    assert [f.code for f in found] == ["host_advice"]
+
+
+def test_an_identifier_check_refuses_exactly_the_whitespace_and_unprintable_characters() -> None:
+    # validate_identifier scans the whole string with str.isprintable and looks for a space:
+    # that refuses a character exactly when it is unprintable or whitespace, for every code
+    # point (the space is the one printable whitespace character).
+    for code in range(0x110000):
+        char = chr(code)
+        expected = not char.isprintable() or char.isspace()
+        refused = validate_identifier(f"a{char}b", ("project_id",), "Project id") is not None
+        assert refused == expected, hex(code)

@@ -77,17 +77,21 @@ def _repository_items(repositories: Iterable[RepositorySettings]) -> list[JSON]:
     ]
 
 
+def _text(value: bool | StoppingPoint) -> bool | str:
+    """A trace's value as JSON (an enum's ``_value_`` is its value without a property call)."""
+    return value if value.__class__ is bool else value._value_  # type: ignore[union-attr]
+
+
 def _dump_trace(trace: Trace[bool] | Trace[StoppingPoint]) -> JSON:
-    value = trace.value
     return {
-        "value": value if isinstance(value, bool) else value.value,
-        "level": trace.level.value,
-        "reason": trace.reason.value,
+        "value": _text(trace.value),
+        "level": trace.level._value_,
+        "reason": trace.reason._value_,
         "shadowed": [
             {
-                "level": shadow.level.value,
-                "value": shadow.value if isinstance(shadow.value, bool) else shadow.value.value,
-                "reason": shadow.reason.value,
+                "level": shadow.level._value_,
+                "value": _text(shadow.value),
+                "reason": shadow.reason._value_,
             }
             for shadow in trace.shadowed
         ],
@@ -108,8 +112,18 @@ def dump_resolution(resolution: Resolution) -> JSON:
     }
 
 
+def _effective(resolution: Resolution) -> JSON:
+    return {
+        "scan_enabled": resolution.scan_enabled.value,
+        "fix_enabled": resolution.fix_enabled.value,
+        "stopping_point": resolution.stopping_point.value._value_,
+    }
+
+
 def dump_findings(findings: Iterable[Finding]) -> list[JSON]:
     """Findings (warnings in responses, or errors) as ``{"code", "severity", "path", ...}``."""
+    if findings == ():  # a read's usual case, without building a list comprehension
+        return []
     return [
         {
             "code": finding.code,
@@ -164,8 +178,15 @@ def dump_project(
     project: ProjectSettings,
     resolution: Resolution | None = None,
     warnings: Iterable[Finding] | None = None,
+    *,
+    shared: dict[int, tuple[Resolution, JSON, JSON]] | None = None,
 ) -> JSON:
     """The project document; with a resolution, the read document with ``effective``/``sources``.
+
+    ``shared`` (a dict kept across the calls that build one response) lets documents whose
+    projects share one resolution (``resolve_all`` shares them among projects with the same
+    overrides) share its ``effective`` and ``sources`` dicts instead of building them again:
+    for documents encoded at once and not changed in place.
 
     >>> from ai_settings_core import ProjectSettings
     >>> dump_project(ProjectSettings("acme", "web", fix_enabled_override=True))
@@ -185,12 +206,18 @@ def dump_project(
         "version": project.version,
     }
     if resolution is not None:
-        document["effective"] = {
-            "scan_enabled": resolution.scan_enabled.value,
-            "fix_enabled": resolution.fix_enabled.value,
-            "stopping_point": resolution.stopping_point.value.value,
-        }
-        document["sources"] = dump_resolution(resolution)
+        if shared is None:
+            document["effective"] = _effective(resolution)
+            document["sources"] = dump_resolution(resolution)
+        else:
+            found = shared.get(id(resolution))
+            if found is None or found[0] is not resolution:
+                found = shared[id(resolution)] = (
+                    resolution,
+                    _effective(resolution),
+                    dump_resolution(resolution),
+                )
+            document["effective"], document["sources"] = found[1], found[2]
     if warnings is not None:
         document["warnings"] = dump_findings(warnings)
     return document

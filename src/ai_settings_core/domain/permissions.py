@@ -11,6 +11,7 @@ is not revealed. An actor limited to some projects is refused the others.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Final
 
@@ -57,6 +58,7 @@ def _scopes(scopes: Iterable[str]) -> frozenset[str]:
     return frozenset(scopes)
 
 
+@functools.lru_cache(maxsize=256)  # a host has a few sets of scopes and an actor per request
 def _expand(scopes: frozenset[str]) -> frozenset[str]:
     expanded: set[str] = set()
     for scope in scopes:

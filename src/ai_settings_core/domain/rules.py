@@ -83,7 +83,9 @@ def validate_identifier(
             path,
             f"Ensure this field has no more than {limits.max_identifier_length} characters.",
         )
-    if any(not char.isprintable() or char.isspace() for char in value):
+    # Every whitespace character but the space is unprintable (checked over all of Unicode
+    # by a test), so two scans in C say what a loop over the characters would.
+    if not value.isprintable() or " " in value:
         return Finding(
             "invalid_identifier",
             ERROR,
@@ -289,6 +291,12 @@ def _advice(context: ProjectContext) -> list[Finding]:
 
 BUILTIN_PROJECT_RULES: Final[tuple[ProjectRule, ...]] = (_structure, _locks, _ceiling, _advice)
 
+# The built-in rules that can return a warning. The others return errors only, and none for a
+# stored project checked against itself (``previous=project``: nothing changed), so a read
+# runs only these and the host's rules (``project_warnings``). A property test holds this to
+# ``validate_project``: a new built-in rule that warns belongs here too.
+_ADVISORY_PROJECT_RULES: Final[tuple[ProjectRule, ...]] = (_advice,)
+
 
 def validate_project(
     organization: OrganizationSettings | None,
@@ -314,6 +322,33 @@ def validate_project(
     for rule in (*BUILTIN_PROJECT_RULES, *rules):
         findings.extend(rule(context))
     return tuple(findings)
+
+
+def project_warnings(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    rules: Sequence[ProjectRule] = (),
+) -> tuple[Finding, ...]:
+    """The warnings of a stored project, as a read shows them (advice for the UI).
+
+    The same warnings as ``validate_project(organization, project, previous=project)``
+    returns, computed without the structural checks that a stored project already passed.
+    The host's ``rules`` run as in a write; only their warnings are kept.
+
+    >>> from ai_settings_core import OrganizationSettings, ProjectSettings
+    >>> org = OrganizationSettings("acme", fix_enabled=True)
+    >>> [f.code for f in project_warnings(org, ProjectSettings("acme", "web"))]
+    ['no_repository_for_stopping_point']
+    """
+    context = ProjectContext(organization, project, project, limits)
+    return tuple(
+        finding
+        for rule in (*_ADVISORY_PROJECT_RULES, *rules)
+        for finding in rule(context)
+        if not finding.is_error
+    )
 
 
 def raise_for_errors(findings: Iterable[Finding]) -> tuple[Finding, ...]:

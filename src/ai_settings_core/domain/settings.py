@@ -42,6 +42,24 @@ class Setting(enum.Enum):
         return self.value
 
 
+# The overridden settings of a project, by which of its three overrides are set (in the
+# order scan, fix, stopping point): eight shared sets, looked up instead of built.
+_OVERRIDDEN: Final = {
+    (scan, fix, point): frozenset(
+        setting
+        for setting, chosen in zip(
+            (Setting.SCAN_ENABLED, Setting.FIX_ENABLED, Setting.STOPPING_POINT),
+            (scan, fix, point),
+            strict=True,
+        )
+        if chosen
+    )
+    for scan in (False, True)
+    for fix in (False, True)
+    for point in (False, True)
+}
+
+
 @attrs.frozen
 class EffectiveSettings:
     """The three values in force, with nothing left to inherit.
@@ -180,7 +198,13 @@ class ProjectSettings:
     @property
     def overridden(self) -> frozenset[Setting]:
         """The settings this project overrides (pins included)."""
-        return frozenset(s for s in Setting if getattr(self, s.override_field) is not None)
+        return _OVERRIDDEN[
+            (
+                self.scan_enabled_override is not None,
+                self.fix_enabled_override is not None,
+                self.stopping_point_override is not None,
+            )
+        ]
 
     @property
     def has_overrides(self) -> bool:

@@ -48,7 +48,7 @@ from ai_settings_core.http._messages import (
     unavailable_response,
     validation_response,
 )
-from ai_settings_core.http._routes import ROUTES, match
+from ai_settings_core.http._routes import ROUTES, RouteTable
 from ai_settings_core.service import SettingsService
 
 if TYPE_CHECKING:
@@ -112,7 +112,7 @@ class SettingsApi:
         self.serve_openapi = serve_openapi
         self.openapi_options = dict(openapi_options or {})
         self._openapi: bytes | None = None
-        self._routes = ROUTES if serve_openapi else ROUTES[1:]
+        self._routes = RouteTable(ROUTES if serve_openapi else ROUTES[1:])
         self._decisions = decisions
         self._decisions_lock = threading.Lock()
         self._mount = Mount(
@@ -201,7 +201,7 @@ class SettingsApi:
         if not (path == self.prefix or path.startswith(self.prefix + "/")):
             raise detail_error(404, "Not found.", "not_found")
         segments = path[len(self.prefix) :].strip("/").split("/")
-        route, params = match(self._routes, segments)
+        route, params = self._routes.match(segments)
         method = "GET" if request.method == "HEAD" else request.method
         handler = route.methods.get(method)
         if handler is None:

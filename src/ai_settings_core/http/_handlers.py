@@ -116,13 +116,17 @@ def organization_audit(call: Call) -> Response:
 
 def _project_version(call: Call) -> Callable[[], int]:
     return lambda: (
-        call.service.get_project(call.actor, call.params["org"], call.params["project"]).version
+        call.service.get_project(
+            call.actor, call.params["org"], call.params["project"], resolve_repositories=False
+        ).version
     )
 
 
 def get_project(call: Call) -> Response:
-    """``GET`` a project's settings."""
-    view = call.service.get_project(call.actor, call.params["org"], call.params["project"])
+    """``GET`` a project's settings (the document shows the project's own values only)."""
+    view = call.service.get_project(
+        call.actor, call.params["org"], call.params["project"], resolve_repositories=False
+    )
     return _project_view(view)
 
 

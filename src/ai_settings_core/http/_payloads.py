@@ -8,7 +8,8 @@ here, written against the OpenAPI document's component names.
 
 from __future__ import annotations
 
-from typing import Any
+import itertools
+from typing import Any, Final
 
 from ai_settings_core import codec
 from ai_settings_core.domain.audit import AuditEvent
@@ -47,12 +48,24 @@ def dump_repository_view(view: RepositoryView) -> JSON:
     return document
 
 
+# Every set of overridden settings, as a listing writes it (sorted): there are eight.
+_OVERRIDDEN: Final = {
+    frozenset(chosen): tuple(sorted(setting.value for setting in chosen))
+    for size in range(len(Setting) + 1)
+    for chosen in itertools.combinations(Setting, size)
+}
+
+
 def dump_project_page(page: Page[ProjectView]) -> JSON:
-    """A page of projects: each project's read document plus ``overridden``, and the cursor."""
+    """A page of projects: each project's read document plus ``overridden``, and the cursor.
+
+    Encoded at once, so projects that share one resolution share its dumped traces.
+    """
     results = []
+    shared: dict[int, Any] = {}
     for view in page.items:
-        document = codec.dump_project_view(view)
-        document["overridden"] = sorted(setting.value for setting in view.project.overridden)
+        document = codec.dump_project(view.project, view.resolution, view.warnings, shared=shared)
+        document["overridden"] = list(_OVERRIDDEN[view.project.overridden])
         results.append(document)
     return {"results": results, "next_cursor": page.next_cursor}
 

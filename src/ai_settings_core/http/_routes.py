@@ -11,7 +11,7 @@ from ai_settings_core.http import _handlers as handlers
 from ai_settings_core.http._call import Call
 from ai_settings_core.http._messages import Response, detail_error
 
-__all__ = ["ROUTES", "Handler", "Route", "match"]
+__all__ = ["ROUTES", "Handler", "Route", "RouteTable", "match"]
 
 Handler: TypeAlias = Callable[[Call], Response]
 
@@ -82,6 +82,44 @@ def match(routes: Iterable[Route], segments: list[str]) -> tuple[Route, dict[str
         if params is not None:
             return route, params
     raise detail_error(404, "Not found.", "not_found")
+
+
+class RouteTable:
+    """Routes indexed by their first segment: a request tries only the routes that can fit.
+
+    The answer is :func:`match`'s over the same routes (the first route that fits, in the
+    table's order), found without trying every route of the API on every request.
+    """
+
+    def __init__(self, routes: Iterable[Route]) -> None:
+        ordered = tuple(routes)
+        # A route whose first segment binds a parameter fits any first segment.
+        anywhere = [i for i, route in enumerate(ordered) if route.pattern[0].startswith("{")]
+        firsts = {route.pattern[0] for route in ordered} - {ordered[i].pattern[0] for i in anywhere}
+        self._anywhere = tuple(_candidate(ordered[i]) for i in anywhere)
+        self._by_first = {
+            first: tuple(
+                _candidate(route)
+                for i, route in enumerate(ordered)
+                if route.pattern[0] == first or i in anywhere
+            )
+            for first in firsts
+        }
+
+    def match(self, segments: list[str]) -> tuple[Route, dict[str, str]]:
+        """The first route whose pattern ``segments`` fit, and the parameters bound; else 404."""
+        count = len(segments)
+        for route, length, open_ended in self._by_first.get(segments[0], self._anywhere):
+            if length != count and not open_ended:
+                continue
+            params = _match_one(route.pattern, segments)
+            if params is not None:
+                return route, params
+        raise detail_error(404, "Not found.", "not_found")
+
+
+def _candidate(route: Route) -> tuple[Route, int, bool]:
+    return route, len(route.pattern), route.pattern[-1].endswith("+}")
 
 
 def _match_one(pattern: tuple[str, ...], segments: list[str]) -> dict[str, str] | None:

@@ -29,11 +29,11 @@ its whole body before it reads the answer, gets the answer and can keep its conn
 StartResponse: TypeAlias = Callable[..., Any]
 
 
+_REASONS: Final = {int(status): status.phrase for status in http.HTTPStatus}
+
+
 def _reason(status: int) -> str:
-    try:
-        return http.HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _REASONS.get(status, "Unknown")
 
 
 def request_from_environ(environ: dict[str, Any], body: bytes = b"") -> Request:

@@ -21,8 +21,8 @@ from ai_settings_core.domain.resolve import (
 from ai_settings_core.domain.rules import (
     OrganizationRule,
     ProjectRule,
+    project_warnings,
     validate_organization,
-    validate_project,
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import OrganizationView, ProjectView, RepositoryView
@@ -61,13 +61,20 @@ class ServiceCore:
             return ProjectSettings(organization_id, project_id)
         raise NotFoundError(NOT_FOUND_MESSAGE.format(project=project_id))
 
-    def _read_project(self, actor: Actor, organization_id: str, project_id: str) -> ProjectView:
+    def _read_project(
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_id: str,
+        *,
+        resolve_repositories: bool = True,
+    ) -> ProjectView:
         """The view of one project the actor may read (``get_project`` and ``explain``)."""
         actor.require_project(organization_id, project_id, PROJECT_READ)
         with self._uow(read_only=True) as uow:
             organization = uow.organizations.get(organization_id)
             project = self._existing_project(uow, organization_id, project_id)
-        return self._project_view(organization, project)
+        return self._project_view(organization, project, resolve_repositories=resolve_repositories)
 
     def _organization_view(
         self,
@@ -95,19 +102,12 @@ class ServiceCore:
         warnings: tuple[Finding, ...] | None = None,
         *,
         with_warnings: bool = True,
+        resolve_repositories: bool = True,
     ) -> ProjectView:
         if warnings is None:
             warnings = (
-                tuple(
-                    f
-                    for f in validate_project(
-                        organization,
-                        project,
-                        previous=project,
-                        limits=self._limits,
-                        rules=self._project_rules,
-                    )
-                    if not f.is_error
+                project_warnings(
+                    organization, project, limits=self._limits, rules=self._project_rules
                 )
                 if with_warnings
                 else ()
@@ -119,6 +119,8 @@ class ServiceCore:
             tuple(
                 RepositoryView(item, resolve_repository(organization, project, item))
                 for item in project.repositories
-            ),
+            )
+            if resolve_repositories
+            else (),
             warnings,
         )

@@ -31,13 +31,26 @@ __all__: list[str] = []
 class ProjectUseCases(WritePipeline):
     """A project's overrides and its repositories."""
 
-    def get_project(self, actor: Actor, organization_id: str, project_id: str) -> ProjectView:
+    def get_project(
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_id: str,
+        *,
+        resolve_repositories: bool = True,
+    ) -> ProjectView:
         """A project's overrides, repositories and effective values with traces.
+
+        With ``resolve_repositories=False`` the view's ``repositories`` is empty (the project's
+        repositories are in ``view.project.repositories``, not resolved): for a page that shows
+        the project's own values only, as the HTTP kit's ``GET`` of a project does.
 
         Raises:
             NotFoundError: The project is unknown.
         """
-        return self._read_project(actor, organization_id, project_id)
+        return self._read_project(
+            actor, organization_id, project_id, resolve_repositories=resolve_repositories
+        )
 
     def update_project(
         self,

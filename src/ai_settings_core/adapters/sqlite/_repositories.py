@@ -98,11 +98,17 @@ class _Projects:
     _uow: SqliteUnitOfWork
 
     def get(self, organization_id: str, project_id: str) -> ProjectSettings | None:
-        with self._uow._reading():  # noqa: SLF001
+        with self._uow._reading() as connection:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
-        found = self.get_many(organization_id, (project_id,))
-        return found.get(project_id)
+            rows = connection.execute(
+                "SELECT " + _rows.PROJECT_COLUMNS + " FROM projects "  # noqa: S608
+                "WHERE organization_id = ? AND project_id = ?",
+                (organization_id, project_id),
+            ).fetchall()
+            if not rows:
+                return None
+            return _rows.projects_from_rows(connection, organization_id, rows, pause_gc=False)[0]
 
     def get_many(
         self, organization_id: str, project_ids: Iterable[str]
