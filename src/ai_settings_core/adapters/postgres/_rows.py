@@ -240,6 +240,7 @@ class Organizations:
                 ),
             )
         uow.organization_versions[organization_id] = saved.version
+        uow.written(organization_id)
         return saved
 
 
@@ -289,7 +290,7 @@ class Projects:
         connection = uow.writable()
         _errors.check_project(project)
         organization_id, project_id = project.organization_id, project.project_id
-        uow.check_target(organization_id, project_id=project_id)
+        uow.check_target(organization_id)
         actual = uow.project_version(connection, organization_id, project_id)
         _common.check_expected(
             f"Project {project_id!r} of organization {organization_id!r}",
@@ -300,6 +301,7 @@ class Projects:
         key = (organization_id, project_id)
         uow.pending[key] = saved
         uow.versions[key] = saved.version
+        uow.written(organization_id, project_id)
         return saved
 
     def delete(
@@ -310,13 +312,14 @@ class Projects:
         connection = uow.writable()
         _errors.check_lookup(("organization_id",), organization_id)
         _errors.check_lookup(("project_id",), project_id)
-        uow.check_target(organization_id, project_id=project_id)
+        uow.check_target(organization_id)
         actual = uow.project_version(connection, organization_id, project_id)
         _common.check_expected(
             f"Project {project_id!r} of organization {organization_id!r}",
             expected_version,
             actual,
         )
+        uow.written(organization_id, project_id)
         if actual == 0:
             return False
         key = (organization_id, project_id)
@@ -384,7 +387,7 @@ class Audit:
         uow = self._uow
         connection = uow.writable()
         _errors.check_audit_entry(entry)
-        uow.check_target(entry.organization_id, settings=False)
+        uow.check_target(entry.organization_id)
         entry_id = uow.next_audit_id(connection)
         uow.pending_audit.append(
             (
@@ -399,6 +402,7 @@ class Audit:
                 _common.changes_to_json(entry.effective_changes),
             )
         )
+        uow.written(entry.organization_id, settings=False)
         return attrs.evolve(entry, id=entry_id)
 
     def query(

@@ -176,20 +176,20 @@ class PostgresUnitOfWork:
             raise _uow.read_only()
         return connection
 
-    def check_target(
-        self, organization_id: str, *, project_id: str | None = None, settings: bool = True
-    ) -> None:
-        """Refuse a write outside the unit's scope, or after a batch failed; record it.
-
-        Every write passes here, so here it is recorded for the change feed (see
-        :meth:`~ai_settings_core.adapters._feed.Recorder.record`): a write refused after
-        this check still advances the generation at commit, which costs a reader one
-        needless look and never a missed change.
-        """
+    def check_target(self, organization_id: str) -> None:
+        """Refuse a write outside the unit's scope, or after a batch failed."""
         if self.organization_id is not None and organization_id != self.organization_id:
             raise _uow.scoped(self.organization_id, organization_id)
         if self._broken:
             raise _errors.lost(self.label)
+
+    def written(
+        self, organization_id: str, project_id: str | None = None, *, settings: bool = True
+    ) -> None:
+        """Record a write that succeeded, for the change feed (see ``_feed.Recorder.record``).
+
+        Every write calls it once it can no longer fail (its compare-and-set passed).
+        """
         self._written.record(organization_id, project_id, settings=settings)
 
     def covers(self, organization_id: str) -> bool:
