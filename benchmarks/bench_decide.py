@@ -18,6 +18,7 @@ changes with its worst one; ``with_organization`` for a change of few answers an
 
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import random
 import statistics
@@ -128,6 +129,15 @@ def run(repeats: int) -> list[dict[str, object]]:
     events = _events(rng, projects)
 
     snapshot = DecisionSnapshot.prepare(organization, projects)
+    # The same settings with one override that expires in the future: the snapshot then reads
+    # the system clock on each call (issue 15).
+    far = dt.datetime(2099, 1, 1, tzinfo=dt.UTC)
+    expiring = DecisionSnapshot.prepare(
+        organization,
+        [attrs.evolve(projects[0], fix_enabled_override_expires_at=far, fix_enabled_override=False)]
+        + projects[1:],
+        clock=lambda: dt.datetime.now(dt.UTC),
+    )
     changed = snapshot
     for project in projects[:1_000]:
         changed = changed.replace_project(attrs.evolve(project, version=1))
@@ -146,6 +156,11 @@ def run(repeats: int) -> list[dict[str, object]]:
 
     def snapshot_decide() -> None:
         answer = snapshot.decide
+        for project_id, repository, branch, environment in events:
+            answer(project_id, repository, branch, environment)
+
+    def expiring_decide() -> None:
+        answer = expiring.decide
         for project_id, repository, branch, environment in events:
             answer(project_id, repository, branch, environment)
 
@@ -202,6 +217,7 @@ def run(repeats: int) -> list[dict[str, object]]:
             "dict": dict_lookup,
             "snapshot": snapshot_decide,
             "changed": changed_decide,
+            "expiring": expiring_decide,
             "plain": plain_decide,
         },
         repeats,
@@ -237,6 +253,12 @@ def run(repeats: int) -> list[dict[str, object]]:
             "DecisionSnapshot.decide, 1,000 projects changed since prepared",
             per_call["changed"],
             baseline_name="DecisionSnapshot.decide, as prepared",
+            baseline_median_ns=snapshot_ns,
+        ),
+        row(
+            "DecisionSnapshot.decide, settings that expire later (reads the clock)",
+            per_call["expiring"],
+            baseline_name="DecisionSnapshot.decide, no expiry",
             baseline_median_ns=snapshot_ns,
         ),
         row(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 import sys
 from typing import Final
 
+import attrs
 from hypothesis import strategies as st
 
 from ai_settings_core import (
@@ -109,6 +111,54 @@ def project_settings(
 
 
 optional_organizations = st.none() | organization_settings("acme")
+
+
+# Expiry (issue 15): instants on a coarse grid around one moment, so that an expiry and the
+# moment of a question often coincide (the instant itself is the edge a resolver gets wrong).
+EPOCH: Final = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+moments = st.integers(-6, 6).map(lambda hours: EPOCH + dt.timedelta(hours=hours))
+"""Instants from six hours before :data:`EPOCH` to six hours after, on the hour."""
+optional_moments = st.none() | moments
+
+
+@st.composite
+def expiring_organization_settings(
+    draw: st.DrawFn, organization_id: str | None = None
+) -> OrganizationSettings:
+    """An organization whose locks may expire (only locked settings carry an expiry)."""
+    organization = draw(organization_settings(organization_id))
+    return attrs.evolve(
+        organization,
+        **{setting.lock_expires_field: draw(optional_moments) for setting in organization.locked},
+    )
+
+
+@st.composite
+def expiring_project_settings(
+    draw: st.DrawFn, organization_id: str = "acme", project_id: str | None = None
+) -> ProjectSettings:
+    """A project whose overrides (its own and its repositories') may expire."""
+    project = draw(project_settings(organization_id, project_id))
+    return attrs.evolve(
+        project,
+        repositories=tuple(
+            attrs.evolve(r, stopping_point_override_expires_at=draw(optional_moments))
+            if r.stopping_point_override is not None
+            else r
+            for r in project.repositories
+        ),
+        **{
+            setting.expires_field: draw(optional_moments)
+            for setting in Setting
+            if project.override(setting) is not None
+        },
+    )
+
+
+optional_expiring_organizations = st.none() | expiring_organization_settings("acme")
+expiring_project_lists = st.lists(
+    expiring_project_settings(), max_size=6, unique_by=lambda project: project.project_id
+)
 
 
 # Snapshots and resolve-all (issue 7): whole organizations and repository text as events carry it.
@@ -261,6 +311,12 @@ PAYLOAD_KEYS = (
     "scan_enabled_override",
     "fix_enabled_override",
     "stopping_point_override",
+    "scan_enabled_override_expires_at",
+    "fix_enabled_override_expires_at",
+    "stopping_point_override_expires_at",
+    "scan_enabled_lock_expires_at",
+    "fix_enabled_lock_expires_at",
+    "stopping_point_lock_expires_at",
     "repositories",
     "environments",
     "repository",

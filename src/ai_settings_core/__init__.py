@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ai_settings_core.cache import DecisionCache
     from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
     from ai_settings_core.domain.decide import Decision, DecisionReason, decide
+    from ai_settings_core.domain.expiry import next_expiry
     from ai_settings_core.domain.findings import Finding, Severity
     from ai_settings_core.domain.permissions import (
         ALL_SCOPES,
@@ -110,6 +111,7 @@ __all__ = [
     "Trace",
     "ValidationError",
     "decide",
+    "next_expiry",
     "resolve_all",
     "resolve_organization",
     "resolve_project",
@@ -125,6 +127,7 @@ _LAZY: dict[str, str] = {
         ["OrganizationPatch", "ProjectPatch", "RepositoryPatch"], "ai_settings_core.domain.changes"
     ),
     **dict.fromkeys(["Decision", "DecisionReason", "decide"], "ai_settings_core.domain.decide"),
+    "next_expiry": "ai_settings_core.domain.expiry",
     **dict.fromkeys(["Finding", "Severity"], "ai_settings_core.domain.findings"),
     **dict.fromkeys(
         ["ALL_SCOPES", "Actor", "ORG_ADMIN", "ORG_READ", "PROJECT_ADMIN", "PROJECT_READ"],

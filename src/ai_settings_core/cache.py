@@ -34,6 +34,7 @@ the child's first ``decide`` checks the store and starts a watcher of its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import threading
@@ -158,6 +159,9 @@ class DecisionCache:
             default a quarter of ``max_staleness``.
         listen: Use the store's listener (``False``: poll only).
         clock: Monotonic seconds (for tests).
+        now: The current aware datetime, which snapshots read when overrides or locks expire
+            (an expiry is no write, so the feed does not report it: each snapshot answers
+            from its settings as they stand at the time of the call).
 
     Raises:
         InvalidValueError: ``max_staleness`` or ``poll_interval`` is not a positive number of
@@ -172,6 +176,7 @@ class DecisionCache:
         poll_interval: float | None = None,
         listen: bool = True,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self.max_staleness = _check_seconds("max_staleness", max_staleness)
         interval = self.max_staleness / 4 if poll_interval is None else poll_interval
@@ -183,6 +188,7 @@ class DecisionCache:
         self._store = store
         self._listen = listen
         self._clock = clock
+        self._now = now
         self._entries: dict[str, _Entry] = {}
         self._handles: dict[str, OrganizationDecisions] = {}
         self._errors: dict[str, str] = {}
@@ -307,7 +313,7 @@ class DecisionCache:
         if snapshot is None:
             # Never held, too far behind, or the store went back (it was replaced): reload.
             state = uow.projects.load_organization(organization_id)
-            snapshot = DecisionSnapshot.prepare(state.organization, state.projects)
+            snapshot = DecisionSnapshot.prepare(state.organization, state.projects, clock=self._now)
             generation = state.generation
             self.reloads += 1
         self._entries[organization_id] = _Entry(

@@ -29,6 +29,11 @@ def transcript_steps(text: str) -> list[tuple[str, str]]:
 def test_transcript_matches(tmp_path):
     steps = transcript_steps(DOC.read_text(encoding="utf-8"))
     assert len(steps) >= 8
+    run_transcript(steps, tmp_path)
+
+
+def run_transcript(steps: list[tuple[str, str]], tmp_path: Path) -> None:
+    """Run each command line in ``tmp_path`` and compare what it prints with the transcript."""
     environment = {**os.environ, "NO_COLOR": "1"}
     environment.pop("AI_SETTINGS_DB", None)
     for command, expected in steps:

@@ -292,3 +292,22 @@ def test_a_store_that_cannot_be_read_keeps_the_last_snapshot_and_says_so(tmp_pat
 def test_bad_durations_are_refused(bad: object) -> None:
     with pytest.raises(InvalidValueError):
         DecisionCache(MemoryStore(), max_staleness=bad)  # type: ignore[arg-type]
+
+
+def test_an_override_that_expires_stops_answering_without_a_write() -> None:
+    import datetime as dt
+
+    moment = [dt.datetime(2026, 12, 1, tzinfo=dt.UTC)]
+    store = MemoryStore()
+    until = dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+    _save(
+        store,
+        ProjectSettings(
+            "acme", "web", scan_enabled_override=False, scan_enabled_override_expires_at=until
+        ),
+    )
+    with DecisionCache(store, max_staleness=3600, now=lambda: moment[0]) as cache:
+        assert cache.decide("acme", "web").scan is False
+        moment[0] = until + dt.timedelta(seconds=1)
+        assert cache.decide("acme", "web").scan is True
+        assert cache.organization("acme").decide("web").scan is True

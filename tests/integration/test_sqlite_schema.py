@@ -98,7 +98,21 @@ def test_the_event_constraint_lists_every_audit_event() -> None:
             "name_key, ai_enabled) VALUES (999, 0, 'github', 'a', 'b', 'a', 'b', 1)"
         ),
         "INSERT INTO environments (project_row, name) VALUES (999, 'x')",
-        "INSERT INTO organizations VALUES ('o', 1, 0, 'merge', 0, 0, 0, 'huge', 1)",
+        (
+            "INSERT INTO organizations (organization_id, scan_enabled, fix_enabled, "
+            "stopping_point, scan_enabled_locked, fix_enabled_locked, stopping_point_locked, "
+            "max_stopping_point, version) VALUES ('o', 1, 0, 'merge', 0, 0, 0, 'huge', 1)"
+        ),
+        (
+            "INSERT INTO organizations (organization_id, scan_enabled, fix_enabled, "
+            "stopping_point, scan_enabled_locked, fix_enabled_locked, stopping_point_locked, "
+            "version, fix_enabled_lock_expires_at) VALUES ('o', 1, 0, 'merge', 0, 1, 0, 1, "
+            "'next monday')"
+        ),
+        (
+            "INSERT INTO projects (organization_id, project_id, version, "
+            "scan_enabled_override_expires_at) VALUES ('o', 'p', 1, 'soon')"
+        ),
         (
             "INSERT INTO audit_log (organization_id, actor, event, target, occurred_at, "
             "stored_changes, effective_changes) VALUES ('o', 'a', 'org.deleted', 't', "

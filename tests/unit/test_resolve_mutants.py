@@ -173,6 +173,7 @@ def test_levels_and_reasons_read_as_their_values():
         "OVERRIDDEN",
         "LOCKED",
         "CAPPED",
+        "EXPIRED",
     ]
 
 

@@ -167,6 +167,16 @@ def _check_optional_point(path: Path, value: object) -> None:
         raise _wrong_type(path, "a StoppingPoint or None", value)
 
 
+def _check_optional_moment(path: Path, value: object) -> None:
+    """An expiry: ``None`` or an aware datetime (a naive one names no instant)."""
+    if value is None:
+        return
+    if not isinstance(value, dt.datetime):
+        raise _wrong_type(path, "an aware datetime or None", value)
+    if value.utcoffset() is None:
+        raise invalid(path, "naive_datetime", "An expiry must be an aware datetime (in UTC).")
+
+
 def check_organization(settings: OrganizationSettings) -> None:
     """Refuse what no store can hold or the domain does not allow, before anything is written.
 
@@ -183,6 +193,8 @@ def check_organization(settings: OrganizationSettings) -> None:
     if type(locked) is not frozenset or not all(type(item) is Setting for item in locked):
         raise _wrong_type(("locked",), "a frozenset of Setting", locked)
     _check_optional_point(("max_stopping_point",), settings.max_stopping_point)
+    for setting in Setting:
+        _check_optional_moment((setting.lock_expires_field,), settings.lock_expires_at(setting))
 
 
 def check_project(project: ProjectSettings) -> None:
@@ -201,6 +213,8 @@ def check_project(project: ProjectSettings) -> None:
     _check_optional_flag(("scan_enabled_override",), project.scan_enabled_override)
     _check_optional_flag(("fix_enabled_override",), project.fix_enabled_override)
     _check_optional_point(("stopping_point_override",), project.stopping_point_override)
+    for setting in Setting:
+        _check_optional_moment((setting.expires_field,), project.override_expires_at(setting))
     repositories = project.repositories
     if type(repositories) is not tuple:
         raise _wrong_type(("repositories",), "a tuple of RepositorySettings", repositories)
@@ -245,6 +259,10 @@ def _check_repository(path: Path, repository: object) -> None:
                 (*path, "branch_patterns", position), "invalid_pattern", "Branch pattern", text
             )
     _check_optional_point((*path, "stopping_point_override"), repository.stopping_point_override)
+    _check_optional_moment(
+        (*path, "stopping_point_override_expires_at"),
+        repository.stopping_point_override_expires_at,
+    )
 
 
 def check_audit_entry(entry: AuditEntry) -> None:

@@ -8,6 +8,7 @@ the output) and prints its result; errors travel as the library's exceptions and
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 from typing import Any, Final
 
@@ -24,7 +25,8 @@ from ai_settings_core.cli._render import (
 from ai_settings_core.cli._watch import watch
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
-from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.values import RepositoryRef, format_timestamp
 from ai_settings_core.domain.views import OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
 
@@ -34,12 +36,36 @@ __all__ = ["COMMANDS"]
 # Reading the command line ------------------------------------------------------------------
 
 
+def _ends(args: argparse.Namespace) -> dt.datetime | None:
+    """When ``--until`` or ``--for`` says what this command sets ends (``None``: never).
+
+    ``--for`` counts from the machine's clock; the service refuses a moment already past
+    (code ``expired``) by its own.
+    """
+    until: dt.datetime | None = getattr(args, "until", None)
+    length: dt.timedelta | None = getattr(args, "for_", None)
+    if length is not None:
+        return dt.datetime.now(dt.UTC) + length
+    return until
+
+
+def _nothing_ends(command: str, what: str) -> UsageError:
+    return UsageError(f"ai-settings {command}: --until and --for end {what}: give one to end")
+
+
 def _org_patch(args: argparse.Namespace) -> OrganizationPatch:
     both = set(args.lock) & set(args.unlock)
     if both:
         names = ", ".join(sorted(s.value for s in both))
         raise UsageError(f"ai-settings: cannot both lock and unlock {names}")
+    ends = _ends(args)
+    expiries: dict[str, dt.datetime] = {}
+    if ends is not None:
+        if not args.lock:
+            raise _nothing_ends(args.command, "the locks set by --lock")
+        expiries = {setting.lock_expires_field: ends for setting in args.lock}
     return OrganizationPatch(
+        **expiries,  # type: ignore[arg-type]
         scan_enabled=KEEP if args.scan is None else args.scan,
         fix_enabled=KEEP if args.fix is None else args.fix,
         stopping_point=KEEP if args.stopping_point is None else args.stopping_point,
@@ -63,11 +89,26 @@ def _project_patch(args: argparse.Namespace) -> ProjectPatch:
     text = getattr(args, "environments", None)
     if text is not None:
         environments = frozenset() if text == "all" else frozenset(e for e in text.split(",") if e)
+    ends = _ends(args)
+    expiries: dict[str, dt.datetime] = {}
+    if ends is not None:
+        values = {Setting.SCAN_ENABLED: args.scan, Setting.FIX_ENABLED: args.fix}
+        values[Setting.STOPPING_POINT] = args.stopping_point
+        expiries = {
+            setting.expires_field: ends
+            for setting, value in values.items()
+            if value is not KEEP and value is not None
+        }
+        if not expiries:
+            raise _nothing_ends(
+                args.command, "the overrides set by --scan, --fix or --stopping-point"
+            )
     return ProjectPatch(
         scan_enabled_override=args.scan,
         fix_enabled_override=args.fix,
         stopping_point_override=args.stopping_point,
         environments=environments,
+        **expiries,  # type: ignore[arg-type]
     )
 
 
@@ -89,6 +130,11 @@ def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
     if args.stopping_point is not KEEP:
         point = args.stopping_point
         payload["stopping_point_override"] = None if point is None else point.value
+    ends = _ends(args)
+    if ends is not None:
+        if payload.get("stopping_point_override") is None:
+            raise _nothing_ends(args.command, "the stopping point set by --stopping-point")
+        payload["stopping_point_override_expires_at"] = format_timestamp(ends)
     return payload
 
 

@@ -8,6 +8,8 @@ The global options ``--db``, ``--busy-timeout`` and ``--json`` go before or afte
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, Final, NoReturn
@@ -111,6 +113,34 @@ def _seconds(text: str) -> float:
     if 0 <= value <= 86_400:  # noqa: PLR2004 - a day
         return value
     raise argparse.ArgumentTypeError(f"expected a number of seconds (0 to 86400), not {text!r}")
+
+
+def _moment(text: str) -> dt.datetime:
+    """``--until``: an aware ISO 8601 date and time, as payloads take it."""
+    from ai_settings_core.codec._errors import Invalid  # noqa: PLC0415 - only when given
+    from ai_settings_core.codec._hooks import structure_datetime  # noqa: PLC0415
+
+    try:
+        return structure_datetime(text, None)
+    except Invalid as error:
+        raise argparse.ArgumentTypeError(error.findings[0].message) from None
+
+
+_DURATION: Final = re.compile(r"(?:(\d{1,6})w)?(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?")
+_MAX_DURATION: Final = dt.timedelta(days=3650)
+
+
+def _duration(text: str) -> dt.timedelta:
+    """``--for``: a length of time such as ``3d``, ``12h``, ``1w2d`` or ``90m``."""
+    found = _DURATION.fullmatch(text)
+    if found is not None and any(found.groups()):
+        weeks, days, hours, minutes = (int(part or 0) for part in found.groups())
+        length = dt.timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+        if dt.timedelta(0) < length <= _MAX_DURATION:
+            return length
+    raise argparse.ArgumentTypeError(
+        f"expected a length of time such as 3d, 12h, 1w2d or 90m (at most 10 years), not {text!r}"
+    )
 
 
 def _global_options(*, top: bool) -> Parser:
@@ -248,6 +278,7 @@ def build_parser() -> Parser:
         org_arg,
     )
     _add_org_options(org_set)
+    _add_expiry_options(org_set, "the locks this command sets")
     _add_if_version(org_set)
 
     project = group("project", "project settings", "ai-settings project show demo billing")
@@ -273,6 +304,7 @@ def build_parser() -> Parser:
         metavar="a,b|all",
         help="the environments the project runs in (comma-separated), or all",
     )
+    _add_expiry_options(p_set, "the overrides this command sets")
     _add_if_version(p_set)
     p_reset = command(
         project,
@@ -297,6 +329,7 @@ def build_parser() -> Parser:
         repo_arg,
     )
     _add_repository_options(r_add, _point, "P", KEEP)
+    _add_expiry_options(r_add, "the repository's stopping point")
     r_set = command(
         repo,
         "set",
@@ -307,6 +340,7 @@ def build_parser() -> Parser:
         repo_arg,
     )
     _add_repository_options(r_set, _point_or("inherit"), "P|inherit", KEEP)
+    _add_expiry_options(r_set, "the repository's stopping point")
     command(
         repo,
         "remove",
@@ -361,6 +395,7 @@ def build_parser() -> Parser:
     )
     bulk.add_argument("--reset", action="store_true", help="clear every override instead")
     _add_project_options(bulk)
+    _add_expiry_options(bulk, "the overrides this command sets")
 
     preview = command(
         commands,
@@ -370,6 +405,7 @@ def build_parser() -> Parser:
         org_arg,
     )
     _add_org_options(preview)
+    _add_expiry_options(preview, "the locks this change sets")
 
     audit = command(
         commands,
@@ -452,6 +488,23 @@ def _add_org_options(parser: argparse.ArgumentParser) -> None:
         default=KEEP,
         metavar="P|none",
         help="the furthest stopping point any project may use, or none",
+    )
+
+
+def _add_expiry_options(parser: argparse.ArgumentParser, what: str) -> None:
+    ends = parser.add_mutually_exclusive_group()
+    ends.add_argument(
+        "--until",
+        type=_moment,
+        metavar="WHEN",
+        help=f"{what} end at WHEN (ISO 8601 with Z or an offset: 2026-12-01T09:00Z)",
+    )
+    ends.add_argument(
+        "--for",
+        dest="for_",
+        type=_duration,
+        metavar="LENGTH",
+        help=f"{what} end after LENGTH from now (3d, 12h, 1w2d, 90m)",
     )
 
 

@@ -6,6 +6,7 @@ words and markers already say.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Final
 
@@ -146,7 +147,14 @@ def render_organization(view: OrganizationView) -> str:
         origin = "system default" if trace.reason is Reason.DEFAULT else "organization"
         extra = " (capped at the maximum)" if trace.reason is Reason.CAPPED else ""
         lines.append(f"  {trace.setting.value:<15} {show(trace.value):<13} {origin}{extra}")
-    locked = ", ".join(sorted(s.value for s in org.locked)) or "none"
+    locked = (
+        ", ".join(
+            s.value
+            + ("" if (ends := org.lock_expires_at(s)) is None else f" (until {_when(ends)})")
+            for s in sorted(org.locked, key=lambda s: s.value)
+        )
+        or "none"
+    )
     lines.append(f"  {'locked':<15} {locked}")
     lines.append(f"  {'max stopping':<15} {show(org.max_stopping_point)}")
     lines.extend(_warnings(view.warnings))
@@ -183,12 +191,20 @@ def render_project(view: ProjectView) -> str:
     return "\n".join(lines)
 
 
+def _when(moment: dt.datetime) -> str:
+    return format_timestamp(moment, timespec="seconds")
+
+
 def _source(trace: Trace[bool] | Trace[StoppingPoint]) -> str:
     text = f"{trace.reason.value.lower()} ({trace.level.value})"
+    if trace.expires_at is not None:
+        text += f" until {_when(trace.expires_at)}"
     for shadow in trace.shadowed:
         text += (
             f"; {shadow.level.value} {show(shadow.value)} shadowed: {shadow.reason.value.lower()}"
         )
+        if shadow.reason is Reason.EXPIRED and shadow.expires_at is not None:
+            text += f" at {_when(shadow.expires_at)}"
     return text
 
 
@@ -222,13 +238,17 @@ def _chain(
     ):
         steps.append((Level.REPOSITORY, settings.stopping_point_override))
     shadowed = {(s.level, s.reason) for s in trace.shadowed}
+    expired = {s.level: s.expires_at for s in trace.shadowed if s.reason is Reason.EXPIRED}
     lines = [
         f"  {setting.value} = {show(trace.value)}  [{trace.reason.value}, {trace.level.value}]"
     ]
     for position, (level, value) in enumerate(steps):
         note = ""
         inner = [step[0] for step in steps[position + 1 :]]
-        if (level, Reason.LOCKED) in shadowed:
+        ended = expired.get(level)
+        if ended is not None and level is not Level.ORGANIZATION:
+            note = f"  <- expired at {_when(ended)}"
+        elif (level, Reason.LOCKED) in shadowed:
             note = "  <- shadowed: the organization locks this setting"
         elif (level, Reason.CAPPED) in shadowed:
             note = "  <- shadowed: above the organization's maximum"
@@ -236,6 +256,10 @@ def _chain(
             note = "  <- in force (locked by the organization)"
         elif level is trace.level and trace.reason is not Reason.CAPPED:
             note = "  <- in force"
+        if note.startswith("  <- in force") and trace.expires_at is not None:
+            note += f" until {_when(trace.expires_at)}"
+        if level is Level.ORGANIZATION and ended is not None:
+            note += f"  (its lock expired at {_when(ended)})"
         elif level is Level.PROJECT and Level.REPOSITORY in inner:
             note = "  <- overridden by the repository"
         lines.append(f"    {level.value:<13} {show(value)}{note}")

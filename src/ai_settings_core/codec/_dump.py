@@ -8,10 +8,11 @@ reads back what :func:`dump_export` writes.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import operator
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
 from ai_settings_core.domain.changes import FieldChange, Impact
@@ -24,7 +25,7 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 
 __all__ = [
     "dump_decision",
@@ -48,6 +49,11 @@ def _point(value: StoppingPoint | None) -> str | None:
     return None if value is None else value._value_
 
 
+def _moment(value: dt.datetime) -> str:
+    """An expiry as payloads write it: UTC, to the second unless it has microseconds."""
+    return format_timestamp(value, timespec="auto")
+
+
 def dump_repository(repository: RepositorySettings) -> JSON:
     """The repository item: ``{"repository", "ai_enabled", "branch_patterns", ...}``.
 
@@ -59,12 +65,13 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     return _repository_items((repository,))[0]
 
 
-def _repository_items(repositories: Iterable[RepositorySettings]) -> list[JSON]:
+def _repository_items(repositories: Sequence[RepositorySettings]) -> list[JSON]:
     """The repository items, in one comprehension: the hot path of every project read.
 
-    An enum's ``_value_`` is its value without the ``value`` property's call.
+    An enum's ``_value_`` is its value without the ``value`` property's call. An expiry is
+    written only when there is one (absent: the override does not expire).
     """
-    return [
+    items = [
         {
             "repository": str(repository.repository),
             "ai_enabled": repository.ai_enabled,
@@ -75,6 +82,10 @@ def _repository_items(repositories: Iterable[RepositorySettings]) -> list[JSON]:
         }
         for repository in repositories
     ]
+    for item, repository in zip(items, repositories, strict=True):
+        if (expires_at := repository.stopping_point_override_expires_at) is not None:
+            item["stopping_point_override_expires_at"] = _moment(expires_at)
+    return items
 
 
 def _text(value: bool | StoppingPoint) -> bool | str:
@@ -83,19 +94,25 @@ def _text(value: bool | StoppingPoint) -> bool | str:
 
 
 def _dump_trace(trace: Trace[bool] | Trace[StoppingPoint]) -> JSON:
-    return {
+    shadowed = []
+    for shadow in trace.shadowed:
+        item: JSON = {
+            "level": shadow.level._value_,
+            "value": _text(shadow.value),
+            "reason": shadow.reason._value_,
+        }
+        if shadow.expires_at is not None:
+            item["expires_at"] = _moment(shadow.expires_at)
+        shadowed.append(item)
+    document: JSON = {
         "value": _text(trace.value),
         "level": trace.level._value_,
         "reason": trace.reason._value_,
-        "shadowed": [
-            {
-                "level": shadow.level._value_,
-                "value": _text(shadow.value),
-                "reason": shadow.reason._value_,
-            }
-            for shadow in trace.shadowed
-        ],
+        "shadowed": shadowed,
     }
+    if trace.expires_at is not None:
+        document["expires_at"] = _moment(trace.expires_at)
+    return document
 
 
 def dump_resolution(resolution: Resolution) -> JSON:
@@ -167,6 +184,10 @@ def dump_organization(
         "max_stopping_point": _point(organization.max_stopping_point),
         "version": organization.version,
     }
+    if organization.has_expiries:
+        for setting in Setting:
+            if (expires_at := organization.lock_expires_at(setting)) is not None:
+                document[setting.lock_expires_field] = _moment(expires_at)
     if resolution is not None:
         document["sources"] = dump_resolution(resolution)
     if warnings is not None:
@@ -205,6 +226,14 @@ def dump_project(
         "environments": sorted(project.environments),
         "version": project.version,
     }
+    if (
+        project.scan_enabled_override_expires_at is not None
+        or project.fix_enabled_override_expires_at is not None
+        or project.stopping_point_override_expires_at is not None
+    ):
+        for setting in Setting:
+            if (expires_at := project.override_expires_at(setting)) is not None:
+                document[setting.expires_field] = _moment(expires_at)
     if resolution is not None:
         if shared is None:
             document["effective"] = _effective(resolution)

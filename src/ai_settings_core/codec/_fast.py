@@ -59,9 +59,26 @@ _SET_REPOSITORY: Final = _slot_setters(RepositorySettings)
 _SET_PROJECT: Final = _slot_setters(ProjectSettings)
 _SET_ORGANIZATION: Final = _slot_setters(OrganizationSettings)
 
-_REPOSITORY_KEYS: Final = frozenset(attrs.fields_dict(RepositorySettings))
-_PROJECT_KEYS: Final = frozenset(attrs.fields_dict(ProjectSettings))
-_ORGANIZATION_KEYS: Final = frozenset(attrs.fields_dict(OrganizationSettings))
+
+# Documents that name an expiry (rare) go to the converter: the fast paths set every expiry to
+# ``None`` and accept only the documents that name none.
+def _keys_without_expiries(cls: type) -> frozenset[str]:
+    return frozenset(name for name in attrs.fields_dict(cls) if not name.endswith("_expires_at"))
+
+
+def _expiry_setters(cls: type) -> tuple[Callable[[object, object], None], ...]:
+    return tuple(
+        cls.__dict__[field.name].__set__
+        for field in attrs.fields(cls)
+        if field.name.endswith("_expires_at")
+    )
+
+
+_REPOSITORY_KEYS: Final = _keys_without_expiries(RepositorySettings)
+_PROJECT_KEYS: Final = _keys_without_expiries(ProjectSettings)
+_ORGANIZATION_KEYS: Final = _keys_without_expiries(OrganizationSettings)
+_PROJECT_EXPIRIES: Final = _expiry_setters(ProjectSettings)
+_ORGANIZATION_EXPIRIES: Final = _expiry_setters(OrganizationSettings)
 _DEFAULT_PATTERNS: Final = (ALL_BRANCHES,)
 _NO_ENVIRONMENTS: Final[frozenset[str]] = frozenset()
 _MISSING: Final[Any] = object()
@@ -134,11 +151,12 @@ def fast_repository(data: object, limits: Limits) -> RepositorySettings | None:
         if patterns is None:
             return None
     repository = _new(RepositorySettings)
-    set_ref, set_ai, set_patterns, set_point = _SET_REPOSITORY
+    set_ref, set_ai, set_patterns, set_point, set_expires_at = _SET_REPOSITORY
     set_ref(repository, ref)
     set_ai(repository, ai_enabled)
     set_patterns(repository, patterns)
     set_point(repository, point)
+    set_expires_at(repository, None)
     return repository
 
 
@@ -221,6 +239,7 @@ def fast_project(data: object, limits: Limits) -> ProjectSettings | None:
         set_repositories,
         set_environments,
         set_version,
+        *_,
     ) = _SET_PROJECT
     set_organization(project, organization_id)
     set_project(project, project_id)
@@ -230,6 +249,8 @@ def fast_project(data: object, limits: Limits) -> ProjectSettings | None:
     set_repositories(project, repositories)
     set_environments(project, environments)
     set_version(project, version)
+    for set_expires_at in _PROJECT_EXPIRIES:
+        set_expires_at(project, None)
     return project
 
 
@@ -284,7 +305,9 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
     ):
         return None
     organization = _new(OrganizationSettings)
-    set_id, set_scan, set_fix, set_point, set_locked, set_ceiling, set_version = _SET_ORGANIZATION
+    set_id, set_scan, set_fix, set_point, set_locked, set_ceiling, set_version, *_ = (
+        _SET_ORGANIZATION
+    )
     set_id(organization, organization_id)
     set_scan(organization, scan)
     set_fix(organization, fix)
@@ -292,4 +315,6 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
     set_locked(organization, locked)
     set_ceiling(organization, ceiling)
     set_version(organization, version)
+    for set_expires_at in _ORGANIZATION_EXPIRIES:
+        set_expires_at(organization, None)
     return organization

@@ -10,6 +10,7 @@ bounded by the :class:`~ai_settings_core.rules.Limits` of the parse in progress
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import Any, Final, TypeVar
@@ -40,6 +41,7 @@ from ai_settings_core.domain.values import (
     Provider,
     RepositoryRef,
     StoppingPoint,
+    _quote,
     trusted_repository_ref,
 )
 from ai_settings_core.errors import InvalidValueError
@@ -54,6 +56,7 @@ __all__ = [
     "Leaf",
     "structure_bool",
     "structure_branch_pattern",
+    "structure_datetime",
     "structure_environments",
     "structure_identifier",
     "structure_patterns",
@@ -115,6 +118,56 @@ def structure_version(value: object, _: object) -> int:
     if value is None:
         raise null()
     raise fail("invalid", "A valid integer is required.")
+
+
+_MAX_DATETIME_LENGTH: Final = 64
+_DATE_LENGTH: Final = len("2026-12-01")
+_DATETIME_EXAMPLE: Final = "2026-12-01T09:00:00Z"
+
+
+def structure_datetime(value: object, _: object) -> dt.datetime:
+    """An aware datetime from ISO 8601 text, in UTC; naive and garbage texts are refused.
+
+    >>> structure_datetime("2026-12-01T10:00+01:00", None).isoformat()
+    '2026-12-01T09:00:00+00:00'
+    """
+    if not isinstance(value, str):
+        if value is None:
+            raise null()
+        raise fail(
+            "invalid",
+            f"A date and time is required, as ISO 8601 text like {_DATETIME_EXAMPLE}.",
+        )
+    parsed = None
+    if _DATE_LENGTH < len(value) <= _MAX_DATETIME_LENGTH and value[_DATE_LENGTH] in "Tt":
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise fail(
+            "invalid_datetime",
+            f"{_quote(value)} is not a date and time in ISO 8601 form (like {_DATETIME_EXAMPLE}).",
+        )
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise fail(
+            "naive_datetime",
+            f"{_quote(value)} has no time zone: add Z (UTC) or an offset, "
+            f"like {_DATETIME_EXAMPLE}.",
+        )
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise fail("invalid_datetime", f"{_quote(value)} is outside the range of dates.") from None
+
+
+def _datetime_schema(_: Limits) -> JSON:
+    return {
+        "type": "string",
+        "format": "date-time",
+        "maxLength": _MAX_DATETIME_LENGTH,
+        "description": "An aware ISO 8601 date and time (Z or an offset), read as UTC.",
+    }
 
 
 SETTINGS: Final = {setting.value: setting for setting in Setting}
@@ -283,6 +336,7 @@ LEAVES: Final[dict[object, Leaf]] = {
         },
     ),
     BranchPattern: Leaf(structure_branch_pattern, _pattern_schema),
+    dt.datetime: Leaf(structure_datetime, _datetime_schema),
     tuple[BranchPattern, ...]: Leaf(
         structure_patterns,
         lambda limits: {

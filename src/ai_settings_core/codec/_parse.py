@@ -187,9 +187,9 @@ def parse_bulk(
 
     >>> parse_bulk({"projects": ["web", "api"], "reset": True})
     (['web', 'api'], None)
-    >>> parse_bulk({"projects": ["web"], "changes": {"fix_enabled_override": True}})[1]
-    ProjectPatch(scan_enabled_override=KEEP, fix_enabled_override=True, \
-stopping_point_override=KEEP, repositories=KEEP, environments=KEEP)
+    >>> patch = parse_bulk({"projects": ["web"], "changes": {"fix_enabled_override": True}})[1]
+    >>> patch.fix_enabled_override, patch.scan_enabled_override
+    (True, KEEP)
     >>> parse_bulk({"projects": ["web"], "reset": False})
     Traceback (most recent call last):
         ...

@@ -79,6 +79,11 @@ def _enum(values: type[enum.Enum]) -> JSON:
 
 
 _SETTING_VALUE: Final = {"anyOf": [{"type": "boolean"}, _enum(StoppingPoint)]}
+_EXPIRES_AT: Final = {
+    "type": "string",
+    "format": "date-time",
+    "description": "When the override or lock ends (absent: it does not), in UTC.",
+}
 _TRACE: Final = {
     "type": "object",
     "properties": {
@@ -93,11 +98,13 @@ _TRACE: Final = {
                     "level": _enum(Level),
                     "value": _SETTING_VALUE,
                     "reason": _enum(Reason),
+                    "expires_at": _EXPIRES_AT,
                 },
                 "required": ["level", "value", "reason"],
                 "additionalProperties": False,
             },
         },
+        "expires_at": _EXPIRES_AT,
     },
     "required": ["value", "level", "reason", "shadowed"],
     "additionalProperties": False,
@@ -189,8 +196,11 @@ _IMPACT: Final = {
 
 
 def _stored(schema: JSON) -> JSON:
-    """A stored document as dumped: every key present."""
-    return {**schema, "required": list(schema["properties"])}
+    """A stored document as dumped: every key present but the expiries (written when set)."""
+    return {
+        **schema,
+        "required": [name for name in schema["properties"] if not name.endswith("_expires_at")],
+    }
 
 
 def _with(schema: JSON, required: dict[str, JSON], optional: dict[str, JSON]) -> JSON:

@@ -6,6 +6,7 @@ A patch names only what changes: a field left at :data:`KEEP` is unchanged; on a
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable
 from typing import Any, Final, Literal, TypeAlias
@@ -21,7 +22,12 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
+from ai_settings_core.domain.values import (
+    BranchPattern,
+    RepositoryRef,
+    StoppingPoint,
+    format_timestamp,
+)
 
 __all__ = [
     "KEEP",
@@ -65,6 +71,18 @@ def _changed_fields(patch: AttrsInstance) -> dict[str, Any]:
     }
 
 
+_PROJECT_EXPIRIES: Final = tuple((s.override_field, s.expires_field) for s in Setting)
+_REPOSITORY_EXPIRIES: Final = (("stopping_point_override", "stopping_point_override_expires_at"),)
+
+
+def _with_expiries(changes: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+    """A patch's changes, with the expiry of every override it writes without one cleared."""
+    for value_field, expiry_field in fields:
+        if value_field in changes and expiry_field not in changes:
+            changes[expiry_field] = None
+    return changes
+
+
 @attrs.frozen
 class OrganizationPatch:
     """A change to an organization's defaults and policy; fields at ``KEEP`` stay as they are.
@@ -88,6 +106,15 @@ class OrganizationPatch:
         max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
         lock: Settings to add to the locked ones, or ``KEEP``.
         unlock: Settings to remove from the locked ones, or ``KEEP``.
+        scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends (``None``:
+            never), or ``KEEP``.
+        fix_enabled_lock_expires_at: The same for ``fix_enabled``.
+        stopping_point_lock_expires_at: The same for the stopping point.
+
+    An expiry belongs to the lock it ends: a setting this patch locks (through ``locked`` or
+    ``lock``) without naming its expiry is locked for good, and an unlocked setting keeps no
+    expiry. An expiry named for a setting that is not locked afterwards is refused by the
+    rules (code ``not_locked``).
     """
 
     scan_enabled: bool | Keep = KEEP
@@ -97,6 +124,9 @@ class OrganizationPatch:
     max_stopping_point: StoppingPoint | None | Keep = KEEP
     lock: frozenset[Setting] | Keep = KEEP
     unlock: frozenset[Setting] | Keep = KEEP
+    scan_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
+    fix_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
+    stopping_point_lock_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -111,6 +141,12 @@ class OrganizationPatch:
         if lock or unlock:
             locked = changes.get("locked", organization.locked)
             changes["locked"] = (locked | lock) - unlock
+        if "locked" in changes:
+            before, after = organization.locked, changes["locked"]
+            for setting in Setting:
+                name = setting.lock_expires_field
+                if name not in changes and (setting not in after or setting not in before):
+                    changes[name] = None  # a new lock is for good; no lock keeps no expiry
         return attrs.evolve(organization, **changes) if changes else organization
 
 
@@ -124,6 +160,15 @@ class ProjectPatch:
         stopping_point_override: New override, ``None`` to inherit, or ``KEEP``.
         repositories: The new list of repositories (it replaces the old one), or ``KEEP``.
         environments: The new environment allow-list (empty for all), or ``KEEP``.
+        scan_enabled_override_expires_at: When the scan override ends (``None``: never), or
+            ``KEEP``.
+        fix_enabled_override_expires_at: The same for the fix override.
+        stopping_point_override_expires_at: The same for the stopping-point override.
+
+    An expiry belongs to the override it ends: writing an override without naming its expiry
+    writes it for good, and an override set back to ``None`` keeps no expiry. An expiry
+    written alone changes the end of the stored override (the rules refuse one without an
+    override, code ``not_overridden``).
     """
 
     scan_enabled_override: bool | None | Keep = KEEP
@@ -131,6 +176,9 @@ class ProjectPatch:
     stopping_point_override: StoppingPoint | None | Keep = KEEP
     repositories: tuple[RepositorySettings, ...] | Keep = KEEP
     environments: frozenset[str] | Keep = KEEP
+    scan_enabled_override_expires_at: dt.datetime | None | Keep = KEEP
+    fix_enabled_override_expires_at: dt.datetime | None | Keep = KEEP
+    stopping_point_override_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -139,7 +187,7 @@ class ProjectPatch:
 
     def apply(self, project: ProjectSettings) -> ProjectSettings:
         """The project with this patch applied (the version is the store's business)."""
-        changes = _changed_fields(self)
+        changes = _with_expiries(_changed_fields(self), _PROJECT_EXPIRIES)
         return attrs.evolve(project, **changes) if changes else project
 
 
@@ -151,11 +199,14 @@ class RepositoryPatch:
         ai_enabled: New value, or ``KEEP``.
         branch_patterns: The new patterns (they replace the old ones), or ``KEEP``.
         stopping_point_override: New override, ``None`` to inherit the project's, or ``KEEP``.
+        stopping_point_override_expires_at: When that override ends (``None``: never), or
+            ``KEEP``; it belongs to the override as in :class:`ProjectPatch`.
     """
 
     ai_enabled: bool | Keep = KEEP
     branch_patterns: tuple[BranchPattern, ...] | Keep = KEEP
     stopping_point_override: StoppingPoint | None | Keep = KEEP
+    stopping_point_override_expires_at: dt.datetime | None | Keep = KEEP
 
     @property
     def is_empty(self) -> bool:
@@ -164,7 +215,7 @@ class RepositoryPatch:
 
     def apply(self, repository: RepositorySettings) -> RepositorySettings:
         """The repository with this patch applied."""
-        changes = _changed_fields(self)
+        changes = _with_expiries(_changed_fields(self), _REPOSITORY_EXPIRIES)
         return attrs.evolve(repository, **changes) if changes else repository
 
 
@@ -180,8 +231,15 @@ def reset_project(project: ProjectSettings) -> ProjectSettings:
         scan_enabled_override=None,
         fix_enabled_override=None,
         stopping_point_override=None,
+        scan_enabled_override_expires_at=None,
+        fix_enabled_override_expires_at=None,
+        stopping_point_override_expires_at=None,
         repositories=tuple(
-            attrs.evolve(repository, stopping_point_override=None)
+            attrs.evolve(
+                repository,
+                stopping_point_override=None,
+                stopping_point_override_expires_at=None,
+            )
             for repository in project.repositories
         ),
     )
@@ -205,6 +263,8 @@ class FieldChange:
 def _plain(value: object) -> object:
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, dt.datetime):
+        return format_timestamp(value, timespec="auto")
     if isinstance(value, frozenset):
         return tuple(sorted(_plain(item) for item in value))  # type: ignore[type-var]
     if isinstance(value, RepositorySettings):
@@ -213,6 +273,11 @@ def _plain(value: object) -> object:
             value.ai_enabled,
             tuple(pattern.text for pattern in value.branch_patterns),
             _plain(value.stopping_point_override),
+            *(
+                ()
+                if value.stopping_point_override_expires_at is None
+                else (_plain(value.stopping_point_override_expires_at),)
+            ),
         )
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
@@ -236,6 +301,7 @@ _ORGANIZATION_FIELDS: Final = (
     "stopping_point",
     "locked",
     "max_stopping_point",
+    *(setting.lock_expires_field for setting in Setting),
 )
 _PROJECT_FIELDS: Final = (
     "scan_enabled_override",
@@ -243,6 +309,7 @@ _PROJECT_FIELDS: Final = (
     "stopping_point_override",
     "repositories",
     "environments",
+    *(setting.expires_field for setting in Setting),
 )
 _EFFECTIVE_FIELDS: Final = ("scan_enabled", "fix_enabled", "stopping_point")
 
@@ -264,11 +331,13 @@ def diff_effective(
     project_before: ProjectSettings | None,
     organization_after: OrganizationSettings | None,
     project_after: ProjectSettings | None,
+    *,
+    now: dt.datetime | None = None,
 ) -> tuple[FieldChange, ...]:
-    """The effective values of a project that differ between two states."""
+    """The effective values of a project that differ between two states (at ``now``)."""
     return diff_settings(
-        resolve_project(organization_before, project_before).effective,
-        resolve_project(organization_after, project_after).effective,
+        resolve_project(organization_before, project_before, now=now).effective,
+        resolve_project(organization_after, project_after, now=now).effective,
     )
 
 
@@ -325,20 +394,23 @@ def preview_impact(
     before: OrganizationSettings | None,
     after: OrganizationSettings,
     projects: Iterable[ProjectSettings],
+    *,
+    now: dt.datetime | None = None,
 ) -> Impact:
     """Which projects and repositories change their effective values, and how.
 
-    ``before`` is ``None`` when the organization stored nothing yet.
+    ``before`` is ``None`` when the organization stored nothing yet; ``now`` is the moment the
+    values are compared at (needed when values expire).
     """
     impacts = []
     considered = 0
     for project in projects:
         considered += 1
-        changes = diff_effective(before, project, after, project)
+        changes = diff_effective(before, project, after, project, now=now)
         repositories = []
         for repository in project.repositories:
-            old = resolve_repository(before, project, repository).effective
-            new = resolve_repository(after, project, repository).effective
+            old = resolve_repository(before, project, repository, now=now).effective
+            new = resolve_repository(after, project, repository, now=now).effective
             repo_changes = _diff(old, new, ("stopping_point",))
             if repo_changes:
                 repositories.append(RepositoryImpact(repository.repository, repo_changes))

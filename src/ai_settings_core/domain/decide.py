@@ -15,6 +15,7 @@ The rules, in order (each is a reason in :class:`DecisionReason` when it says no
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 
 import attrs
@@ -75,10 +76,13 @@ def decide(
     repository: RepositoryRef | None = None,
     branch: str | None = None,
     environment: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Decision:
     """Decide what AI may do for one event, from the stored settings.
 
-    This is the plain path; for the hot path, prepare a snapshot once and ask it.
+    This is the plain path; for the hot path, prepare a snapshot once and ask it. ``now`` is
+    the moment of the event: needed when an override or a lock carries an expiry (an expired
+    one is absent).
 
         >>> from ai_settings_core import OrganizationSettings, ProjectSettings, RepositoryRef
         >>> from ai_settings_core import RepositorySettings
@@ -101,9 +105,9 @@ def decide(
             return Decision(False, False, None, (DecisionReason.REPOSITORY_AI_DISABLED,))
         if not configured.matches_branch(branch or ""):
             return Decision(False, False, None, (DecisionReason.BRANCH_NOT_MATCHED,))
-        effective = resolve_repository(organization, project, configured).effective
+        effective = resolve_repository(organization, project, configured, now=now).effective
     else:
-        effective = resolve_project(organization, project).effective
+        effective = resolve_project(organization, project, now=now).effective
     reasons: list[DecisionReason] = []
     scan = effective.scan_enabled
     if not scan:

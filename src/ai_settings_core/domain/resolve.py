@@ -5,10 +5,17 @@ system default → organization → project → repository (stopping point only)
 explicit value wins, then the organization's policy applies: a lock enforces the
 organization's value, and the ceiling clamps the stopping point. Whatever the policy
 overrode is kept in the trace as *shadowed*, so the answer explains itself.
+
+Overrides and locks may expire. Resolution takes the moment it answers for (``now``) and treats
+an override or a lock whose expiry has passed as absent: the trace keeps it as shadowed with
+the reason ``EXPIRED``, and a value in force that will end says when (``expires_at``). Settings
+that carry an expiry need ``now``; without one they raise ``TypeError`` rather than guess the
+time (the domain never reads the clock: the service passes its own).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import Generic, TypeVar
 
@@ -21,6 +28,7 @@ from ai_settings_core.domain.settings import (
     ProjectSettings,
     RepositorySettings,
     Setting,
+    is_live,
 )
 from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
@@ -58,6 +66,7 @@ class Reason(enum.Enum):
     - ``OVERRIDDEN``: set explicitly at the level named by the trace.
     - ``LOCKED``: the organization enforces its value.
     - ``CAPPED``: the value was above the organization's ceiling and was clamped to it.
+    - ``EXPIRED``: (shadowed values only) an override or a lock whose expiry has passed.
     """
 
     DEFAULT = "DEFAULT"
@@ -65,6 +74,7 @@ class Reason(enum.Enum):
     OVERRIDDEN = "OVERRIDDEN"
     LOCKED = "LOCKED"
     CAPPED = "CAPPED"
+    EXPIRED = "EXPIRED"
 
     def __str__(self) -> str:
         return self.value
@@ -76,13 +86,16 @@ class Shadowed(Generic[T]):
 
     Attributes:
         level: Where the value is stored.
-        value: The stored value.
-        reason: ``LOCKED`` or ``CAPPED``.
+        value: The stored value (for an expired lock, the organization's value it enforced).
+        reason: ``LOCKED``, ``CAPPED`` or ``EXPIRED``.
+        expires_at: When the stored override (or the expired lock) ends or ended; ``None``
+            when it does not.
     """
 
     level: Level
     value: T
     reason: Reason
+    expires_at: dt.datetime | None = None
 
 
 @attrs.frozen
@@ -94,7 +107,10 @@ class Trace(Generic[T]):
         value: The value in force.
         level: The level that supplied it.
         reason: Why it is in force.
-        shadowed: Stored values the policy kept out of force, innermost first.
+        shadowed: Stored values the policy or their expiry kept out of force, innermost
+            first.
+        expires_at: When the override or lock that supplies the value ends; ``None`` when it
+            does not.
     """
 
     setting: Setting
@@ -102,6 +118,7 @@ class Trace(Generic[T]):
     level: Level
     reason: Reason
     shadowed: tuple[Shadowed[T], ...] = ()
+    expires_at: dt.datetime | None = None
 
 
 @attrs.frozen
@@ -136,12 +153,44 @@ class Resolution:
         return (self.scan_enabled, self.fix_enabled, self.stopping_point)
 
 
-def _base(organization: OrganizationSettings | None, setting: Setting) -> Trace[T]:
+def _needs_now(expires_at: dt.datetime, now: dt.datetime | None) -> dt.datetime:
+    if now is None:
+        msg = (
+            f"these settings carry an expiry ({expires_at.isoformat()}): "
+            "pass now= (an aware datetime) to say which moment to resolve for"
+        )
+        raise TypeError(msg)
+    return now
+
+
+def _base(
+    organization: OrganizationSettings | None, setting: Setting, now: dt.datetime | None = None
+) -> Trace[T]:
     if organization is None:
         default: T = getattr(SYSTEM_DEFAULTS, setting.value)
         return Trace(setting, default, Level.DEFAULT, Reason.DEFAULT)
     value: T = getattr(organization, setting.value)
+    expires_at = organization.lock_expires_at(setting)
+    if (
+        expires_at is not None
+        and setting in organization.locked
+        and not is_live(expires_at, _needs_now(expires_at, now))
+    ):
+        expired: Shadowed[T] = Shadowed(Level.ORGANIZATION, value, Reason.EXPIRED, expires_at)
+        return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED, (expired,))
     return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED)
+
+
+def _lock(
+    organization: OrganizationSettings | None, setting: Setting, now: dt.datetime | None
+) -> tuple[bool, dt.datetime | None]:
+    """Whether ``setting`` is locked at ``now``, and when that lock ends."""
+    if organization is None or setting not in organization.locked:
+        return False, None
+    expires_at = organization.lock_expires_at(setting)
+    if expires_at is None:
+        return True, None
+    return is_live(expires_at, _needs_now(expires_at, now)), expires_at
 
 
 def _apply_override(
@@ -149,22 +198,36 @@ def _apply_override(
     organization: OrganizationSettings | None,
     level: Level,
     override: T | None,
+    *,
+    expires_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Trace[T]:
-    locked = organization is not None and trace.setting in organization.locked
+    if (
+        override is not None
+        and expires_at is not None
+        and not is_live(expires_at, _needs_now(expires_at, now))
+    ):
+        expired: tuple[Shadowed[T], ...] = (Shadowed(level, override, Reason.EXPIRED, expires_at),)
+        trace = attrs.evolve(trace, shadowed=expired + trace.shadowed)
+        override = None
+    locked, lock_expires_at = _lock(organization, trace.setting, now)
     if override is None:
         if locked and trace.reason is not Reason.LOCKED:
-            return attrs.evolve(trace, level=Level.ORGANIZATION, reason=Reason.LOCKED)
+            return attrs.evolve(
+                trace, level=Level.ORGANIZATION, reason=Reason.LOCKED, expires_at=lock_expires_at
+            )
         return trace
     if locked:
-        shadow: Shadowed[T] = Shadowed(level, override, Reason.LOCKED)
+        shadow: Shadowed[T] = Shadowed(level, override, Reason.LOCKED, expires_at)
         return Trace(
             trace.setting,
             trace.value,
             Level.ORGANIZATION,
             Reason.LOCKED,
             (shadow,) + trace.shadowed,
+            lock_expires_at,
         )
-    return Trace(trace.setting, override, level, Reason.OVERRIDDEN, trace.shadowed)
+    return Trace(trace.setting, override, level, Reason.OVERRIDDEN, trace.shadowed, expires_at)
 
 
 def _cap(
@@ -173,13 +236,16 @@ def _cap(
     ceiling = None if organization is None else organization.max_stopping_point
     if ceiling is None or trace.value <= ceiling:
         return trace
-    shadow: Shadowed[StoppingPoint] = Shadowed(trace.level, trace.value, Reason.CAPPED)
+    shadow: Shadowed[StoppingPoint] = Shadowed(
+        trace.level, trace.value, Reason.CAPPED, trace.expires_at
+    )
     return Trace(
         trace.setting,
         ceiling,
         Level.ORGANIZATION,
         Reason.CAPPED,
         (shadow, *trace.shadowed),
+        trace.expires_at,
     )
 
 
@@ -218,12 +284,16 @@ def resolve_organization(organization: OrganizationSettings | None) -> Resolutio
 
 
 def resolve_project(
-    organization: OrganizationSettings | None, project: ProjectSettings | None
+    organization: OrganizationSettings | None,
+    project: ProjectSettings | None,
+    *,
+    now: dt.datetime | None = None,
 ) -> Resolution:
     """The effective settings of a project, each with its trace.
 
     ``organization`` is ``None`` when the organization stored nothing (system defaults apply);
     ``project`` is ``None`` when the project stored nothing (it inherits everything).
+    ``now`` is the moment to resolve for: needed when an override or a lock carries an expiry.
 
         >>> from ai_settings_core import OrganizationSettings, ProjectSettings
         >>> org = OrganizationSettings("acme", fix_enabled=True)
@@ -234,43 +304,72 @@ def resolve_project(
         >>> resolution.fix_enabled.value, resolution.fix_enabled.reason
         (True, <Reason.INHERITED: 'INHERITED'>)
     """
-    return _resolve(organization, project, None)
+    return _resolve(organization, project, None, now)
 
 
 def resolve_repository(
     organization: OrganizationSettings | None,
     project: ProjectSettings | None,
     repository: RepositorySettings | RepositoryRef,
+    *,
+    now: dt.datetime | None = None,
 ) -> Resolution:
     """The effective settings for one repository of a project.
 
     Scan and fix are the project's; the stopping point may be overridden by the repository
     (within the lock and the ceiling). A repository the project does not list inherits
-    everything from the project.
+    everything from the project. ``now`` as for :func:`resolve_project`.
     """
     if isinstance(repository, RepositoryRef):
         found = None if project is None else project.repository(repository)
     else:
         found = repository
-    return _resolve(organization, project, found)
+    return _resolve(organization, project, found, now)
 
 
 def _resolve(
     organization: OrganizationSettings | None,
     project: ProjectSettings | None,
     repository: RepositorySettings | None,
+    now: dt.datetime | None,
 ) -> Resolution:
-    scan: Trace[bool] = _base(organization, Setting.SCAN_ENABLED)
-    fix: Trace[bool] = _base(organization, Setting.FIX_ENABLED)
-    point: Trace[StoppingPoint] = _base(organization, Setting.STOPPING_POINT)
+    scan: Trace[bool] = _base(organization, Setting.SCAN_ENABLED, now)
+    fix: Trace[bool] = _base(organization, Setting.FIX_ENABLED, now)
+    point: Trace[StoppingPoint] = _base(organization, Setting.STOPPING_POINT, now)
     if organization is not None or project is not None:
         stored = project if project is not None else _NOTHING_STORED
-        scan = _apply_override(scan, organization, Level.PROJECT, stored.scan_enabled_override)
-        fix = _apply_override(fix, organization, Level.PROJECT, stored.fix_enabled_override)
-        point = _apply_override(point, organization, Level.PROJECT, stored.stopping_point_override)
+        scan = _apply_override(
+            scan,
+            organization,
+            Level.PROJECT,
+            stored.scan_enabled_override,
+            expires_at=stored.scan_enabled_override_expires_at,
+            now=now,
+        )
+        fix = _apply_override(
+            fix,
+            organization,
+            Level.PROJECT,
+            stored.fix_enabled_override,
+            expires_at=stored.fix_enabled_override_expires_at,
+            now=now,
+        )
+        point = _apply_override(
+            point,
+            organization,
+            Level.PROJECT,
+            stored.stopping_point_override,
+            expires_at=stored.stopping_point_override_expires_at,
+            now=now,
+        )
     if repository is not None:
         point = _apply_override(
-            point, organization, Level.REPOSITORY, repository.stopping_point_override
+            point,
+            organization,
+            Level.REPOSITORY,
+            repository.stopping_point_override,
+            expires_at=repository.stopping_point_override_expires_at,
+            now=now,
         )
     return Resolution(scan, fix, _cap(point, organization))
 

@@ -8,23 +8,27 @@ four for the stopping point). They are computed once each and shared: a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from ai_settings_core.domain.resolve import Resolution, resolve_project
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
-from ai_settings_core.domain.values import StoppingPoint
 
 __all__ = ["resolve_all"]
 
 
 def resolve_all(
-    organization: OrganizationSettings | None, projects: Iterable[ProjectSettings]
+    organization: OrganizationSettings | None,
+    projects: Iterable[ProjectSettings],
+    *,
+    now: dt.datetime | None = None,
 ) -> dict[str, Resolution]:
     """The resolution of every project, by project id, in the order the projects come.
 
     Each value equals ``resolve_project(organization, project)``; projects with the same
     overrides share one :class:`~ai_settings_core.Resolution` object. The dictionary is new
     and belongs to the caller. A later project with the same id replaces an earlier one.
+    ``now`` as for :func:`~ai_settings_core.resolve_project` (needed when values expire).
 
         >>> from ai_settings_core import OrganizationSettings, ProjectSettings, Reason
         >>> org = OrganizationSettings("acme", fix_enabled=True)
@@ -39,16 +43,23 @@ def resolve_all(
         >>> resolved["api"] is resolved["docs"]
         True
     """
-    memo: dict[tuple[bool | None, bool | None, StoppingPoint | None], Resolution] = {}
+    memo: dict[tuple[object, ...], Resolution] = {}
     resolved: dict[str, Resolution] = {}
     for project in projects:
-        key = (
+        key: tuple[object, ...] = (
             project.scan_enabled_override,
             project.fix_enabled_override,
             project.stopping_point_override,
         )
+        if project.expiries():
+            key = (
+                *key,
+                project.scan_enabled_override_expires_at,
+                project.fix_enabled_override_expires_at,
+                project.stopping_point_override_expires_at,
+            )
         resolution = memo.get(key)
         if resolution is None:
-            resolution = memo[key] = resolve_project(organization, project)
+            resolution = memo[key] = resolve_project(organization, project, now=now)
         resolved[project.project_id] = resolution
     return resolved

@@ -11,11 +11,16 @@ time) and does not block later, unrelated writes. Pass the stored state as ``pre
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from typing import Final, TypeAlias
 
 import attrs
 
+from ai_settings_core.domain.expiry import (
+    organization_expiry_findings,
+    project_expiry_findings,
+)
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.resolve import resolve_project
@@ -49,12 +54,15 @@ class ProjectContext:
         project: The project as it would be after the write.
         previous: The project as stored before the write (``None``: not stored yet).
         limits: The limits in force.
+        now: The moment of the write (the service's clock): expired locks do not bind, and
+            an expiry the write sets must be after it. Needed when values carry an expiry.
     """
 
     organization: OrganizationSettings | None
     project: ProjectSettings
     previous: ProjectSettings | None
     limits: Limits
+    now: dt.datetime | None = None
 
 
 OrganizationRule: TypeAlias = Callable[[OrganizationSettings, Limits], Iterable[Finding]]
@@ -118,8 +126,13 @@ def validate_organization(
     *,
     limits: Limits = DEFAULT_LIMITS,
     rules: Sequence[OrganizationRule] = (),
+    previous: OrganizationSettings | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[Finding, ...]:
     """Findings for an organization's settings: the built-in rules, then ``rules``.
+
+    The expiries of the locks are checked against ``previous`` (the stored settings) and
+    ``now`` (the moment of the write): see :func:`organization_expiry_findings`.
 
     >>> from ai_settings_core import OrganizationSettings, StoppingPoint
     >>> org = OrganizationSettings(
@@ -131,6 +144,7 @@ def validate_organization(
     findings: list[Finding] = []
     for rule in (*BUILTIN_ORGANIZATION_RULES, *rules):
         findings.extend(rule(organization, limits))
+    findings.extend(organization_expiry_findings(organization, previous, now))
     return tuple(findings)
 
 
@@ -142,9 +156,15 @@ def _locks(context: ProjectContext) -> list[Finding]:
     organization, project, previous = context.organization, context.project, context.previous
     if organization is None or not organization.locked:
         return []
+    locked = organization.locked
+    if organization.has_expiries:
+        if context.now is None:
+            msg = "the organization's locks carry expiries: pass now= to validate a write"
+            raise TypeError(msg)
+        locked = organization.locked_at(context.now)
     findings = []
     for setting in Setting:
-        if setting not in organization.locked:
+        if setting not in locked:
             continue
         new = project.override(setting)
         old = None if previous is None else previous.override(setting)
@@ -158,7 +178,7 @@ def _locks(context: ProjectContext) -> list[Finding]:
                     f"{_show(organization.get(setting))}.",
                 )
             )
-    if Setting.STOPPING_POINT in organization.locked:
+    if Setting.STOPPING_POINT in locked:
         for index, repository in enumerate(project.repositories):
             old_repo = None if previous is None else previous.repository(repository.repository)
             old_value = None if old_repo is None else old_repo.stopping_point_override
@@ -268,7 +288,7 @@ def _structure(context: ProjectContext) -> list[Finding]:
 
 
 def _advice(context: ProjectContext) -> list[Finding]:
-    effective = resolve_project(context.organization, context.project).effective
+    effective = resolve_project(context.organization, context.project, now=context.now).effective
     findings = []
     if effective.fix_enabled and not effective.scan_enabled:
         findings.append(_fix_without_scan(("fix_enabled_override",)))
@@ -289,7 +309,17 @@ def _advice(context: ProjectContext) -> list[Finding]:
     return findings
 
 
-BUILTIN_PROJECT_RULES: Final[tuple[ProjectRule, ...]] = (_structure, _locks, _ceiling, _advice)
+def _expiries(context: ProjectContext) -> list[Finding]:
+    return project_expiry_findings(context.project, context.previous, context.now)
+
+
+BUILTIN_PROJECT_RULES: Final[tuple[ProjectRule, ...]] = (
+    _structure,
+    _expiries,
+    _locks,
+    _ceiling,
+    _advice,
+)
 
 # The built-in rules that can return a warning. The others return errors only, and none for a
 # stored project checked against itself (``previous=project``: nothing changed), so a read
@@ -305,11 +335,13 @@ def validate_project(
     previous: ProjectSettings | None = None,
     limits: Limits = DEFAULT_LIMITS,
     rules: Sequence[ProjectRule] = (),
+    now: dt.datetime | None = None,
 ) -> tuple[Finding, ...]:
     """Findings for a project write: the built-in rules, then ``rules``.
 
     ``previous`` is the stored project, so that overrides stored before a lock or a lower
-    ceiling do not block unrelated writes.
+    ceiling do not block unrelated writes. ``now`` is the moment of the write (see
+    :class:`ProjectContext`).
 
     >>> from ai_settings_core import OrganizationSettings, ProjectSettings, Setting
     >>> org = OrganizationSettings("acme", locked=frozenset({Setting.SCAN_ENABLED}))
@@ -317,7 +349,7 @@ def validate_project(
     >>> [(f.code, f.field) for f in validate_project(org, project)]
     [('locked', 'scan_enabled_override')]
     """
-    context = ProjectContext(organization, project, previous, limits)
+    context = ProjectContext(organization, project, previous, limits, now)
     findings: list[Finding] = []
     for rule in (*BUILTIN_PROJECT_RULES, *rules):
         findings.extend(rule(context))
@@ -330,6 +362,7 @@ def project_warnings(
     *,
     limits: Limits = DEFAULT_LIMITS,
     rules: Sequence[ProjectRule] = (),
+    now: dt.datetime | None = None,
 ) -> tuple[Finding, ...]:
     """The warnings of a stored project, as a read shows them (advice for the UI).
 
@@ -342,7 +375,7 @@ def project_warnings(
     >>> [f.code for f in project_warnings(org, ProjectSettings("acme", "web"))]
     ['no_repository_for_stopping_point']
     """
-    context = ProjectContext(organization, project, project, limits)
+    context = ProjectContext(organization, project, project, limits, now)
     return tuple(
         finding
         for rule in (*_ADVISORY_PROJECT_RULES, *rules)

@@ -4,10 +4,15 @@ Organization settings always hold values (they are the defaults every project in
 the organization's policy: locked settings and a stopping-point ceiling. Project and repository
 settings hold *overrides*: ``None`` means "inherit", any value (even one equal to the inherited
 value) is explicit and stays put when the parent changes (a *pin*).
+
+Any override and any lock may carry an expiry (``..._expires_at``, an aware UTC datetime): from
+that instant on, resolution treats it as absent. Nothing is deleted when it expires; the stored
+record keeps it (see ``docs/expiry.md``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections.abc import Iterable
 from typing import Final
@@ -23,6 +28,7 @@ __all__ = [
     "ProjectSettings",
     "RepositorySettings",
     "Setting",
+    "is_live",
 ]
 
 
@@ -37,6 +43,16 @@ class Setting(enum.Enum):
     def override_field(self) -> str:
         """The project payload's field for this setting's override (``scan_enabled_override``)."""
         return f"{self.value}_override"
+
+    @property
+    def expires_field(self) -> str:
+        """The project payload's field for the expiry of this setting's override."""
+        return f"{self.value}_override_expires_at"
+
+    @property
+    def lock_expires_field(self) -> str:
+        """The organization payload's field for the expiry of this setting's lock."""
+        return f"{self.value}_lock_expires_at"
 
     def __str__(self) -> str:
         return self.value
@@ -86,6 +102,14 @@ SYSTEM_DEFAULTS: Final = EffectiveSettings()
 """What applies when an organization has stored nothing: scan on, fix off, pull request."""
 
 
+def is_live(expires_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether a value with this expiry is in force at ``now`` (``None``: it never expires).
+
+    A value expires *at* its instant: at ``now == expires_at`` it is already absent.
+    """
+    return expires_at is None or now < expires_at
+
+
 def _settings_set(value: Iterable[Setting]) -> frozenset[Setting]:
     return value if type(value) is frozenset else frozenset(value)
 
@@ -118,6 +142,10 @@ class OrganizationSettings:
             the organization's own. Overrides stored before a lock are kept but inert.
         max_stopping_point: The ceiling: no project or repository goes beyond it.
         version: The stored version; 0 for a record that was never saved.
+        scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends; ``None``: never.
+        fix_enabled_lock_expires_at: When the lock of ``fix_enabled`` ends; ``None``: never.
+        stopping_point_lock_expires_at: When the lock of the stopping point ends; ``None``:
+            never.
     """
 
     organization_id: str
@@ -127,6 +155,9 @@ class OrganizationSettings:
     locked: frozenset[Setting] = attrs.field(default=frozenset(), converter=_settings_set)
     max_stopping_point: StoppingPoint | None = None
     version: int = 0
+    scan_enabled_lock_expires_at: dt.datetime | None = None
+    fix_enabled_lock_expires_at: dt.datetime | None = None
+    stopping_point_lock_expires_at: dt.datetime | None = None
 
     @property
     def defaults(self) -> EffectiveSettings:
@@ -137,6 +168,49 @@ class OrganizationSettings:
         """The organization's default value of one setting."""
         value: bool | StoppingPoint = getattr(self, setting.value)
         return value
+
+    def lock_expires_at(self, setting: Setting) -> dt.datetime | None:
+        """When the lock of one setting ends, ``None`` when it does not (or is not locked)."""
+        value: dt.datetime | None = getattr(self, setting.lock_expires_field)
+        return value
+
+    def locked_at(self, now: dt.datetime) -> frozenset[Setting]:
+        """The settings locked at ``now``: the locks that have not expired."""
+        locked = self.locked
+        if not locked or not self.has_expiries:
+            return locked
+        return frozenset(s for s in locked if is_live(self.lock_expires_at(s), now))
+
+    @property
+    def has_expiries(self) -> bool:
+        """Whether any lock carries an expiry."""
+        return (
+            self.scan_enabled_lock_expires_at is not None
+            or self.fix_enabled_lock_expires_at is not None
+            or self.stopping_point_lock_expires_at is not None
+        )
+
+    def expiries(self) -> tuple[dt.datetime, ...]:
+        """The expiries of the locks, in setting order (empty when none carries one)."""
+        if not self.has_expiries:
+            return ()
+        return tuple(e for s in Setting if (e := self.lock_expires_at(s)) is not None)
+
+    def at(self, now: dt.datetime) -> OrganizationSettings:
+        """The organization as it stands at ``now``: expired locks removed, no expiries left.
+
+        What remains holds until the earliest expiry after ``now``; a decision snapshot
+        prepares from it.
+        """
+        if not self.has_expiries:
+            return self
+        return attrs.evolve(
+            self,
+            locked=self.locked_at(now),
+            scan_enabled_lock_expires_at=None,
+            fix_enabled_lock_expires_at=None,
+            stopping_point_lock_expires_at=None,
+        )
 
 
 @attrs.frozen
@@ -149,6 +223,7 @@ class RepositorySettings:
         branch_patterns: Branches AI acts on (``*`` for all); at least one.
         stopping_point_override: The stopping point for this repository alone, or ``None``
             to inherit the project's.
+        stopping_point_override_expires_at: When that override ends; ``None``: never.
     """
 
     repository: RepositoryRef
@@ -157,6 +232,7 @@ class RepositorySettings:
         default=(ALL_BRANCHES,), converter=_patterns
     )
     stopping_point_override: StoppingPoint | None = None
+    stopping_point_override_expires_at: dt.datetime | None = None
 
     def matches_branch(self, branch: str) -> bool:
         """Whether any of the branch patterns matches ``branch``."""
@@ -179,6 +255,10 @@ class ProjectSettings:
         repositories: The project's repositories, in the order they were added.
         environments: Environments AI is restricted to; empty means all.
         version: The stored version; 0 for a record that was never saved.
+        scan_enabled_override_expires_at: When the scan override ends; ``None``: never.
+        fix_enabled_override_expires_at: When the fix override ends; ``None``: never.
+        stopping_point_override_expires_at: When the stopping-point override ends; ``None``:
+            never.
     """
 
     organization_id: str
@@ -189,11 +269,60 @@ class ProjectSettings:
     repositories: tuple[RepositorySettings, ...] = attrs.field(default=(), converter=_repositories)
     environments: frozenset[str] = attrs.field(default=frozenset(), converter=_environments)
     version: int = 0
+    scan_enabled_override_expires_at: dt.datetime | None = None
+    fix_enabled_override_expires_at: dt.datetime | None = None
+    stopping_point_override_expires_at: dt.datetime | None = None
 
     def override(self, setting: Setting) -> bool | StoppingPoint | None:
         """The stored override of one setting, ``None`` when it inherits."""
         value: bool | StoppingPoint | None = getattr(self, setting.override_field)
         return value
+
+    def override_expires_at(self, setting: Setting) -> dt.datetime | None:
+        """When the stored override of one setting ends, ``None`` when it does not."""
+        value: dt.datetime | None = getattr(self, setting.expires_field)
+        return value
+
+    def expiries(self) -> tuple[dt.datetime, ...]:
+        """Every expiry the project stores: its overrides', then its repositories'."""
+        found = [e for s in Setting if (e := self.override_expires_at(s)) is not None]
+        found.extend(
+            r.stopping_point_override_expires_at
+            for r in self.repositories
+            if r.stopping_point_override_expires_at is not None
+        )
+        return tuple(found)
+
+    def at(self, now: dt.datetime) -> ProjectSettings:
+        """The project as it stands at ``now``: expired overrides removed, no expiries left.
+
+        What remains holds until the earliest expiry after ``now``; a decision snapshot
+        prepares from it.
+        """
+        if not self.expiries():
+            return self
+        changes: dict[str, object] = {}
+        for setting in Setting:
+            expires_at = self.override_expires_at(setting)
+            if expires_at is not None:
+                changes[setting.expires_field] = None
+                if not is_live(expires_at, now):
+                    changes[setting.override_field] = None
+        changes["repositories"] = tuple(
+            repository
+            if repository.stopping_point_override_expires_at is None
+            else attrs.evolve(
+                repository,
+                stopping_point_override=(
+                    repository.stopping_point_override
+                    if is_live(repository.stopping_point_override_expires_at, now)
+                    else None
+                ),
+                stopping_point_override_expires_at=None,
+            )
+            for repository in self.repositories
+        )
+        return attrs.evolve(self, **changes)  # type: ignore[arg-type]
 
     @property
     def overridden(self) -> frozenset[Setting]:

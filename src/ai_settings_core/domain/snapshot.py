@@ -15,7 +15,16 @@ dictionary once they are many (about the square root of the number of projects).
 snapshot for one changed project copies the small one; deriving one for changed organization
 settings asks ``decide`` again for the table of answers only, and shares every project.
 
-A snapshot never changes after it is built, so any number of threads may share one. To follow
+Overrides and locks that expire: a snapshot is prepared from the settings as they stand at the
+moment of its preparation (expired values removed, live ones kept), and knows the earliest
+expiry after that moment. Until then it answers from that preparation; from then on it reads
+its clock on each call and answers from a fresh preparation of the same stored settings, made
+once (and again at the next expiry). A snapshot whose settings carry no expiry never reads the
+clock.
+
+A snapshot never changes after it is built, so any number of threads may share one (the fresh
+preparation after an expiry is kept in a private one-slot cache; two threads meeting the
+instant together may both prepare, and either result is the same). To follow
 a change of settings, build a new snapshot (or derive one with ``replace_project``,
 ``remove_project`` or ``with_organization``) and replace the reference the threads read:
 assigning a reference is atomic, and a thread that still holds the old snapshot keeps getting
@@ -25,9 +34,10 @@ the old, consistent answers.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Final, TypeVar, cast
 
 import attrs
@@ -41,6 +51,7 @@ from ai_settings_core.domain._prepare import (
     shared,
 )
 from ai_settings_core.domain.decide import Decision, DecisionReason
+from ai_settings_core.domain.expiry import next_expiry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.values import RepositoryRef
 
@@ -206,6 +217,22 @@ class DecisionSnapshot:
         >>> snapshot.decide("api", "github:acme/api", "main").scan
         False
 
+    Overrides and locks may expire: pass the ``clock`` the snapshot reads the time from (the
+    service passes its own), and it answers as :func:`decide` answers at the moment of each
+    call, preparing itself again after each expiry (see the module's documentation)::
+
+        >>> import datetime as dt
+        >>> moment = [dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)]
+        >>> paused = ProjectSettings(
+        ...     "acme", "api", fix_enabled_override=False,
+        ...     fix_enabled_override_expires_at=dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC))
+        >>> snapshot = DecisionSnapshot.prepare(org, [paused], clock=lambda: moment[0])
+        >>> snapshot.decide("api").reasons
+        (<DecisionReason.FIX_DISABLED: 'fix_disabled'>,)
+        >>> moment[0] = dt.datetime(2026, 12, 7, 9, tzinfo=dt.UTC)
+        >>> snapshot.decide("api").reasons
+        (<DecisionReason.NO_REPOSITORY: 'no_repository'>,)
+
     Attributes:
         organization: The organization's stored settings, or ``None`` (system defaults).
         projects: The stored projects by id (a read-only mapping, shared in part with the
@@ -219,25 +246,62 @@ class DecisionSnapshot:
     _answers: Answers
     _decisions: tuple[Decision, ...]
     _unknown: PreparedProject
+    # The organization as it stood when the answers were asked (expired locks removed).
+    _live_organization: OrganizationSettings | None = None
+    _clock: Callable[[], dt.datetime] | None = None
+    # The earliest expiry after the preparation; ``None`` when nothing stored expires later.
+    _until: dt.datetime | None = None
+    # The fresh preparation after ``_until``, made on first need (a one-slot cache).
+    _later: list[DecisionSnapshot] = attrs.field(factory=list)
 
     @classmethod
     def prepare(
-        cls, organization: OrganizationSettings | None, projects: Iterable[ProjectSettings]
+        cls,
+        organization: OrganizationSettings | None,
+        projects: Iterable[ProjectSettings],
+        *,
+        clock: Callable[[], dt.datetime] | None = None,
     ) -> DecisionSnapshot:
         """Prepare the answers for ``organization`` and all its stored ``projects``.
 
         ``organization`` is ``None`` when the organization stored nothing. A project that is
         not among ``projects`` is answered as one that stored nothing. A later project with
-        the same id replaces an earlier one.
+        the same id replaces an earlier one. ``clock`` returns the current aware datetime: it
+        is needed (``TypeError`` without it) when an override or a lock carries an expiry,
+        and read only then.
         """
+        return cls._prepare(organization, projects, clock, None)
+
+    @classmethod
+    def _prepare(
+        cls,
+        organization: OrganizationSettings | None,
+        projects: Iterable[ProjectSettings],
+        clock: Callable[[], dt.datetime] | None,
+        now: dt.datetime | None,
+    ) -> DecisionSnapshot:
         with _collector_paused():
             stored = {project.project_id: project for project in projects}
-            preparer = Preparer(organization, Answers({}, (), ()))
+            expiring = _expiring(stored.values())
+            live = organization
+            until = None
+            if expiring or (organization is not None and organization.has_expiries):
+                now = now if now is not None else _read(clock)
+                until = next_expiry(organization, expiring, now)
+                live = None if organization is None else organization.at(now)
+            preparer = Preparer(live, Answers({}, (), ()))
             prepare = preparer.project
-            prepared = {project_id: prepare(project) for project_id, project in stored.items()}
+            if expiring:
+                assert now is not None  # noqa: S101 - read above when anything expires
+                at = now
+                prepared = {
+                    project_id: prepare(project.at(at)) for project_id, project in stored.items()
+                }
+            else:
+                prepared = {project_id: prepare(project) for project_id, project in stored.items()}
             unknown = preparer.unknown()
             answers = preparer.answers()
-            return cls(
+            return _kind(until)(
                 organization,
                 _Projects(stored, {}, len(stored)),
                 prepared,
@@ -245,7 +309,24 @@ class DecisionSnapshot:
                 answers,
                 answers.decisions,
                 unknown,
+                live,
+                clock,
+                until,
             )
+
+    def _current(self, now: dt.datetime) -> DecisionSnapshot:
+        """The snapshot answering at ``now``, past this one's earliest expiry."""
+        later = self._later
+        if later:
+            found = later[0]
+            until = found._until  # noqa: SLF001 - a snapshot of this class
+            if until is None or now < until:
+                return found
+        fresh = DecisionSnapshot._prepare(
+            self.organization, self.projects.values(), self._clock, now
+        )
+        self._later[:] = [fresh]
+        return fresh
 
     def decide(
         self,
@@ -307,7 +388,17 @@ class DecisionSnapshot:
         Only that project is prepared; the rest is shared with this snapshot (see
         :meth:`remove_project` for what a change costs).
         """
-        preparer = Preparer(self.organization, self._answers)
+        expiries = project.expiries()
+        if expiries or self._until is not None:
+            now = _read(self._clock)
+            if self._until is not None and now >= self._until:
+                return self._current(now).replace_project(project)
+            if expiries:
+                until = _earliest(self._until, next_expiry(None, (project,), now))
+                preparer = Preparer(self._live_organization, self._answers)
+                prepared = preparer.project(project.at(now))
+                return self._changed(project.project_id, project, prepared, preparer, until)
+        preparer = Preparer(self._live_organization, self._answers)
         return self._changed(project.project_id, project, preparer.project(project), preparer)
 
     def remove_project(self, project_id: str) -> DecisionSnapshot:
@@ -320,6 +411,10 @@ class DecisionSnapshot:
         """
         if project_id not in self.projects:
             return self
+        if self._until is not None:
+            now = _read(self._clock)
+            if now >= self._until:
+                return self._current(now).remove_project(project_id)
         return self._changed(project_id, None, self._unknown, None)
 
     def _changed(
@@ -328,12 +423,14 @@ class DecisionSnapshot:
         project: ProjectSettings | None,
         prepared: PreparedProject,
         preparer: Preparer | None,
+        until: dt.datetime | None = None,
     ) -> DecisionSnapshot:
         answers = self._answers if preparer is None else preparer.answers()
         projects = self.projects
         assert isinstance(projects, _Projects)  # noqa: S101 - every constructor makes one
         base, recent = _changed(self._prepared, self._recent, project_id, prepared, self._unknown)
-        return DecisionSnapshot(
+        until = self._until if until is None else until
+        return _kind(until)(
             self.organization,
             projects.changed(project_id, project),
             base,
@@ -341,6 +438,9 @@ class DecisionSnapshot:
             answers,
             answers.decisions,
             self._unknown,
+            self._live_organization,
+            self._clock,
+            until,
         )
 
     def with_organization(self, organization: OrganizationSettings | None) -> DecisionSnapshot:
@@ -349,10 +449,18 @@ class DecisionSnapshot:
         Only the table of answers is asked again (a few hundred answers at most, whatever the
         number of projects); the prepared projects are shared with this snapshot.
         """
+        live, until = organization, self._until
+        if until is not None or (organization is not None and organization.has_expiries):
+            now = _read(self._clock)
+            if until is not None and now >= until:
+                return self._current(now).with_organization(organization)
+            if organization is not None:
+                live = organization.at(now)
+                until = _earliest(until, next_expiry(organization, (), now))
         old = self._answers
-        decisions = shared(question.ask(organization) for question in old.questions)
+        decisions = shared(question.ask(live) for question in old.questions)
         answers = Answers(old.positions, old.questions, decisions)
-        return DecisionSnapshot(
+        return _kind(until)(
             organization,
             self.projects,
             self._prepared,
@@ -360,11 +468,74 @@ class DecisionSnapshot:
             answers,
             decisions,
             self._unknown,
+            live,
+            self._clock,
+            until,
         )
 
     def __repr__(self) -> str:
         organization = None if self.organization is None else self.organization.organization_id
         return f"<DecisionSnapshot organization={organization!r} projects={len(self.projects)}>"
+
+
+@attrs.frozen(eq=False, repr=False)
+class _ExpiringSnapshot(DecisionSnapshot):
+    """A snapshot whose settings expire later: it reads its clock on each call.
+
+    Kept apart so that a snapshot without expiries pays nothing for them on the hot path.
+    """
+
+    def decide(
+        self,
+        project_id: str,
+        repository: str | RepositoryRef | None = None,
+        branch: str | None = None,
+        environment: str | None = None,
+    ) -> Decision:
+        """:meth:`DecisionSnapshot.decide`, from a fresh preparation once an expiry passed."""
+        now = self._clock()  # type: ignore[misc]  # an expiring snapshot always has a clock
+        if now >= self._until:  # type: ignore[operator]  # and an expiry
+            return self._current(now).decide(project_id, repository, branch, environment)
+        return DecisionSnapshot.decide(self, project_id, repository, branch, environment)
+
+
+def _expiring(projects: Iterable[ProjectSettings]) -> list[ProjectSettings]:
+    """The projects that store an expiry (a plain loop: it runs once per project prepared)."""
+    found = []
+    for project in projects:
+        if (
+            project.scan_enabled_override_expires_at is not None
+            or project.fix_enabled_override_expires_at is not None
+            or project.stopping_point_override_expires_at is not None
+        ):
+            found.append(project)
+            continue
+        for repository in project.repositories:
+            if repository.stopping_point_override_expires_at is not None:
+                found.append(project)
+                break
+    return found
+
+
+def _kind(until: dt.datetime | None) -> type[DecisionSnapshot]:
+    """The class of a snapshot: one that reads its clock only when something expires later."""
+    return DecisionSnapshot if until is None else _ExpiringSnapshot
+
+
+def _read(clock: Callable[[], dt.datetime] | None) -> dt.datetime:
+    """The time from a snapshot's clock; settings that expire need one."""
+    if clock is None:
+        msg = "these settings carry an expiry: pass clock= (a callable returning the time)"
+        raise TypeError(msg)
+    return clock()
+
+
+def _earliest(first: dt.datetime | None, second: dt.datetime | None) -> dt.datetime | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return min(first, second)
 
 
 def _lookup(project: PreparedProject, repository: object) -> Entry | None:

@@ -321,23 +321,26 @@ TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def format_timestamp(
-    value: dt.datetime, *, timespec: Literal["microseconds", "seconds"] = "microseconds"
+    value: dt.datetime, *, timespec: Literal["microseconds", "seconds", "auto"] = "microseconds"
 ) -> str:
     """An aware datetime as ISO 8601 text in UTC that sorts in time order.
 
     The one format of audit times: stores keep it, documents carry it, the command line shows
-    it to the second.
+    it to the second. ``"auto"`` (how payloads write expiries) shows the microseconds only
+    when there are any.
 
     >>> moment = dt.datetime(2026, 1, 2, 3, 4, 5, 60, tzinfo=dt.UTC)
     >>> format_timestamp(moment), format_timestamp(moment, timespec="seconds")
     ('2026-01-02T03:04:05.000060Z', '2026-01-02T03:04:05Z')
+    >>> format_timestamp(moment.replace(microsecond=0), timespec="auto")
+    '2026-01-02T03:04:05Z'
     """
     utc = value.astimezone(dt.UTC)
     text = (
         f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
         f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}"
     )
-    if timespec == "seconds":
+    if timespec == "seconds" or (timespec == "auto" and not utc.microsecond):
         return text + "Z"
     return f"{text}.{utc.microsecond:06d}Z"
 

@@ -87,7 +87,11 @@ class ServiceCore:
             warnings = tuple(
                 f
                 for f in validate_organization(
-                    settings, limits=self._limits, rules=self._organization_rules
+                    settings,
+                    limits=self._limits,
+                    rules=self._organization_rules,
+                    previous=stored,
+                    now=self._clock(),
                 )
                 if not f.is_error
             )
@@ -104,10 +108,15 @@ class ServiceCore:
         with_warnings: bool = True,
         resolve_repositories: bool = True,
     ) -> ProjectView:
+        now = self._clock()
         if warnings is None:
             warnings = (
                 project_warnings(
-                    organization, project, limits=self._limits, rules=self._project_rules
+                    organization,
+                    project,
+                    limits=self._limits,
+                    rules=self._project_rules,
+                    now=now,
                 )
                 if with_warnings
                 else ()
@@ -115,9 +124,9 @@ class ServiceCore:
         return ProjectView(
             project,
             organization,
-            resolve_project(organization, project),
+            resolve_project(organization, project, now=now),
             tuple(
-                RepositoryView(item, resolve_repository(organization, project, item))
+                RepositoryView(item, resolve_repository(organization, project, item, now=now))
                 for item in project.repositories
             )
             if resolve_repositories

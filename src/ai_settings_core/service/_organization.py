@@ -66,8 +66,15 @@ class OrganizationUseCases(WritePipeline):
             state = uow.projects.load_organization(organization_id)
         before = state.organization
         after = patch.apply(before if before is not None else OrganizationSettings(organization_id))
+        now = self._clock()
         raise_for_errors(
-            validate_organization(after, limits=self._limits, rules=self._organization_rules)
+            validate_organization(
+                after,
+                limits=self._limits,
+                rules=self._organization_rules,
+                previous=before,
+                now=now,
+            )
         )
         projects = [p for p in state.projects if actor.reaches(p.project_id)]
-        return preview_impact(before, after, projects)
+        return preview_impact(before, after, projects, now=now)

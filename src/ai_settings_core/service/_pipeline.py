@@ -171,10 +171,11 @@ class WritePipeline(Analytics):
                 uow.projects.get_many(organization_id, project_ids) if project_ids else {},
             )
             plan = change(stored)
-            warnings = raise_for_errors(self._validate(stored, plan))
+            now = self._clock()
+            warnings = raise_for_errors(self._validate(stored, plan, now))
             written = _save(uow, stored, plan)
             if written.anything:
-                for entry in self._audit_entries(actor, written, plan, self._clock()):
+                for entry in self._audit_entries(actor, written, plan, now):
                     uow.audit.append(entry)
                 uow.commit()
         self._notify(actor, written, plan)
@@ -189,12 +190,16 @@ class WritePipeline(Analytics):
             warnings,
         )
 
-    def _validate(self, stored: Stored, plan: Plan) -> list[Finding]:
+    def _validate(self, stored: Stored, plan: Plan, now: dt.datetime) -> list[Finding]:
         findings: list[Finding] = []
         if plan.organization is not None:
             findings.extend(
                 validate_organization(
-                    plan.organization, limits=self._limits, rules=self._organization_rules
+                    plan.organization,
+                    limits=self._limits,
+                    rules=self._organization_rules,
+                    previous=stored.organization,
+                    now=now,
                 )
             )
         findings.extend(plan.findings)
@@ -208,6 +213,7 @@ class WritePipeline(Analytics):
                     previous=stored.projects.get(project.project_id),
                     limits=self._limits,
                     rules=self._project_rules,
+                    now=now,
                 )
             )
         return findings
@@ -249,7 +255,7 @@ class WritePipeline(Analytics):
                     occurred_at=when,
                     stored_changes=diff_project(before, saved),
                     effective_changes=diff_effective(
-                        stored.organization, before, organization_after, saved
+                        stored.organization, before, organization_after, saved, now=when
                     ),
                 )
             )

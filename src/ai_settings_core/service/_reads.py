@@ -79,7 +79,7 @@ class ReadUseCases(ServiceCore):
                 for project in page.items
             )
         else:
-            resolved = resolve_all(organization, page.items)
+            resolved = resolve_all(organization, page.items, now=self._clock())
             views = tuple(
                 ProjectView(project, organization, resolved[project.project_id], ())
                 for project in page.items
@@ -100,6 +100,7 @@ class ReadUseCases(ServiceCore):
         view = self._read_project(actor, organization_id, project_id)
         project, organization = view.project, view.organization
         configured = None if repository is None else project.repository(repository)
+        now = self._clock()
         return Explanation(
             view=view,
             repository=repository,
@@ -107,7 +108,7 @@ class ReadUseCases(ServiceCore):
             repository_resolution=(
                 None
                 if repository is None
-                else resolve_repository(organization, project, repository)
+                else resolve_repository(organization, project, repository, now=now)
             ),
             decision=decide(
                 organization,
@@ -115,6 +116,7 @@ class ReadUseCases(ServiceCore):
                 repository=repository,
                 branch=branch,
                 environment=environment,
+                now=now,
             ),
         )
 

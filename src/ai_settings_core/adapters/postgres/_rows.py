@@ -40,12 +40,15 @@ _EVENTS: Final = {event.value: event for event in AuditEvent}
 
 _ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
-    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version"
+    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, "
+    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at"
 )
 _PROJECT_COLUMNS: Final = (
     "p.project_id, p.scan_enabled_override, p.fix_enabled_override, "
-    "p.stopping_point_override, p.environments, p.version, r.provider, r.owner, r.name, "
-    "r.ai_enabled, r.stopping_point_override, r.branch_patterns"
+    "p.stopping_point_override, p.environments, p.version, p.scan_enabled_override_expires_at, "
+    "p.fix_enabled_override_expires_at, p.stopping_point_override_expires_at, r.provider, "
+    "r.owner, r.name, r.ai_enabled, r.stopping_point_override, r.branch_patterns, "
+    "r.stopping_point_override_expires_at"
 )
 _JOIN: Final = (
     " LEFT JOIN repositories AS r"
@@ -73,6 +76,11 @@ def _text(value: StoppingPoint | None) -> str | None:
     return None if value is None else value.value
 
 
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An expiry read back, in UTC whatever the session's time zone."""
+    return None if value is None else value.astimezone(dt.UTC)
+
+
 def _organization(row: Sequence[Any]) -> OrganizationSettings:
     locked = frozenset(
         setting
@@ -92,6 +100,9 @@ def _organization(row: Sequence[Any]) -> OrganizationSettings:
         locked,
         None if point is None else _POINTS[point],
         row[8],
+        _utc(row[9]),
+        _utc(row[10]),
+        _utc(row[11]),
     )
 
 
@@ -101,9 +112,19 @@ def _project(
     fields: Sequence[Any],
     repositories: list[RepositorySettings],
 ) -> ProjectSettings:
-    project_id, scan, fix, point, environments, version = fields
+    project_id, scan, fix, point, environments, version, scan_ends, fix_ends, point_ends = fields
     return make(
-        organization_id, project_id, scan, fix, point, tuple(repositories), environments, version
+        organization_id,
+        project_id,
+        scan,
+        fix,
+        point,
+        tuple(repositories),
+        environments,
+        version,
+        scan_ends,
+        fix_ends,
+        point_ends,
     )
 
 
@@ -129,12 +150,16 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
         point,
         environments,
         version,
+        scan_ends,
+        fix_ends,
+        point_ends,
         provider,
         owner,
         name,
         ai_enabled,
         repository_point,
         branch_patterns,
+        repository_ends,
     ) in rows:
         if current is None or current[0] != project_id:
             if current is not None:
@@ -150,6 +175,9 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
                 None if point is None else points[point],
                 environment_set,
                 version,
+                None if scan_ends is None else scan_ends.astimezone(dt.UTC),
+                None if fix_ends is None else fix_ends.astimezone(dt.UTC),
+                None if point_ends is None else point_ends.astimezone(dt.UTC),
             ]
             repositories = []
         if provider is not None:
@@ -169,6 +197,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
                     ai_enabled,
                     patterns,
                     None if repository_point is None else points[repository_point],
+                    None if repository_ends is None else repository_ends.astimezone(dt.UTC),
                 )
             )
     if current is not None:
@@ -219,14 +248,17 @@ class Organizations:
         with uow.translated(connection), connection.transaction():
             connection.execute(
                 "INSERT INTO organizations (" + _ORGANIZATION_COLUMNS + ") "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
                 "scan_enabled_locked = excluded.scan_enabled_locked, "
                 "fix_enabled_locked = excluded.fix_enabled_locked, "
                 "stopping_point_locked = excluded.stopping_point_locked, "
-                "max_stopping_point = excluded.max_stopping_point, version = excluded.version",
+                "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
+                "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
+                "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at",
                 (
                     organization_id,
                     saved.scan_enabled,
@@ -237,6 +269,9 @@ class Organizations:
                     Setting.STOPPING_POINT in locked,
                     _text(saved.max_stopping_point),
                     saved.version,
+                    saved.scan_enabled_lock_expires_at,
+                    saved.fix_enabled_lock_expires_at,
+                    saved.stopping_point_lock_expires_at,
                 ),
             )
         uow.organization_versions[organization_id] = saved.version

@@ -111,6 +111,23 @@ V1: Final = (
 
 V2: Final = (
     """
+    ALTER TABLE organizations
+        ADD COLUMN scan_enabled_lock_expires_at timestamptz,
+        ADD COLUMN fix_enabled_lock_expires_at timestamptz,
+        ADD COLUMN stopping_point_lock_expires_at timestamptz
+    """,
+    """
+    ALTER TABLE projects
+        ADD COLUMN scan_enabled_override_expires_at timestamptz,
+        ADD COLUMN fix_enabled_override_expires_at timestamptz,
+        ADD COLUMN stopping_point_override_expires_at timestamptz
+    """,
+    "ALTER TABLE repositories ADD COLUMN stopping_point_override_expires_at timestamptz",
+)
+"""Schema version 2: when overrides and locks expire (``NULL``: never)."""
+
+V3: Final = (
+    """
     CREATE TABLE feed_generations (
         organization_id text COLLATE "C" PRIMARY KEY CHECK (organization_id <> ''),
         generation bigint NOT NULL CHECK (generation >= 1),
@@ -127,9 +144,9 @@ V2: Final = (
     )
     """,
 )
-"""Schema version 2: the change feed (each organization's generation and change records)."""
+"""Schema version 3: the change feed (each organization's generation and change records)."""
 
-MIGRATIONS: Final = (V1, V2)
+MIGRATIONS: Final = (V1, V2, V3)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

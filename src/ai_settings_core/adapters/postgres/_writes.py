@@ -23,17 +23,23 @@ __all__: list[str] = []
 
 _UPSERT: Final = (
     "INSERT INTO projects (organization_id, project_id, scan_enabled_override, "
-    "fix_enabled_override, stopping_point_override, environments, version) "
-    "VALUES (%s, %s, %s, %s, %s, %s::text[], %s) "
+    "fix_enabled_override, stopping_point_override, environments, version, "
+    "scan_enabled_override_expires_at, fix_enabled_override_expires_at, "
+    "stopping_point_override_expires_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s::text[], %s, %s, %s, %s) "
     "ON CONFLICT (organization_id, project_id) DO UPDATE SET "
     "scan_enabled_override = excluded.scan_enabled_override, "
     "fix_enabled_override = excluded.fix_enabled_override, "
     "stopping_point_override = excluded.stopping_point_override, "
-    "environments = excluded.environments, version = excluded.version"
+    "environments = excluded.environments, version = excluded.version, "
+    "scan_enabled_override_expires_at = excluded.scan_enabled_override_expires_at, "
+    "fix_enabled_override_expires_at = excluded.fix_enabled_override_expires_at, "
+    "stopping_point_override_expires_at = excluded.stopping_point_override_expires_at"
 )
 COPY_REPOSITORIES: Final = (
     "COPY repositories (organization_id, project_id, position, provider, owner, name, "
-    "owner_key, name_key, ai_enabled, stopping_point_override, branch_patterns) FROM STDIN"
+    "owner_key, name_key, ai_enabled, stopping_point_override, branch_patterns, "
+    "stopping_point_override_expires_at) FROM STDIN"
 )
 
 
@@ -80,6 +86,9 @@ def write_projects(
                     _text(p.stopping_point_override),
                     sorted(p.environments),
                     p.version,
+                    p.scan_enabled_override_expires_at,
+                    p.fix_enabled_override_expires_at,
+                    p.stopping_point_override_expires_at,
                 )
                 for p in saved
             ],
@@ -96,6 +105,7 @@ def write_projects(
                 r.ai_enabled,
                 _text(r.stopping_point_override),
                 [pattern.text for pattern in r.branch_patterns],
+                r.stopping_point_override_expires_at,
             )
             for p in saved
             for position, r in enumerate(p.repositories)

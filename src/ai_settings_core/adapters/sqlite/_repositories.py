@@ -60,14 +60,17 @@ class _Organizations:
             locked = saved.locked
             connection.execute(
                 "INSERT INTO organizations (" + _rows.ORGANIZATION_COLUMNS + ") "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
                 "scan_enabled_locked = excluded.scan_enabled_locked, "
                 "fix_enabled_locked = excluded.fix_enabled_locked, "
                 "stopping_point_locked = excluded.stopping_point_locked, "
-                "max_stopping_point = excluded.max_stopping_point, version = excluded.version",
+                "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
+                "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
+                "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at",
                 (
                     saved.organization_id,
                     int(saved.scan_enabled),
@@ -78,6 +81,9 @@ class _Organizations:
                     int(Setting.STOPPING_POINT in locked),
                     _rows.point_text(saved.max_stopping_point),
                     saved.version,
+                    _rows.moment_text(saved.scan_enabled_lock_expires_at),
+                    _rows.moment_text(saved.fix_enabled_lock_expires_at),
+                    _rows.moment_text(saved.stopping_point_lock_expires_at),
                 ),
             )
             return saved
@@ -160,12 +166,17 @@ class _Projects:
                 _rows.int_or_none(saved.fix_enabled_override),
                 _rows.point_text(saved.stopping_point_override),
                 saved.version,
+                _rows.moment_text(saved.scan_enabled_override_expires_at),
+                _rows.moment_text(saved.fix_enabled_override_expires_at),
+                _rows.moment_text(saved.stopping_point_override_expires_at),
             )
             if row is None:
                 cursor = connection.execute(
                     "INSERT INTO projects (organization_id, project_id, scan_enabled_override, "
-                    "fix_enabled_override, stopping_point_override, version) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "fix_enabled_override, stopping_point_override, version, "
+                    "scan_enabled_override_expires_at, fix_enabled_override_expires_at, "
+                    "stopping_point_override_expires_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (saved.organization_id, saved.project_id, *values),
                 )
                 row_id = cursor.lastrowid
@@ -173,7 +184,9 @@ class _Projects:
                 row_id = row[0]
                 connection.execute(
                     "UPDATE projects SET scan_enabled_override = ?, fix_enabled_override = ?, "
-                    "stopping_point_override = ?, version = ? WHERE id = ?",
+                    "stopping_point_override = ?, version = ?, "
+                    "scan_enabled_override_expires_at = ?, fix_enabled_override_expires_at = ?, "
+                    "stopping_point_override_expires_at = ? WHERE id = ?",
                     (*values, row_id),
                 )
                 connection.execute("DELETE FROM repositories WHERE project_row = ?", (row_id,))
@@ -267,7 +280,8 @@ def _insert_children(
         provider, owner_key, name_key = ref.key
         cursor = connection.execute(
             "INSERT INTO repositories (project_row, position, provider, owner, name, owner_key, "
-            "name_key, ai_enabled, stopping_point_override) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "name_key, ai_enabled, stopping_point_override, stopping_point_override_expires_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row_id,
                 position,
@@ -278,6 +292,7 @@ def _insert_children(
                 name_key,
                 int(repository.ai_enabled),
                 _rows.point_text(repository.stopping_point_override),
+                _rows.moment_text(repository.stopping_point_override_expires_at),
             ),
         )
         repository_row = cursor.lastrowid

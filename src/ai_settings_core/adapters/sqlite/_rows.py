@@ -6,6 +6,7 @@ cannot tell); every value a caller gives is bound as a parameter.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, TypeVar
@@ -25,6 +26,8 @@ from ai_settings_core.domain.values import (
     Provider,
     RepositoryRef,
     StoppingPoint,
+    format_timestamp,
+    parse_timestamp,
     trusted_repository_ref,
 )
 
@@ -60,9 +63,19 @@ def point_text(value: StoppingPoint | None) -> str | None:
     return None if value is None else value.value
 
 
+def moment_text(value: dt.datetime | None) -> str | None:
+    """An expiry as its column holds it: UTC text that sorts in time order."""
+    return None if value is None else format_timestamp(value)
+
+
+def moment(value: str | None) -> dt.datetime | None:
+    return None if value is None else parse_timestamp(value)
+
+
 ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
-    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version"
+    "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, "
+    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at"
 )
 
 
@@ -77,12 +90,23 @@ def organization_from_row(row: Sequence[Any]) -> OrganizationSettings:
         if flag
     )
     return OrganizationSettings(
-        row[0], row[1] == 1, row[2] == 1, POINTS[row[3]], locked, _point(row[7]), row[8]
+        row[0],
+        row[1] == 1,
+        row[2] == 1,
+        POINTS[row[3]],
+        locked,
+        _point(row[7]),
+        row[8],
+        moment(row[9]),
+        moment(row[10]),
+        moment(row[11]),
     )
 
 
 PROJECT_COLUMNS: Final = (
-    "id, project_id, scan_enabled_override, fix_enabled_override, stopping_point_override, version"
+    "id, project_id, scan_enabled_override, fix_enabled_override, stopping_point_override, "
+    "version, scan_enabled_override_expires_at, fix_enabled_override_expires_at, "
+    "stopping_point_override_expires_at"
 )
 OVERRIDING: Final = (
     " AND (scan_enabled_override IS NOT NULL OR fix_enabled_override IS NOT NULL"
@@ -138,7 +162,16 @@ def _build(
     refs: dict[tuple[str, str, str], RepositoryRef] = {}
     repositories: dict[int, list[RepositorySettings]] = {}
     no_texts: list[str] = []
-    for project_row, repository_row, provider, owner, name, ai_enabled, point in repository_rows:
+    for (
+        project_row,
+        repository_row,
+        provider,
+        owner,
+        name,
+        ai_enabled,
+        point,
+        expires_at,
+    ) in repository_rows:
         key = (provider, owner, name)
         ref = refs.get(key)
         if ref is None:
@@ -148,7 +181,11 @@ def _build(
         if branch_patterns is None:
             branch_patterns = pattern_cache[pattern_key] = _make_patterns(pattern_key)
         repository = RepositorySettings(
-            ref, ai_enabled == 1, branch_patterns, None if point is None else points[point]
+            ref,
+            ai_enabled == 1,
+            branch_patterns,
+            None if point is None else points[point],
+            None if expires_at is None else parse_timestamp(expires_at),
         )
         found = repositories.get(project_row)
         if found is None:
@@ -183,8 +220,21 @@ def _build(
             tuple(get_repositories(row_id, ())),
             get_environments(row_id, empty),
             version,
+            None if scan_ends is None else parse_timestamp(scan_ends),
+            None if fix_ends is None else parse_timestamp(fix_ends),
+            None if point_ends is None else parse_timestamp(point_ends),
         )
-        for row_id, project_id, scan, fix, point, version in project_rows
+        for (
+            row_id,
+            project_id,
+            scan,
+            fix,
+            point,
+            version,
+            scan_ends,
+            fix_ends,
+            point_ends,
+        ) in project_rows
     ]
 
 
@@ -211,8 +261,10 @@ def projects_from_rows(
     for chunk in chunks([row[0] for row in project_rows]):
         marks = placeholders(len(chunk))
         repository_rows += connection.execute(
-            "SELECT project_row, id, provider, owner, name, ai_enabled, stopping_point_override "
-            "FROM repositories WHERE project_row IN (" + marks + ") "
+            "SELECT project_row, id, provider, owner, name, ai_enabled, stopping_point_override, "  # noqa: S608
+            "stopping_point_override_expires_at FROM repositories WHERE project_row IN ("
+            + marks
+            + ") "
             "ORDER BY project_row, position",
             chunk,
         ).fetchall()
@@ -238,7 +290,7 @@ LOAD_QUERIES: Final = (
     ("SELECT " + PROJECT_COLUMNS + " FROM projects WHERE organization_id = ? ORDER BY project_id"),  # noqa: S608
     (
         "SELECT r.project_row, r.id, r.provider, r.owner, r.name, r.ai_enabled, "
-        "r.stopping_point_override FROM projects AS p "
+        "r.stopping_point_override, r.stopping_point_override_expires_at FROM projects AS p "
         "JOIN repositories AS r ON r.project_row = p.id "
         "WHERE p.organization_id = ? ORDER BY r.project_row, r.position"
     ),

@@ -122,7 +122,32 @@ V2: Final = (
 )
 """Schema version 2: indexes for audit queries by project and for listing overriding projects."""
 
+_MOMENT: Final = (
+    "GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].*Z'"
+)
+
+
+def _expiry_column(table: str, column: str) -> str:
+    return (
+        f"ALTER TABLE {table} ADD COLUMN {column} TEXT "
+        f"CHECK ({column} IS NULL OR {column} {_MOMENT})"
+    )
+
+
 V3: Final = (
+    *(
+        _expiry_column("organizations", f"{setting}_lock_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    *(
+        _expiry_column("projects", f"{setting}_override_expires_at")
+        for setting in ("scan_enabled", "fix_enabled", "stopping_point")
+    ),
+    _expiry_column("repositories", "stopping_point_override_expires_at"),
+)
+"""Schema version 3: when overrides and locks expire (``NULL``: never), as UTC text."""
+
+V4: Final = (
     """
     CREATE TABLE feed_generations (
         organization_id TEXT PRIMARY KEY NOT NULL CHECK (length(organization_id) > 0),
@@ -141,9 +166,9 @@ V3: Final = (
     ) STRICT, WITHOUT ROWID
     """,
 )
-"""Schema version 3: the change feed (each organization's generation and change records)."""
+"""Schema version 4: the change feed (each organization's generation and change records)."""
 
-MIGRATIONS: Final = (V1, V2, V3)
+MIGRATIONS: Final = (V1, V2, V3, V4)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

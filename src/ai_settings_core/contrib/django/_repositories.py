@@ -89,6 +89,9 @@ def _organization(record: OrganizationRecord) -> OrganizationSettings:
         frozenset(setting for setting, name in _LOCKED if getattr(record, name)),
         _point(record.max_stopping_point),
         int(record.version),
+        _read_moment(record.scan_enabled_lock_expires_at),
+        _read_moment(record.fix_enabled_lock_expires_at),
+        _read_moment(record.stopping_point_lock_expires_at),
     )
 
 
@@ -123,6 +126,10 @@ class Organizations:
                     "max_stopping_point": _text(saved.max_stopping_point),
                     "version": saved.version,
                     **{name: setting in saved.locked for setting, name in _LOCKED},
+                    **{
+                        setting.lock_expires_field: _stored_moment(saved.lock_expires_at(setting))
+                        for setting in Setting
+                    },
                 },
             )
             return saved
@@ -150,6 +157,7 @@ def _projects(using: str, records: list[ProjectRecord]) -> list[ProjectSettings]
                     repository.ai_enabled,
                     tuple(BranchPattern(text) for text in repository.branch_patterns),
                     _point(repository.stopping_point_override),
+                    _read_moment(repository.stopping_point_override_expires_at),
                 )
             )
         for project_row, name in (
@@ -168,6 +176,11 @@ def _projects(using: str, records: list[ProjectRecord]) -> list[ProjectSettings]
             repositories=tuple(repositories[record.pk]),
             environments=frozenset(environments[record.pk]),
             version=int(record.version),
+            scan_enabled_override_expires_at=_read_moment(record.scan_enabled_override_expires_at),
+            fix_enabled_override_expires_at=_read_moment(record.fix_enabled_override_expires_at),
+            stopping_point_override_expires_at=_read_moment(
+                record.stopping_point_override_expires_at
+            ),
         )
         for record in records
     ]
@@ -236,6 +249,12 @@ class Projects:
             record.fix_enabled_override = saved.fix_enabled_override
             record.stopping_point_override = _text(saved.stopping_point_override)
             record.version = saved.version
+            for setting in Setting:
+                setattr(
+                    record,
+                    setting.expires_field,
+                    _stored_moment(saved.override_expires_at(setting)),
+                )
             record.save(using=using)
             RepositoryRecord.objects.using(using).bulk_create(
                 RepositoryRecord(
@@ -249,6 +268,9 @@ class Projects:
                     ai_enabled=repository.ai_enabled,
                     branch_patterns=[pattern.text for pattern in repository.branch_patterns],
                     stopping_point_override=_text(repository.stopping_point_override),
+                    stopping_point_override_expires_at=_stored_moment(
+                        repository.stopping_point_override_expires_at
+                    ),
                 )
                 for position, repository in enumerate(saved.repositories)
             )
@@ -331,6 +353,15 @@ def _stored_time(value: dt.datetime) -> dt.datetime:
 
 def _read_time(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.UTC) if value.utcoffset() is None else value.astimezone(dt.UTC)
+
+
+def _stored_moment(value: dt.datetime | None) -> dt.datetime | None:
+    """An expiry as the database takes it (``None``: it never expires)."""
+    return None if value is None else _stored_time(value)
+
+
+def _read_moment(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _read_time(value)
 
 
 def _audit_entry(record: AuditRecord) -> AuditEntry:

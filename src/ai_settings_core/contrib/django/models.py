@@ -41,6 +41,9 @@ class OrganizationRecord(models.Model):
     stopping_point_locked = models.BooleanField()
     max_stopping_point = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    scan_enabled_lock_expires_at = models.DateTimeField(null=True)
+    fix_enabled_lock_expires_at = models.DateTimeField(null=True)
+    stopping_point_lock_expires_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "ai_settings_organization"
@@ -60,6 +63,9 @@ class ProjectRecord(models.Model):
     fix_enabled_override = models.BooleanField(null=True)
     stopping_point_override = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    scan_enabled_override_expires_at = models.DateTimeField(null=True)
+    fix_enabled_override_expires_at = models.DateTimeField(null=True)
+    stopping_point_override_expires_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "ai_settings_project"
@@ -90,6 +96,7 @@ class RepositoryRecord(models.Model):
     ai_enabled = models.BooleanField()
     branch_patterns = models.JSONField()
     stopping_point_override = models.CharField(max_length=16, choices=_POINTS, null=True)
+    stopping_point_override_expires_at = models.DateTimeField(null=True)
 
     class Meta:
         db_table = "ai_settings_repository"

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     """Add ``FeedGeneration`` and ``FeedChange``."""
 
-    dependencies: ClassVar = [("ai_settings", "0001_initial")]
+    dependencies: ClassVar = [("ai_settings", "0002_expiry")]
 
     operations: ClassVar = [
         migrations.CreateModel(
