@@ -45,6 +45,7 @@ if str(_ROOT) not in sys.path:
 MODULES = (
     "bench_decide",
     "bench_resolve_all",
+    "bench_exposure",  # the exposure report of 100,000 projects (issue 16)
     "bench_codec",
     "bench_storage",
     "bench_postgres",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ai_settings_core.ports import UnitOfWorkFactory
@@ -18,3 +20,15 @@ def make_store(kind: str, tmp_path: Path) -> UnitOfWorkFactory:
 
         return SqliteStore(tmp_path / "settings.db")
     raise ValueError(kind)
+
+
+@contextmanager
+def any_store(kind: str, tmp_path: Path) -> Iterator[UnitOfWorkFactory]:
+    """A fresh store of any kind: ``memory``, ``sqlite`` or ``postgres`` (a new schema)."""
+    if kind != "postgres":
+        yield make_store(kind, tmp_path)
+        return
+    from tests.postgres import fresh_store
+
+    with fresh_store() as store:
+        yield store

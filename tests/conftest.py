@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # The machine is small and often shared: generation speed and per-example time say nothing
 # about correctness here, so neither health check nor deadline may fail a run.
@@ -27,6 +27,15 @@ settings.register_profile(
     derandomize=True,
     database=None,
     print_blob=True,
+)
+# Mutation runs (scripts/mutation) look for a failure, not for the smallest example of one: the
+# same examples as CI, without shrinking (a mutant is killed by the first failing example; the
+# shrinking that follows can take longer than finding it).
+settings.register_profile(
+    "mutation",
+    parent=settings.get_profile("ci"),
+    phases=(Phase.explicit, Phase.generate),
+    print_blob=False,
 )
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "default")

@@ -6,6 +6,8 @@ the real resolver to it.
 
 from __future__ import annotations
 
+import fnmatch
+
 RANK = {"suggestion": 0, "pull_request": 1, "merge": 2}
 DEFAULTS = {"scan_enabled": True, "fix_enabled": False, "stopping_point": "pull_request"}
 
@@ -106,3 +108,65 @@ def plain(effective) -> dict:
         "fix_enabled": effective.fix_enabled,
         "stopping_point": effective.stopping_point.value,
     }
+
+
+def _covered(pattern: str, allowed: list[str]) -> bool:
+    """A branch pattern merging may use: one of ``allowed`` as written, or a plain branch name
+    one of them matches."""
+    if pattern in allowed:
+        return True
+    return not set(pattern) & set("*?[") and any(fnmatch.fnmatchcase(pattern, a) for a in allowed)
+
+
+def reference_violations(org, projects, invariants) -> set[tuple]:
+    """Where ``invariants`` are broken, as ``(name, project_id, repository key, field, pattern)``.
+
+    The semantics of docs/invariants.md, stated directly over :func:`reference_effective`: the
+    organization's default counts as a place (``project_id`` ``None``), then every project and
+    every repository.
+    """
+    o = org_dict(org)
+    found: set[tuple] = set()
+    for invariant in invariants:
+        name, kind = invariant.name, invariant.kind.value
+        places = [(None, None, reference_effective(o, None))]
+        for project in projects:
+            p = project_dict(project)
+            places.append((project, None, reference_effective(o, p)))
+            places += [
+                (project, r, reference_effective(o, p, repository_dict(r)))
+                for r in project.repositories
+            ]
+        for project, repository, effective in places:
+            pid = None if project is None else project.project_id
+            key = None if repository is None else repository.repository.key
+            point = effective["stopping_point"]
+            if kind == "stopping_point_at_most":
+                excepted = {ref.key for ref in invariant.except_repositories}
+                if key not in excepted and RANK[point] > RANK[invariant.at_most.value]:
+                    field = "stopping_point" if project is None else "stopping_point_override"
+                    found.add((name, pid, key, field, None))
+            elif kind == "merge_only_on_branches":
+                if repository is not None and point == "merge":
+                    allowed = [b.text for b in invariant.branches]
+                    found.update(
+                        (name, pid, key, "branch_patterns", pattern.text)
+                        for pattern in repository.branch_patterns
+                        if not _covered(pattern.text, allowed)
+                    )
+            elif repository is None and effective["fix_enabled"] and not effective["scan_enabled"]:
+                field = "fix_enabled" if project is None else "fix_enabled_override"
+                found.add((name, pid, None, field, None))
+    return found
+
+
+def violation_key(violation) -> tuple:
+    """A violation of the real code in :func:`reference_violations`' terms."""
+    fields = [part for part in violation.path if isinstance(part, str)]
+    return (
+        violation.invariant,
+        violation.project_id,
+        None if violation.repository is None else violation.repository.key,
+        fields[-1],
+        None if violation.branch_pattern is None else violation.branch_pattern.text,
+    )

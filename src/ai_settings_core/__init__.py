@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
     from ai_settings_core.domain.decide import Decision, DecisionReason, decide
     from ai_settings_core.domain.expiry import next_expiry
+    from ai_settings_core.domain.exposure import Exposure, exposure
     from ai_settings_core.domain.findings import Finding, Severity
     from ai_settings_core.domain.permissions import (
         ALL_SCOPES,
@@ -84,6 +85,7 @@ __all__ = [
     "DecisionCache",
     "DecisionReason",
     "DecisionSnapshot",
+    "Exposure",
     "Finding",
     "Level",
     "MemoryStore",
@@ -111,6 +113,7 @@ __all__ = [
     "Trace",
     "ValidationError",
     "decide",
+    "exposure",
     "next_expiry",
     "resolve_all",
     "resolve_organization",
@@ -127,6 +130,7 @@ _LAZY: dict[str, str] = {
         ["OrganizationPatch", "ProjectPatch", "RepositoryPatch"], "ai_settings_core.domain.changes"
     ),
     **dict.fromkeys(["Decision", "DecisionReason", "decide"], "ai_settings_core.domain.decide"),
+    **dict.fromkeys(["Exposure", "exposure"], "ai_settings_core.domain.exposure"),
     "next_expiry": "ai_settings_core.domain.expiry",
     **dict.fromkeys(["Finding", "Severity"], "ai_settings_core.domain.findings"),
     **dict.fromkeys(

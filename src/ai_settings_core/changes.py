@@ -26,7 +26,10 @@ from ai_settings_core.domain.changes import (
     diff_settings,
     preview_impact,
     reset_project,
+    restore_fields,
+    stale_fields,
 )
+from ai_settings_core.domain.plans import plan_settings
 
 __all__ = [
     "KEEP",
@@ -42,8 +45,11 @@ __all__ = [
     "diff_organization",
     "diff_project",
     "diff_settings",
+    "plan_settings",
     "preview_impact",
     "reset_project",
+    "restore_fields",
+    "stale_fields",
 ]
 
 

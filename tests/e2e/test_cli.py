@@ -334,3 +334,62 @@ def test_an_import_file_that_is_not_utf8(run, demo_db, tmp_path):
     result = run(demo_db, "import", str(file))
     assert result.returncode == 1
     assert "not JSON" in result.stderr
+
+
+def test_invariants_are_added_refused_enforced_and_removed(run, demo_db):
+    before = run(demo_db, "export", "demo").stdout
+    add = ("invariants", "add", "demo", "suggest-only", "stopping_point_at_most")
+    result = run(demo_db, *add, "--at-most", "suggestion")
+    assert result.returncode == 1
+    # The default, the five projects above suggestion and their four repositories.
+    assert result.stderr.count("[invariant_violated]") == 10
+    assert run(demo_db, "export", "demo").stdout == before
+
+    result = run(demo_db, *add, "--at-most", "suggestion", "--enforce")
+    assert result.returncode == 0, result.stderr
+    assert "Violations kept by --enforce (10):" in result.stdout
+    assert run(demo_db, "invariants", "show", "demo").stdout == result.stdout
+
+    result = run(demo_db, "repo", "add", "demo", "legacy", "github:demo/legacy")
+    assert result.returncode == 1
+    assert "repositories[0].stopping_point_override: Invariant 'suggest-only'" in result.stderr
+
+    result = run(demo_db, "invariants", "remove", "demo", "suggest-only")
+    assert (result.returncode, result.stdout) == (0, "Organization demo has no invariants.\n")
+    result = run(demo_db, "invariants", "remove", "demo", "suggest-only")
+    assert result.returncode == 4
+    assert "has no invariant 'suggest-only'" in result.stderr
+
+
+def test_an_export_with_enforced_invariants_imports_with_enforce(run, demo_db, tmp_path):
+    add = ("invariants", "add", "demo", "suggest-only", "stopping_point_at_most")
+    assert run(demo_db, *add, "--at-most", "suggestion", "--enforce").returncode == 0
+    exported = run(demo_db, "export", "demo").stdout
+    assert json.loads(exported)["invariants"][0]["name"] == "suggest-only"
+    other = tmp_path / "other.db"
+    result = run(other, "import", "-", stdin=exported)
+    assert result.returncode == 1
+    assert "invariants[0]: Invariant 'suggest-only'" in result.stderr
+    assert run(other, "import", "-", "--enforce", stdin=exported).returncode == 0
+    assert run(other, "export", "demo").stdout == exported
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("nope",), 'kind: "nope" is not a valid choice. [invalid_choice]'),
+        (("fix_requires_scan", "--at-most", "merge"), "at_most: Unknown field. [unknown_field]"),
+        (("stopping_point_at_most",), "at_most: This field is required. [required]"),
+        (
+            ("stopping_point_at_most", "--at-most", "merge", "--except", "svn:a/b"),
+            "except_repositories[0]",
+        ),
+        (("merge_only_on_branches", "--branch", "a b"), "branches[0]"),
+    ],
+)
+def test_bad_invariants_change_nothing(run, demo_db, args, message):
+    before = run(demo_db, "export", "demo").stdout
+    result = run(demo_db, "invariants", "add", "demo", "x", *args)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert run(demo_db, "export", "demo").stdout == before

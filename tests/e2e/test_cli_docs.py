@@ -1,4 +1,4 @@
-"""The terminal transcript in docs/cli.md is what the command really prints."""
+"""The terminal transcripts in the docs are what the command really prints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+import pytest
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+# Each page with a transcript, and how many steps it has at least (so none is lost).
+TRANSCRIPTS = {
+    "cli.md": 8,
+    "exposure.md": 4,
+    "revert.md": 4,
+    "settings-as-code.md": 5,
+    "invariants.md": 6,
+}
 PROGRAM = f"{shlex.quote(sys.executable)} -m ai_settings_core"
 BLOCK = re.compile(r"```console\n(.*?)```", re.DOTALL)
 
@@ -26,9 +36,10 @@ def transcript_steps(text: str) -> list[tuple[str, str]]:
     return [(command, "\n".join(output) + ("\n" if output else "")) for command, output in steps]
 
 
-def test_transcript_matches(tmp_path):
-    steps = transcript_steps(DOC.read_text(encoding="utf-8"))
-    assert len(steps) >= 8
+@pytest.mark.parametrize("page", sorted(TRANSCRIPTS))
+def test_transcript_matches(tmp_path, page):
+    steps = transcript_steps((DOCS / page).read_text(encoding="utf-8"))
+    assert len(steps) >= TRANSCRIPTS[page]
     run_transcript(steps, tmp_path)
 
 

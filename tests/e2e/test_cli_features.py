@@ -215,11 +215,15 @@ JSON_RUNS = [
         ("explain", "demo", "payments", "--repo", "github:demo/payments", "--branch", "main"),
     ),
     ("explain", ("explain", "demo", "legacy", "--environment", "production", "--json")),
+    ("exposure", ("exposure", "demo")),
+    ("exposure", ("exposure", "demo", "--at", "merge")),
     ("bulk", ("bulk", "demo", "--projects", "checkout,mobile", "--fix", "off", "--json")),
     ("preview", ("preview", "demo", "--fix", "off", "--stopping-point", "suggestion")),
     ("audit", ("audit", "demo", "--limit", "20", "--json")),
     ("export", ("export", "demo")),
     ("migrate", ("migrate", "--json")),
+    ("invariants show", ("invariants", "show", "demo")),
+    ("invariants add", ("invariants", "add", "demo", "fix-needs-scan", "fix_requires_scan")),
 ]
 
 
@@ -237,6 +241,17 @@ def test_import_json_output_matches_its_schema(cli, demo_db, tmp_path):
     result = cli(tmp_path / "copy.db", "import", "-", "--json", stdin=exported)
     assert result.returncode == 0, result.stderr
     _validate("import", json.loads(result.stdout))
+
+
+def test_invariants_json_outputs_match_their_schema(cli, demo_db):
+    add = ("invariants", "add", "demo", "suggest-only", "stopping_point_at_most")
+    result = cli(demo_db, *add, "--at-most", "suggestion", "--enforce", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["violations"]
+    _validate("invariants add", document)
+    result = cli(demo_db, "invariants", "remove", "demo", "suggest-only", "--json")
+    _validate("invariants remove", json.loads(result.stdout))
 
 
 def test_a_document_that_breaks_the_schema_is_caught():
@@ -273,7 +288,7 @@ def _bash_complete(script: str, words: list[str]) -> list[str]:
 def test_bash_completion_completes_commands_actions_and_options(cli):
     script = cli(None, "completion", "bash").stdout
     assert set(_bash_complete(script, ["ai-settings", ""])) >= {"resolve", "org", "--version"}
-    assert _bash_complete(script, ["ai-settings", "re"]) == ["repo", "resolve"]
+    assert _bash_complete(script, ["ai-settings", "re"]) == ["repo", "resolve", "revert"]
     assert _bash_complete(script, ["ai-settings", "--db", "x.db", "org", "s"]) == ["set", "show"]
     options = _bash_complete(script, ["ai-settings", "org", "set", "acme", "--l"])
     assert options == ["--lock"]
@@ -295,3 +310,98 @@ def test_the_script_is_one_for_the_module_and_the_console_script():
     # main() is the program: the completion names the console script, the one users type.
     assert build_parser().prog == "ai-settings"
     assert Path(sys.executable).with_name("ai-settings").exists()
+
+
+# revert, plan and apply (issue 15) ------------------------------------------------------------
+
+
+def _newest(cli, db) -> int:
+    result = cli(db, "audit", "demo", "--limit", "1", "--json")
+    return int(json.loads(result.stdout)["results"][0]["id"])
+
+
+def test_revert_restores_a_change_and_a_second_revert_is_a_conflict(cli, demo_db):
+    assert cli(demo_db, "project", "set", "demo", "search", "--fix", "off").returncode == 0
+    entry = _newest(cli, demo_db)
+    result = cli(demo_db, "revert", "demo", str(entry), "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    _validate("revert", document)
+    assert document["reverted"] == [entry]
+    assert document["changed"] == ["search"]
+    assert document["projects"][0]["fix_enabled_override"] is None
+    again = cli(demo_db, "revert", "demo", str(entry))
+    assert again.returncode == 3
+    assert f"changed since audit entry {entry}" in again.stderr
+    forced = cli(demo_db, "revert", "demo", str(entry), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert forced.stdout == f"Reverted #{entry}: restored nothing (already as before).\n"
+
+
+def test_revert_of_an_unknown_entry_is_not_found_and_a_bad_id_a_usage_error(cli, demo_db):
+    assert cli(demo_db, "revert", "demo", "999999").returncode == 4
+    assert cli(demo_db, "revert", "demo", "zero").returncode == 2
+    assert cli(demo_db, "revert", "demo", "0").returncode == 2
+
+
+def test_the_audit_log_shows_entry_ids_and_what_a_revert_reverts(cli, demo_db):
+    cli(demo_db, "project", "set", "demo", "search", "--fix", "off")
+    entry = _newest(cli, demo_db)
+    cli(demo_db, "revert", "demo", str(entry))
+    lines = cli(demo_db, "audit", "demo", "--limit", "2").stdout.splitlines()
+    assert lines[0].startswith(f"#{entry + 1}  ")
+    assert lines[0].endswith(f"(reverts #{entry})")
+    assert lines[1].startswith(f"#{entry}  ")
+
+
+def test_plan_exits_0_without_drift_and_10_with_it_then_apply_plan_applies(cli, demo_db, tmp_path):
+    exported = tmp_path / "demo.json"
+    exported.write_text(cli(demo_db, "export", "demo").stdout, encoding="utf-8")
+    clean = cli(demo_db, "plan", str(exported))
+    assert (clean.returncode, clean.stdout) == (0, "No changes: demo is as the document says.\n")
+    cli(demo_db, "project", "set", "demo", "search", "--fix", "off")  # drift from the file
+    plan_file = tmp_path / "plan.json"
+    drift = cli(demo_db, "plan", str(exported), "--json", "--out", str(plan_file))
+    assert drift.returncode == 10
+    document = json.loads(drift.stdout)
+    _validate("plan", document)
+    assert json.loads(plan_file.read_text(encoding="utf-8")) == document
+    assert [(c["project_id"], c["action"]) for c in document["changes"]] == [("search", "update")]
+    applied = cli(demo_db, "apply", "--plan", str(plan_file), "--json")
+    assert applied.returncode == 0, applied.stderr
+    _validate("apply", json.loads(applied.stdout))
+    assert cli(demo_db, "plan", str(exported)).returncode == 0
+    # The plan was made on versions that are gone now.
+    stale = cli(demo_db, "apply", "--plan", str(plan_file))
+    assert stale.returncode == 3
+    assert "changed since the plan was made" in stale.stderr
+
+
+def test_apply_file_prunes_only_when_asked(cli, demo_db, tmp_path):
+    document = json.loads(cli(demo_db, "export", "demo").stdout)
+    document["projects"] = [p for p in document["projects"] if p["project_id"] != "search"]
+    path = tmp_path / "less.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    assert cli(demo_db, "plan", str(path)).returncode == 0  # search is left alone
+    pruned = cli(demo_db, "plan", str(path), "--prune")
+    assert pruned.returncode == 10
+    assert "prune project search" in pruned.stdout
+    assert cli(demo_db, "apply", str(path), "--prune").returncode == 0
+    assert cli(demo_db, "plan", str(path), "--prune").returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "status"),
+    [
+        (("apply",), 2),
+        (("apply", "doc.json", "--plan", "plan.json"), 2),
+        (("apply", "--plan", "plan.json", "--prune"), 2),
+        (("plan", "missing.json"), 2),
+        (("plan", "-"), 1),
+    ],
+)
+def test_plan_and_apply_refuse_what_they_cannot_run(cli, demo_db, tmp_path, args, status):
+    (tmp_path / "plan.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "doc.json").write_text("{}", encoding="utf-8")
+    result = cli(demo_db, *args, stdin="not json")
+    assert result.returncode == status, result.stderr

@@ -160,6 +160,13 @@ def _every_operation(client_package, models, client, document):
     repository = models.AISettingsRepository(repository="github:acme/api")
     answer = call("addRepository", "acme", "web", body=repository)
     assert (answer.status_code, answer.headers["ETag"]) == (201, '"2"')
+    answer = call("getExposure", "acme", at=models.AISettingsStoppingPoint.SUGGESTION)
+    assert answer.status_code == 200
+    places = [
+        (p.project_id, p.repository, p.branch_pattern) for p in answer.parsed.places.suggestion
+    ]
+    assert places == [("web", "github:acme/api", "*")]
+    assert answer.parsed.projects[0].repositories[0].branches[0].decision.fix is True
     answer = call("getRepository", "acme", "web", "github:acme/api")
     assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
     change = models.AISettingsRepositoryPatch(ai_enabled=False)
@@ -176,6 +183,8 @@ def _every_operation(client_package, models, client, document):
     answer = call("listOverridingProjects", "acme", limit=10)
     assert [item.project_id for item in answer.parsed.results] == ["web"]
     bulk = models.AISettingsBulkRequest(projects=["web"], reset=True)
+    answer = call("previewBulkUpdate", "acme", body=bulk)
+    assert (answer.status_code, answer.parsed.projects_considered) == (200, 1)
     answer = call("bulkUpdateProjects", "acme", body=bulk)
     assert (answer.status_code, answer.parsed.changed) == (200, ["web"])
     assert call("removeRepository", "acme", "web", "github:acme/api").status_code == 200
@@ -185,6 +194,49 @@ def _every_operation(client_package, models, client, document):
     answer = call("getOrganizationAuditLog", "acme")
     event = models.AISettingsAuditEvent("project_ai_settings.repository_removed")
     assert answer.parsed.results[0].event == event  # the reset changed nothing: no entry
+
+    # Revert the removal, as a new change; a second revert of it is a conflict.
+    removal = answer.parsed.results[0].id
+    options = models.AISettingsRevertRequest()
+    answer = call("revertAuditEntry", "acme", str(removal), body=options)
+    assert (answer.status_code, answer.parsed.reverted) == (200, [removal])
+    assert [p.repositories[0].repository for p in answer.parsed.projects] == ["github:acme/api"]
+    assert call("revertAuditEntry", "acme", str(removal), body=options).status_code == 409
+
+    # Plan a desired-state document, then apply the plan the server answered.
+    request = models.AISettingsPlanRequest.from_dict(
+        {"document": {"organization_id": "acme", "fix_enabled": False, "projects": []}}
+    )
+    answer = call("planSettings", "acme", body=request)
+    assert answer.status_code == 200
+    assert [(c.project_id, c.action) for c in answer.parsed.changes] == [
+        (None, models.AISettingsPlanAction.UPDATE)
+    ]
+    answer = call("applySettingsPlan", "acme", body=answer.parsed)
+    assert (answer.status_code, answer.parsed.changed) == (200, [])
+    assert call("getOrganizationSettings", "acme").parsed.fix_enabled is False
+    # Invariants: refused with the violations, saved with enforce, listed, removed.
+    at_most = models.AISettingsInvariantType0(
+        name="suggest-only",
+        kind="stopping_point_at_most",
+        at_most=models.AISettingsStoppingPoint.SUGGESTION,
+    )
+    answer = call("addOrganizationInvariant", "acme", body=at_most)
+    assert answer.status_code == 400
+    assert isinstance(answer.parsed, models.AISettingsFieldErrors)
+    assert list(answer.parsed.additional_properties) == ["non_field_errors"]
+    codes = json.loads(answer.headers["AI-Settings-Error-Codes"])["non_field_errors"]
+    assert set(codes) == {"invariant_violated"}
+    answer = call("addOrganizationInvariant", "acme", body=at_most, enforce=True)
+    assert answer.status_code == 201
+    assert [item.name for item in answer.parsed.invariants] == ["suggest-only"]
+    assert answer.parsed.violations[0].invariant == "suggest-only"
+    fix = models.AISettingsInvariantType2(name="fix-needs-scan", kind="fix_requires_scan")
+    assert call("addOrganizationInvariant", "acme", body=fix).status_code == 201
+    answer = call("getOrganizationInvariants", "acme")
+    assert (answer.status_code, len(answer.parsed.invariants)) == (200, 2)
+    answer = call("removeOrganizationInvariant", "acme", "suggest-only")
+    assert [item.name for item in answer.parsed.invariants] == ["fix-needs-scan"]
 
     operations = {
         operation["operationId"]

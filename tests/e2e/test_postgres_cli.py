@@ -36,10 +36,13 @@ SCRIPT: list[list[str]] = [
     ["resolve", "demo", "--json"],
     ["audit", "demo", "--limit", "100"],
     ["audit", "demo", "--project", "billing", "--json"],
+    ["revert", "demo", "16"],
+    ["revert", "demo", "16", "--force", "--json"],
     ["export", "demo"],
 ]
 
 _TIMES = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?")
+_CHANGES = re.compile(r'"change_id": "[0-9a-f]+"')  # random: one per write
 
 
 def _run_script(location: str, capsys: pytest.CaptureFixture[str]) -> list[tuple[int, str, str]]:
@@ -47,7 +50,8 @@ def _run_script(location: str, capsys: pytest.CaptureFixture[str]) -> list[tuple
     for command in SCRIPT:
         status = main(["--db", location, *command])
         captured = capsys.readouterr()
-        outputs.append((status, _TIMES.sub("<time>", captured.out), captured.err))
+        out = _CHANGES.sub('"change_id": "<change>"', _TIMES.sub("<time>", captured.out))
+        outputs.append((status, out, captured.err))
     return outputs
 
 

@@ -9,10 +9,12 @@ import sqlite3
 import subprocess
 import sys
 
+import jsonschema
 import pytest
 
 from ai_settings_core import ALL_SCOPES, Actor, SettingsService
 from ai_settings_core.adapters.sqlite import SqliteStore
+from ai_settings_core.codec import json_schema
 from ai_settings_core.errors import ValidationError
 from ai_settings_core.http import (
     ERROR_CODE_HEADER,
@@ -244,6 +246,35 @@ def test_preview_saves_nothing(api):
     assert response.status == 200
     assert response.json()["projects"][0]["project_id"] == "web"
     assert call(api, "GET", ORG).json()["fix_enabled"] is False
+
+
+def test_exposure_lists_where_ai_may_fix(store, api):
+    call(api, "PUT", ORG, {"fix_enabled": True, "stopping_point": "merge"})
+    call(api, "POST", PROJECT + "repositories/", {"repository": "github:acme/web"})
+    other = "/projects/acme/docs/ai-settings/"
+    call(api, "POST", other + "repositories/", {"repository": "github:acme/docs"})
+    call(api, "PUT", other, {"stopping_point_override": "suggestion"})
+    response = call(api, "GET", "/organizations/acme/ai-settings/exposure/?at=pull_request")
+    assert response.status == 200
+    body = response.json()
+    jsonschema.Draft202012Validator(json_schema("exposure")).validate(body)
+    assert body["at"] == "pull_request"
+    assert list(body["places"]) == ["merge", "pull_request"]
+    assert [(p["project_id"], p["branch_pattern"]) for p in body["places"]["merge"]] == [
+        ("web", "*")
+    ]
+    assert [p["project_id"] for p in body["projects"]] == ["web"]
+    whole = call(api, "GET", "/organizations/acme/ai-settings/exposure/").json()
+    assert [p["project_id"] for p in whole["projects"]] == ["docs", "web"]
+    limited = make_api(store, projects=frozenset({"docs"}))
+    body = call(limited, "GET", "/organizations/acme/ai-settings/exposure/").json()
+    assert [p["project_id"] for p in body["projects"]] == ["docs"]
+    for text in ("everything", "", "MERGE"):
+        bad = call(api, "GET", f"/organizations/acme/ai-settings/exposure/?at={text}")
+        assert bad.status == 400
+        assert json.loads(bad.header(ERROR_CODES_HEADER)) == {"at": ["invalid_choice"]}
+    denied = make_api(store, scopes=frozenset({"project:read"}))
+    assert call(denied, "GET", "/organizations/acme/ai-settings/exposure/").status == 403
 
 
 def test_explain_answers_for_one_event(api):
@@ -569,3 +600,96 @@ def test_headers_are_found_alike_on_requests_and_responses():
         assert message.header("X-ONE") == "1"
         assert message.header("two") == "3"
         assert message.header("three") is None
+
+
+# Invariants --------------------------------------------------------------------------------
+
+INVARIANTS = "/organizations/acme/ai-settings/invariants/"
+PR_AT_MOST = {"name": "pr-at-most", "kind": "stopping_point_at_most", "at_most": "pull_request"}
+
+
+def test_invariants_are_added_listed_and_removed(api):
+    assert call(api, "GET", INVARIANTS).json() == {
+        "organization_id": "acme",
+        "invariants": [],
+        "violations": [],
+        "version": 0,
+    }
+    response = call(api, "POST", INVARIANTS, PR_AT_MOST)
+    assert (response.status, response.header("ETag")) == (201, '"1"')
+    assert response.json()["invariants"] == [{**PR_AT_MOST, "except_repositories": []}]
+    response = call(api, "PUT", PROJECT, {"stopping_point_override": "merge"})
+    assert response.status == 400
+    assert response.json() == {
+        "stopping_point_override": [
+            (
+                "Invariant 'pr-at-most' is violated by project 'web': the stopping point is "
+                "merge, above pull_request."
+            )
+        ]
+    }
+    assert json.loads(response.header(ERROR_CODES_HEADER)) == {
+        "stopping_point_override": ["invariant_violated"]
+    }
+    response = call(api, "DELETE", INVARIANTS + "pr-at-most/", headers=[("If-Match", '"1"')])
+    assert (response.status, response.json()["invariants"]) == (200, [])
+    assert call(api, "DELETE", INVARIANTS + "pr-at-most/").status == 404
+
+
+def test_adding_an_invariant_lists_the_violations_unless_enforced(api):
+    call(api, "PUT", PROJECT, {"stopping_point_override": "merge"})
+    response = call(api, "POST", INVARIANTS, PR_AT_MOST)
+    assert response.status == 400
+    assert response.json() == {
+        "non_field_errors": [
+            (
+                "Invariant 'pr-at-most' is violated by project 'web': the stopping point is "
+                "merge, above pull_request."
+            )
+        ]
+    }
+    assert call(api, "GET", INVARIANTS).json()["invariants"] == []
+    response = call(api, "POST", INVARIANTS + "?enforce=true", PR_AT_MOST)
+    assert response.status == 201
+    assert response.json()["violations"] == [
+        {
+            "invariant": "pr-at-most",
+            "project_id": "web",
+            "repository": None,
+            "path": ["stopping_point_override"],
+            "field": "stopping_point_override",
+            "message": "Invariant 'pr-at-most' is violated by project 'web': the stopping point "
+            "is merge, above pull_request.",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("target", "body", "codes"),
+    [
+        (INVARIANTS + "?enforce=yes", PR_AT_MOST, {"enforce": ["invalid"]}),
+        (INVARIANTS, {**PR_AT_MOST, "at_most": "false"}, {"at_most": ["invalid_choice"]}),
+        (INVARIANTS, {**PR_AT_MOST, "branches": ["main"]}, {"branches": ["unknown_field"]}),
+        (INVARIANTS, [PR_AT_MOST], {"non_field_errors": ["invalid"]}),
+        (ORG + "?enforce=1", {"invariants": [PR_AT_MOST]}, {"enforce": ["invalid"]}),
+        (
+            ORG,
+            {"invariants": [PR_AT_MOST, PR_AT_MOST]},
+            {"invariants": [{}, {"name": ["duplicate_invariant"]}]},
+        ),
+    ],
+)
+def test_bad_invariant_requests_are_400s_that_write_nothing(api, target, body, codes):
+    method = "POST" if target.startswith(INVARIANTS) else "PUT"
+    response = call(api, method, target, body)
+    assert response.status == 400
+    assert json.loads(response.header(ERROR_CODES_HEADER)) == codes
+    assert call(api, "GET", INVARIANTS).json()["version"] == 0
+
+
+def test_an_organization_put_adds_invariants_with_enforce(api):
+    call(api, "PUT", PROJECT, {"stopping_point_override": "merge"})
+    body = {"invariants": [PR_AT_MOST]}
+    assert call(api, "PUT", ORG, body).status == 400
+    response = call(api, "PUT", ORG + "?enforce=true", body)
+    assert (response.status, response.json()["invariants"][0]["name"]) == (200, "pr-at-most")

@@ -12,7 +12,7 @@ from psycopg import sql
 
 from ai_settings_core import OrganizationSettings, ProjectSettings, StorageError, ValidationError
 from ai_settings_core.adapters.postgres import CURRENT_VERSION, PostgresStore
-from ai_settings_core.testing import sample_audit_entry, sample_project
+from ai_settings_core.testing import sample_audit_entry, sample_invariants, sample_project
 from tests.postgres import drop_schema, fresh_store, postgres_store, schema_name, server_url
 
 __all__ = ["postgres_store"]
@@ -202,3 +202,31 @@ def test_a_closed_store_refuses_use(postgres_store: PostgresStore) -> None:
     postgres_store.close()
     with pytest.raises(StorageError, match="closed"):
         postgres_store(read_only=True).__enter__()
+
+
+def test_a_version_1_schema_upgrades_and_its_organizations_take_invariants() -> None:
+    from ai_settings_core.adapters.postgres import _schema
+
+    with fresh_store(migrate=False) as store:
+        with psycopg.connect(server_url(), autocommit=True) as connection:
+            _schema.migrate(
+                connection, store.schema, lock_key=store.migration_lock_key, label="v1", target=1
+            )
+            connection.execute(
+                sql.SQL(
+                    "INSERT INTO {} VALUES ('acme', true, true, 'suggestion', false, true, "
+                    "false, 'pull_request', 4)"
+                ).format(sql.Identifier(store.schema, "organizations"))
+            )
+        assert store.migrate() == CURRENT_VERSION
+        with store() as uow:
+            organization = uow.organizations.get("acme")
+            assert organization is not None
+            assert organization.invariants == ()
+            assert organization.version == 4
+            saved = uow.organizations.save(
+                attrs.evolve(organization, invariants=sample_invariants()), expected_version=4
+            )
+            uow.commit()
+        with store(read_only=True) as uow:
+            assert uow.organizations.get("acme") == saved

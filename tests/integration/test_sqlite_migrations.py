@@ -6,6 +6,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+import attrs
 import pytest
 
 from ai_settings_core import (
@@ -20,6 +21,7 @@ from ai_settings_core import (
 from ai_settings_core.adapters.sqlite import SqliteStore, _schema
 from ai_settings_core.changes import FieldChange
 from ai_settings_core.service import AuditEvent
+from ai_settings_core.testing import sample_invariants
 
 V1_ROWS = [
     (
@@ -176,6 +178,8 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
     assert audit.items[0].stored_changes == (FieldChange("locked", (), ("fix_enabled",)),)
     assert audit.items[1].effective_changes == (FieldChange("scan_enabled", True, False),)
     assert by_project.items == audit.items[1:]
+    # Entries written before version 3 name no change and revert nothing.
+    assert {(e.change_id, e.reverts) for e in audit.items} == {(None, None)}
 
     # The migrated file takes writes, with versions carried on.
     with store() as uow:
@@ -194,3 +198,17 @@ def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
     assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2
+
+
+def test_a_migrated_organization_has_no_invariants_and_takes_them(version_1: Path) -> None:
+    store = SqliteStore(version_1)
+    with store() as uow:
+        organization = uow.organizations.get("acme")
+        assert organization is not None
+        assert organization.invariants == ()
+        saved = uow.organizations.save(
+            attrs.evolve(organization, invariants=sample_invariants()), expected_version=4
+        )
+        uow.commit()
+    with store(read_only=True) as uow:
+        assert uow.organizations.get("acme") == saved

@@ -114,6 +114,16 @@ def test_the_event_constraint_lists_every_audit_event() -> None:
             "scan_enabled_override_expires_at) VALUES ('o', 'p', 1, 'soon')"
         ),
         (
+            "INSERT INTO organizations (organization_id, scan_enabled, fix_enabled, "
+            "stopping_point, scan_enabled_locked, fix_enabled_locked, stopping_point_locked, "
+            "version, invariants) VALUES ('o', 1, 0, 'merge', 0, 0, 0, 1, 'not json')"
+        ),
+        (
+            "INSERT INTO organizations (organization_id, scan_enabled, fix_enabled, "
+            "stopping_point, scan_enabled_locked, fix_enabled_locked, stopping_point_locked, "
+            "version, invariants) VALUES ('o', 1, 0, 'merge', 0, 0, 0, 1, '{}')"
+        ),
+        (
             "INSERT INTO audit_log (organization_id, actor, event, target, occurred_at, "
             "stored_changes, effective_changes) VALUES ('o', 'a', 'org.deleted', 't', "
             "'2025-01-01T00:00:00.000000Z', '[]', '[]')"

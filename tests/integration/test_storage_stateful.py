@@ -64,13 +64,19 @@ def audit_entries(draw: st.DrawFn) -> AuditEntry:
         occurred_at=draw(timestamps),
         stored_changes=tuple(draw(st.lists(field_changes, max_size=2))),
         effective_changes=tuple(draw(st.lists(field_changes, max_size=2))),
+        change_id=draw(st.none() | st.sampled_from(["c1", "c2"])),
+        reverts=draw(st.none() | st.integers(1, 2**62)),
     )
 
 
 projects = st.sampled_from(ORGANIZATIONS).flatmap(
     lambda org: st.sampled_from(PROJECTS).flatmap(lambda pid: s.project_settings(org, pid))
 )
-organizations = st.sampled_from(ORGANIZATIONS).flatmap(s.organization_settings)
+organizations = st.builds(
+    lambda org, invariants: attrs.evolve(org, invariants=tuple(invariants)),
+    st.sampled_from(ORGANIZATIONS).flatmap(s.organization_settings),
+    s.invariant_lists,
+)
 
 SURROGATE = "\ud800"  # a str that is not Unicode text: it has no UTF-8 form
 

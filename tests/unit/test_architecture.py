@@ -12,9 +12,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "src" / "ai_settings_core"
 
 # Each module's layer is its first path component under the package.
-EDGES = {"cli", "http", "contrib", "bootstrap", "testing"}
+EDGES = {"cli", "http", "ui", "contrib", "bootstrap", "testing"}
 FORBIDDEN = {
-    "domain": {"codec", "service", "ports", "adapters", "events", "rules", "changes"} | EDGES,
+    "domain": {"codec", "service", "ports", "adapters", "events", "rules", "changes", "invariants"}
+    | EDGES,
     "errors": {"codec", "service", "ports", "adapters", "events"} | EDGES,
     "codec": {"service", "adapters"} | EDGES,
     "ports": {"codec", "service", "adapters", "events"} | EDGES,

@@ -8,15 +8,29 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from cattrs.errors import ClassValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ai_settings_core import OrganizationSettings, ProjectSettings, RepositorySettings
-from ai_settings_core.codec import dump_organization, dump_project, dump_repository
+from ai_settings_core import (
+    OrganizationSettings,
+    ProjectSettings,
+    RepositoryRef,
+    RepositorySettings,
+)
+from ai_settings_core.codec import (
+    dump_organization,
+    dump_project,
+    dump_repository,
+    parse_organization,
+    parse_project,
+)
 from ai_settings_core.codec._converter import HOOKS, _generated_organization, _generated_project
 from ai_settings_core.codec._fast import fast_organization, fast_project, fast_repository
+from ai_settings_core.codec._hooks import MAX_VERSION
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.errors import ValidationError
 from tests import strategies as s
 
 SMALL = Limits(
@@ -117,3 +131,207 @@ def test_the_codec_parses_references_as_the_domain_does(text: str):
     assert found == expected
     if isinstance(found, RepositoryRef):
         assert (str(found), found.key, repr(found)) == (text, expected.key, repr(expected))
+
+
+# The fast paths exist to take valid documents: every valid document goes straight (the
+# converter is for the rest), at the limits too; just beyond them, the converter decides.
+
+
+@given(s.organization_settings())
+def test_every_valid_organization_takes_the_fast_path(organization: OrganizationSettings):
+    assert fast_organization(dump_organization(organization), DEFAULT_LIMITS) == organization
+
+
+@given(s.project_settings())
+def test_every_valid_project_takes_the_fast_path(project: ProjectSettings):
+    assert fast_project(dump_project(project), DEFAULT_LIMITS) == project
+
+
+@given(s.repository_settings())
+def test_every_valid_repository_takes_the_fast_path(repository: RepositorySettings):
+    assert fast_repository(dump_repository(repository), DEFAULT_LIMITS) == repository
+
+
+def _repository(name: str, *patterns: str) -> dict[str, Any]:
+    return {"repository": f"github:acme/{name}", "branch_patterns": list(patterns)}
+
+
+# At SMALL's limits: identifiers of four characters, two repositories, one pattern each, one
+# environment; and the largest version.
+AT_THE_LIMITS = {
+    "organization_id": "acme",
+    "project_id": "w",
+    "scan_enabled_override": True,
+    "fix_enabled_override": False,
+    "stopping_point_override": "merge",
+    "repositories": [_repository("api", "main"), _repository("web", "v*")],
+    "environments": ["prod"],
+    "version": MAX_VERSION,
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"scan_enabled_override": False, "fix_enabled_override": True},
+        {"scan_enabled_override": None, "fix_enabled_override": None},
+        {"stopping_point_override": None, "version": 0},
+        {"organization_id": "a", "project_id": "webs", "environments": ["p"]},
+        {
+            "repositories": [
+                {"repository": "github:acme/api", "ai_enabled": False},
+                {"repository": "gitlab:acme/web", "stopping_point_override": "suggestion"},
+            ]
+        },
+    ],
+)
+def test_a_project_at_the_limits_takes_the_fast_path(changes: dict[str, Any]):
+    document = AT_THE_LIMITS | changes
+    assert fast_project(document, SMALL) == parse_project(document, limits=SMALL)
+    assert fast_project(document, SMALL) is not None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"organization_id": "acme1"},
+        {"organization_id": ""},
+        {"organization_id": "a b"},
+        {"project_id": "web12"},
+        {"project_id": ""},
+        {"project_id": "w b"},
+        {"scan_enabled_override": "yes"},
+        {"scan_enabled_override": 1},
+        {"fix_enabled_override": "no"},
+        {"fix_enabled_override": 0},
+        {"stopping_point_override": "nowhere"},
+        {"stopping_point_override": 2},
+        {"version": MAX_VERSION + 1},
+        {"version": -1},
+        {"repositories": [*AT_THE_LIMITS["repositories"], _repository("doc", "main")]},
+        {"repositories": [_repository("api", "main", "dev")]},
+        {"repositories": [_repository("api")]},
+        {"repositories": [_repository("api", "main"), _repository("API", "main")]},
+        {"repositories": None},
+        {"repositories": [{"repository": "github:acme/api", "ai_enabled": "no"}]},
+        {"repositories": [{"repository": "github:acme/api", "stopping_point_override": "x"}]},
+        {"repositories": [{"repository": "github:acme/api", "stopping_point_override": 1}]},
+        {"repositories": [{"repository": "github:acme/api", "stopping_point_override": []}]},
+        {"repositories": [{"repository": "acme/api"}]},
+        {"repositories": [{"repository": "github:acme/api", "colour": "blue"}]},
+        {"repositories": [{"repository": "github:acme/api", "branch_patterns": [1]}]},
+        {"repositories": [{"repository": "github:acme/api", "branch_patterns": [[]]}]},
+        {"repositories": [{"repository": "github:acme/api", "branch_patterns": "main"}]},
+        {"environments": ["prod", "dev"]},
+        {"environments": [""]},
+        {"environments": ["p d"]},
+        {"environments": ["prod1"]},
+        {"environments": None},
+        {"colour": "blue"},
+    ],
+)
+def test_a_project_beyond_the_limits_is_left_to_the_converter(changes: dict[str, Any]):
+    document = AT_THE_LIMITS | changes
+    assert fast_project(document, SMALL) is None
+    with pytest.raises(ValidationError):
+        parse_project(document, limits=SMALL)
+
+
+ORGANIZATION_AT_THE_LIMITS = {
+    "organization_id": "acme",
+    "scan_enabled": True,
+    "fix_enabled": False,
+    "stopping_point": "merge",
+    "locked": ["scan_enabled", "fix_enabled", "stopping_point"],
+    "max_stopping_point": "merge",
+    "version": MAX_VERSION,
+}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"scan_enabled": False, "fix_enabled": True, "locked": [], "max_stopping_point": None},
+        {"organization_id": "a"},
+    ],
+)
+def test_an_organization_at_the_limits_takes_the_fast_path(changes: dict[str, Any]):
+    document = ORGANIZATION_AT_THE_LIMITS | changes
+    assert fast_organization(document, SMALL) == parse_organization(document, limits=SMALL)
+    assert fast_organization(document, SMALL) is not None
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"organization_id": "acme1"},
+        {"organization_id": ""},
+        {"organization_id": "a b"},
+        {"scan_enabled": "yes"},
+        {"fix_enabled": None},
+        {"stopping_point": "nowhere"},
+        {"stopping_point": None},
+        {"max_stopping_point": "nowhere"},
+        {"max_stopping_point": 3},
+        {"version": MAX_VERSION + 1},
+        {"version": -1},
+        {"version": "1"},
+        {"locked": ["scan_enabled", "fix_enabled", "stopping_point", "scan_enabled"]},
+        {"locked": ["colour"]},
+        {"locked": [["scan_enabled"]]},
+        {"locked": "scan_enabled"},
+        {"colour": "blue"},
+    ],
+)
+def test_an_organization_beyond_the_limits_is_left_to_the_converter(changes: dict[str, Any]):
+    document = ORGANIZATION_AT_THE_LIMITS | changes
+    assert fast_organization(document, SMALL) is None
+    with pytest.raises(ValidationError):
+        parse_organization(document, limits=SMALL)
+
+
+def test_the_keys_left_out_take_their_defaults_on_the_fast_path():
+    limits = DEFAULT_LIMITS
+    assert fast_organization({"organization_id": "acme"}, limits) == OrganizationSettings("acme")
+    project = {"organization_id": "acme", "project_id": "web"}
+    assert fast_project(project, limits) == ProjectSettings("acme", "web")
+    repository = {"repository": "github:acme/api"}
+    assert fast_repository(repository, limits) == RepositorySettings(
+        RepositoryRef.parse("github:acme/api")
+    )
+
+
+@pytest.fixture
+def cold_caches() -> None:
+    """Empty the parsed-text caches (they may be emptied at any time: they are bounded)."""
+    from ai_settings_core.codec import _fast, _hooks
+
+    for cache in (_hooks.REFS, _hooks.PATTERNS, _fast._PATTERN_LISTS):
+        cache.clear()
+    for texts in [texts for texts in _fast._LOCKED if texts]:
+        del _fast._LOCKED[texts]
+
+
+# Each example a new process would parse first: the caches change no answer.
+COLD_DOCUMENTS = [
+    (
+        fast_organization,
+        ORGANIZATION_AT_THE_LIMITS,
+        parse_organization(ORGANIZATION_AT_THE_LIMITS, limits=SMALL),
+    ),
+    (fast_project, AT_THE_LIMITS, parse_project(AT_THE_LIMITS, limits=SMALL)),
+    (fast_organization, ORGANIZATION_AT_THE_LIMITS | {"locked": [1]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [_repository("api", 1)]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [_repository("api", "")]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [{"repository": "github:acme"}]}, None),
+    (fast_project, AT_THE_LIMITS | {"repositories": [{"repository": 1}]}, None),
+]
+
+
+@pytest.mark.parametrize(("fast", "document", "value"), COLD_DOCUMENTS)
+@pytest.mark.usefixtures("cold_caches")
+def test_the_fast_paths_answer_the_same_with_cold_caches(fast, document, value):
+    assert fast(document, SMALL) == value
+    assert fast(document, SMALL) == value  # and warm

@@ -22,6 +22,7 @@ from ai_settings_core.codec import (
     dump_project,
     dump_repository,
     parse_export,
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,
@@ -32,6 +33,7 @@ from ai_settings_core.codec import (
 from tests import strategies as s
 
 PARSERS = [
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,

@@ -23,6 +23,7 @@ from ai_settings_core.codec import (
     load_json,
     parse_bulk,
     parse_export,
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,
@@ -35,6 +36,7 @@ from ai_settings_core.http import Request, SettingsApi
 from tests import strategies as s
 
 PARSERS = [
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,

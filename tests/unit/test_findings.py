@@ -37,6 +37,49 @@ def f(path, message="bad", code="invalid", severity=E):
             [f(("policy",), "whole"), f(("policy", "locked"), "part")],
             {"policy": {"non_field_errors": ["whole"], "locked": ["part"]}},
         ),
+        # The same two errors the other way round: the same body.
+        (
+            [f(("policy", "locked"), "part"), f(("policy",), "whole")],
+            {"policy": {"locked": ["part"], "non_field_errors": ["whole"]}},
+        ),
+        # Nested objects, however deep.
+        ([f(("a", "b", "c"), "deep")], {"a": {"b": {"c": ["deep"]}}}),
+        # Items of a list of objects stay aligned with the input, whatever the order.
+        (
+            [
+                f(("repositories", 0, "repository"), "one"),
+                f(("repositories", 2, "ai_enabled"), "two"),
+            ],
+            {"repositories": [{"repository": ["one"]}, {}, {"ai_enabled": ["two"]}]},
+        ),
+        # Where a list of objects meets an error of the whole list or of one item as a whole,
+        # that error goes to the payload's non_field_errors, with its path.
+        (
+            [f(("repositories", 0, "repository"), "one"), f(("repositories",), "too many")],
+            {
+                "repositories": [{"repository": ["one"]}],
+                "non_field_errors": ["repositories: too many"],
+            },
+        ),
+        (
+            [f(("repositories", 0, "repository"), "one"), f(("repositories", 1), "not a dict")],
+            {
+                "repositories": [{"repository": ["one"]}],
+                "non_field_errors": ["repositories[1]: not a dict"],
+            },
+        ),
+        (
+            [f(("repositories",), "too many"), f(("repositories", 0, "repository"), "one")],
+            {
+                "repositories": ["too many"],
+                "non_field_errors": ["repositories[0].repository: one"],
+            },
+        ),
+        # Warnings are left out, wherever they come.
+        (
+            [f(("x",), "warn", severity=W), f(("y",), "bad")],
+            {"y": ["bad"]},
+        ),
     ],
 )
 def test_detail_shapes(findings, detail):

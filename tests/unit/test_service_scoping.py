@@ -22,7 +22,9 @@ from ai_settings_core import (
     SettingsService,
 )
 from ai_settings_core.adapters.memory import MemoryStore
+from ai_settings_core.invariants import FixRequiresScan
 from ai_settings_core.ports import UnitOfWork
+from ai_settings_core.service import SettingsDocument
 
 REPO = RepositoryRef.parse("github:acme/api")
 
@@ -67,13 +69,43 @@ WRITES = {
     "import_organization": lambda s, a, org: s.import_organization(
         a, OrganizationSettings(org, fix_enabled=True), []
     ),
+    "revert": lambda s, a, org: s.revert(
+        a, org, s.audit_log(a, org, limit=1).items[0].id, force=True
+    ),
+    "apply": lambda s, a, org: s.apply(
+        a,
+        s.plan(a, SettingsDocument(OrganizationSettings(org, fix_enabled=True)), prune=True),
+    ),
+    "add_invariant": lambda s, a, org: s.add_invariant(a, org, FixRequiresScan("fix-needs-scan")),
+    "remove_invariant": lambda s, a, org: (
+        s.add_invariant(a, org, FixRequiresScan("fix-needs-scan")),
+        s.remove_invariant(a, org, "fix-needs-scan"),
+    ),
 }
 
 
 def _public_writes() -> set[str]:
     names = {name for name in dir(SettingsService) if not name.startswith("_")}
-    reads = {"get_organization", "get_project", "list_projects", "explain", "audit_log"}
-    return names - reads - {"limits", "store", "preview_organization_change"}
+    reads = {
+        "get_organization",
+        "get_project",
+        "list_projects",
+        "explain",
+        "exposure",
+        "audit_log",
+        "get_invariants",
+    }
+    return (
+        names
+        - reads
+        - {
+            "limits",
+            "store",
+            "preview_organization_change",
+            "preview_bulk_update",
+            "plan",
+        }
+    )
 
 
 def test_the_table_names_every_write_use_case():
@@ -113,6 +145,9 @@ def test_reads_open_read_only_units_only():
     service.list_projects(actor, "acme")
     service.explain(actor, "acme", "web")
     service.audit_log(actor, "acme")
+    service.get_invariants(actor, "acme")
+    service.exposure(actor, "acme")
     service.preview_organization_change(actor, "acme", OrganizationPatch(fix_enabled=True))
+    service.plan(actor, SettingsDocument(OrganizationSettings("acme")), prune=True)
     assert factory.calls
     assert all(read_only for read_only, _ in factory.calls)

@@ -442,3 +442,26 @@ def test_many_changes_fold_into_a_snapshot_that_answers_like_a_fresh_one():
         for branch in ("main", "dev"):
             event = (f"p{i}", "github:acme/api", branch)
             assert snapshot.decide(*event) == fresh.decide(*event)
+
+
+def test_a_project_added_and_removed_after_the_snapshot_was_built_stays_removed():
+    # Added and removed again since the snapshot was built, then more changes than are kept
+    # apart (the changes are folded into new flat dictionaries): it is still removed.
+    snapshot = DecisionSnapshot.prepare(ORG, [])
+    snapshot = snapshot.replace_project(api_project("main", scan_enabled_override=False))
+    snapshot = snapshot.remove_project("api")
+    with pytest.raises(KeyError, match="'api'"):
+        snapshot.projects["api"]
+    for i in range(40):
+        snapshot = snapshot.replace_project(api_project("main", project_id=f"p{i}"))
+    assert "api" not in snapshot.projects
+    assert len(snapshot.projects) == 40
+    assert snapshot.decide("api", "github:acme/api", "main") == decide(
+        ORG, None, repository=API, branch="main"
+    )
+
+
+def test_the_snapshot_of_an_organization_that_stored_nothing():
+    snapshot = DecisionSnapshot.prepare(None, [])
+    assert repr(snapshot) == "<DecisionSnapshot organization=None projects=0>"
+    assert repr(snapshot.projects) == "<projects of a DecisionSnapshot: 0>"

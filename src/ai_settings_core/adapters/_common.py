@@ -15,6 +15,11 @@ from typing import Final
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
 from ai_settings_core.domain.findings import Finding, Path, Severity
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.rules import duplicate_repository
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -167,6 +172,9 @@ def _check_optional_point(path: Path, value: object) -> None:
         raise _wrong_type(path, "a StoppingPoint or None", value)
 
 
+_INVARIANT_TYPES: Final = frozenset({StoppingPointAtMost, MergeOnlyOnBranches, FixRequiresScan})
+
+
 def _check_optional_moment(path: Path, value: object) -> None:
     """An expiry: ``None`` or an aware datetime (a naive one names no instant)."""
     if value is None:
@@ -193,6 +201,11 @@ def check_organization(settings: OrganizationSettings) -> None:
     if type(locked) is not frozenset or not all(type(item) is Setting for item in locked):
         raise _wrong_type(("locked",), "a frozenset of Setting", locked)
     _check_optional_point(("max_stopping_point",), settings.max_stopping_point)
+    invariants = settings.invariants
+    if type(invariants) is not tuple or not all(
+        type(item) in _INVARIANT_TYPES for item in invariants
+    ):
+        raise _wrong_type(("invariants",), "a tuple of invariants", invariants)
     for setting in Setting:
         _check_optional_moment((setting.lock_expires_field,), settings.lock_expires_at(setting))
 
@@ -273,7 +286,13 @@ def check_audit_entry(entry: AuditEntry) -> None:
     """
     if not isinstance(entry, AuditEntry):
         raise _wrong_type((), "an AuditEntry", entry)
-    texts: list[object] = [entry.organization_id, entry.project_id, entry.actor, entry.target]
+    texts: list[object] = [
+        entry.organization_id,
+        entry.project_id,
+        entry.actor,
+        entry.target,
+        entry.change_id,
+    ]
     for name in ("stored_changes", "effective_changes"):
         for change in getattr(entry, name):
             texts += (change.field, change.before, change.after)

@@ -9,25 +9,32 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, Final
 
 from ai_settings_core.cli._api import api_writes, run_api
 from ai_settings_core.cli._app import App, Command, always
 from ai_settings_core.cli._completion import completion_script
+from ai_settings_core.cli._main import EXIT_CHANGES
 from ai_settings_core.cli._parser import UsageError, build_parser
 from ai_settings_core.cli._render import (
     render_audit,
     render_explanation,
+    render_exposure,
     render_impact,
+    render_invariants,
+    render_plan,
     render_resolve,
+    render_revert,
 )
+from ai_settings_core.cli._serve import run_serve
 from ai_settings_core.cli._watch import watch
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import RepositoryRef, format_timestamp
-from ai_settings_core.domain.views import OrganizationView, ProjectView
+from ai_settings_core.domain.views import InvariantsView, OrganizationView, ProjectView
 from ai_settings_core.errors import InvalidValueError, NotFoundError, ValidationError
 
 __all__ = ["COMMANDS"]
@@ -314,6 +321,19 @@ def explain(app: App) -> None:
         app.print(render_explanation(explanation, branch=args.branch, environment=args.environment))
 
 
+def exposure(app: App) -> None:
+    """``exposure``: where AI may fix, and how far, in every project, repository and branch."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    _known_organization(app, args.org)
+    report = app.service.exposure(app.actor(args.org), args.org)
+    if app.as_json:
+        app.json(codec.dump_exposure(report, args.at))
+    else:
+        app.print(render_exposure(report, at=args.at))
+
+
 def bulk(app: App) -> None:
     """``bulk``: one change, or a reset, to many projects."""
     from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
@@ -391,25 +411,31 @@ def export(app: App) -> None:
     )
 
 
-def import_(app: App) -> None:
-    """``import``: store an exported document."""
-    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+def _read_json(app: App, source: str, command: str) -> object:
+    """The JSON document in file ``source`` (``-``: standard input)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only these commands need it
 
-    source = app.args.file
     try:
         data = app.stdin.read() if source == "-" else Path(source).read_bytes()
     except OSError as error:
-        raise UsageError(f"ai-settings import: cannot read {source!r}: {error}") from None
+        raise UsageError(f"ai-settings {command}: cannot read {source!r}: {error}") from None
     try:
-        document = codec.load_json(data)
+        return codec.load_json(data)
     except ValueError as error:
         message = f"The file is not JSON: {error}."
         raise ValidationError.from_findings(
             [Finding("parse_error", Severity.ERROR, (), message)]
         ) from None
+
+
+def import_(app: App) -> None:
+    """``import``: store an exported document."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    document = _read_json(app, app.args.file, "import")
     organization, projects = codec.parse_export(document)
     result = app.service.import_organization(
-        app.actor(organization.organization_id), organization, projects
+        app.actor(organization.organization_id), organization, projects, enforce=app.args.enforce
     )
     if app.as_json:
         app.json({"changed": list(result.changed)})
@@ -420,6 +446,113 @@ def import_(app: App) -> None:
         )
 
 
+def revert(app: App) -> None:
+    """``revert ORG ENTRY_ID``: undo the change an audit entry recorded."""
+    args = app.args
+    _known_organization(app, args.org)
+    result = app.service.revert(app.actor(args.org), args.org, args.entry_id, force=args.force)
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_revert_result(result))
+    else:
+        app.print(render_revert(result))
+
+
+def plan(app: App) -> int:
+    """``plan FILE``: what applying a desired-state document would change (10: changes)."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    document = codec.parse_document(_read_json(app, args.file, "plan"))
+    planned = app.service.plan(app.actor(document.organization_id), document, prune=args.prune)
+    if args.out is not None:
+        text = json.dumps(codec.dump_plan(planned), indent=2, ensure_ascii=False) + "\n"
+        try:
+            Path(args.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"ai-settings plan: cannot write {args.out!r}: {error}") from None
+    if app.as_json:
+        app.json(codec.dump_plan(planned))
+    else:
+        app.print(render_plan(planned))
+    return 0 if planned.is_empty else EXIT_CHANGES
+
+
+def apply(app: App) -> None:
+    """``apply FILE`` or ``apply --plan PLANFILE``: make what is stored what the document says."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    if (args.file is None) == (args.plan is None):
+        raise UsageError("ai-settings apply: give either FILE or --plan PLANFILE")
+    if args.plan is not None:
+        if args.prune:
+            raise UsageError("ai-settings apply: --prune is part of the plan; give it to plan")
+        planned = codec.parse_plan(_read_json(app, args.plan, "apply"))
+        actor = app.actor(planned.organization_id)
+    else:
+        document = codec.parse_document(_read_json(app, args.file, "apply"))
+        actor = app.actor(document.organization_id)
+        planned = app.service.plan(actor, document, prune=args.prune)
+    result = app.service.apply(actor, planned)
+    if app.as_json:
+        app.json({"plan": codec.dump_plan(planned), "changed": list(result.changed)})
+    else:
+        app.print(render_plan(planned))
+        count = len(planned.changes)
+        app.print(
+            f"Applied {planned.organization_id}: {count} record{'' if count == 1 else 's'} changed."
+        )
+
+
+def _show_invariants(app: App, view: InvariantsView) -> None:
+    if app.as_json:
+        from ai_settings_core import codec  # noqa: PLC0415 - start-up: only --json needs it
+
+        app.json(codec.dump_invariants_view(view))
+    else:
+        app.print(render_invariants(view))
+
+
+def invariants_show(app: App) -> None:
+    """``invariants show``."""
+    org = app.args.org
+    _show_invariants(app, app.service.get_invariants(app.actor(org), org))
+
+
+def invariants_add(app: App) -> None:
+    """``invariants add``: the options become an invariant payload, parsed as the HTTP API's."""
+    from ai_settings_core import codec  # noqa: PLC0415 - start-up: only this command needs it
+
+    args = app.args
+    payload: dict[str, Any] = {"name": args.name, "kind": args.kind}
+    if args.at_most is not None:
+        payload["at_most"] = args.at_most.value
+    if args.except_repositories:
+        payload["except_repositories"] = args.except_repositories
+    if args.branches:
+        payload["branches"] = args.branches
+    invariant = codec.parse_invariant(payload, limits=app.service.limits)
+    view = app.service.add_invariant(
+        app.actor(args.org),
+        args.org,
+        invariant,
+        enforce=args.enforce,
+        expected_version=args.if_version,
+    )
+    _show_invariants(app, view)
+
+
+def invariants_remove(app: App) -> None:
+    """``invariants remove``."""
+    args = app.args
+    view = app.service.remove_invariant(
+        app.actor(args.org), args.org, args.name, expected_version=args.if_version
+    )
+    _show_invariants(app, view)
+
+
 def completion(app: App) -> None:
     """``completion SHELL``: print a shell completion script."""
     app.out.write(completion_script(build_parser(), app.args.shell))
@@ -428,6 +561,11 @@ def completion(app: App) -> None:
 def api(app: App) -> int:
     """``api METHOD PATH``: one request through the HTTP handler."""
     return run_api(app.args, app.store, app.out, app.err, actor_id=app.login, stdin=app.stdin)
+
+
+def serve(app: App) -> int:
+    """``serve``: the settings page and the JSON API, until interrupted."""
+    return run_serve(app.args, app.service, app.out, app.err)
 
 
 COMMANDS: Final[dict[str, Command]] = {
@@ -441,15 +579,23 @@ COMMANDS: Final[dict[str, Command]] = {
     "repo add": Command(repo_add, writes=always),
     "repo set": Command(repo_set, writes=always),
     "repo remove": Command(repo_remove, writes=always),
+    "invariants show": Command(invariants_show),
+    "invariants add": Command(invariants_add, writes=always),
+    "invariants remove": Command(invariants_remove, writes=always),
     "resolve": Command(resolve),
     "explain": Command(explain),
+    "exposure": Command(exposure),
     "bulk": Command(bulk, writes=always),
     "preview": Command(preview),
     "audit": Command(audit),
     "export": Command(export),  # always JSON: --json is accepted and changes nothing
     "import": Command(import_, writes=always),
+    "revert": Command(revert, writes=always),
+    "plan": Command(plan),
+    "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
     "watch": Command(watch),  # --json: one JSON object per line
+    "serve": Command(serve, writes=always, json=False),
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

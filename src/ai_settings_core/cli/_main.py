@@ -44,6 +44,7 @@ EXIT_CONFLICT: Final = 3
 EXIT_NOT_FOUND: Final = 4
 EXIT_UNAVAILABLE: Final = 5
 EXIT_STORAGE: Final = 6
+EXIT_CHANGES: Final = 10  # plan: the document differs from what is stored (drift, for CI)
 EXIT_INTERNAL: Final = 70  # EX_SOFTWARE: a fault of the program, never of the input
 EXIT_INTERRUPTED: Final = 130
 
@@ -55,6 +56,7 @@ EXIT_STATUSES: Final = {
     EXIT_NOT_FOUND: "not found",
     EXIT_UNAVAILABLE: "storage unavailable",
     EXIT_STORAGE: "storage fault",
+    EXIT_CHANGES: "changes to apply",
     EXIT_INTERNAL: "internal error",
     EXIT_INTERRUPTED: "interrupted",
 }

@@ -16,7 +16,9 @@ from typing import Any, Final, NoReturn
 
 from ai_settings_core.bootstrap import DEFAULT_DB
 from ai_settings_core.cli._api import add_api_parser
+from ai_settings_core.cli._serve import add_serve_parser
 from ai_settings_core.domain.changes import KEEP
+from ai_settings_core.domain.invariants import InvariantKind
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.errors import InvalidValueError
@@ -351,6 +353,61 @@ def build_parser() -> Parser:
         repo_arg,
     )
 
+    invariants = group(
+        "invariants",
+        "an organization's invariants (docs/invariants.md)",
+        "ai-settings invariants show acme",
+    )
+    command(
+        invariants,
+        "show",
+        "list an organization's invariants and where stored settings break them",
+        "ai-settings invariants show acme",
+        org_arg,
+    )
+    i_add = command(
+        invariants,
+        "add",
+        "add an invariant; refused with the existing violations unless --enforce",
+        "ai-settings invariants add acme pr-at-most stopping_point_at_most "
+        "--at-most pull_request --except github:acme/infra",
+        org_arg,
+        "name=NAME=the invariant's name, used in errors",
+        "kind=KIND=" + ", ".join(kind.value for kind in InvariantKind),
+    )
+    i_add.add_argument(
+        "--at-most", type=_point, metavar="P", help="stopping_point_at_most: the highest point"
+    )
+    i_add.add_argument(
+        "--except",
+        dest="except_repositories",
+        action="append",
+        metavar="REPO",
+        help="stopping_point_at_most: a repository it does not cover (repeatable)",
+    )
+    i_add.add_argument(
+        "--branch",
+        dest="branches",
+        action="append",
+        metavar="PATTERN",
+        help="merge_only_on_branches: a branch pattern where merging is allowed (repeatable)",
+    )
+    i_add.add_argument(
+        "--enforce",
+        action="store_true",
+        help="save it even where stored settings break it; no later write may add a violation",
+    )
+    _add_if_version(i_add)
+    i_remove = command(
+        invariants,
+        "remove",
+        "remove an invariant",
+        "ai-settings invariants remove acme pr-at-most",
+        org_arg,
+        "name=NAME=the invariant's name",
+    )
+    _add_if_version(i_remove)
+
     command(
         commands,
         "resolve",
@@ -381,6 +438,20 @@ def build_parser() -> Parser:
     explain.add_argument("--branch", metavar="B", help="decide for an event on this branch")
     explain.add_argument(
         "--environment", metavar="E", help="decide for an event in this environment"
+    )
+
+    exposure = command(
+        commands,
+        "exposure",
+        "where AI may fix, and how far: every project, repository and branch pattern",
+        "ai-settings exposure demo --at pull_request",
+        org_arg,
+    )
+    exposure.add_argument(
+        "--at",
+        type=_point,
+        metavar="P",
+        help=f"only the places where AI may go this far or farther: {_POINT_HELP}",
     )
 
     bulk = command(
@@ -431,12 +502,61 @@ def build_parser() -> Parser:
         "ai-settings export demo > demo.json",
         org_arg,
     )
-    command(
+    import_ = command(
         commands,
         "import",
         "store an exported document (atomic and validated)",
         "ai-settings import demo.json",
         "file=FILE|-=the document to import, or - for standard input",
+    )
+    import_.add_argument(
+        "--enforce",
+        action="store_true",
+        help="keep the document's invariants even where its settings break them",
+    )
+    revert = command(
+        commands,
+        "revert",
+        "undo the change an audit entry recorded (as a new, audited change)",
+        "ai-settings revert demo 12",
+        org_arg,
+    )
+    revert.add_argument(
+        "entry_id", type=_positive, metavar="ENTRY_ID", help="the audit entry (audit shows #id)"
+    )
+    revert.add_argument(
+        "--force",
+        action="store_true",
+        help="restore the values even if the records changed since (else exit 3)",
+    )
+    plan = command(
+        commands,
+        "plan",
+        "what applying a desired-state document would change (exit 10: changes)",
+        "ai-settings plan demo.json --out demo.plan.json",
+        "file=FILE|-=the desired-state document (an export), or - for standard input",
+    )
+    plan.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
+    )
+    plan.add_argument("--out", metavar="PLANFILE", help="also write the plan, for apply --plan")
+    apply = command(
+        commands,
+        "apply",
+        "make what is stored what a desired-state document says (atomic and validated)",
+        "ai-settings apply --plan demo.plan.json",
+    )
+    apply.add_argument(
+        "file",
+        nargs="?",
+        metavar="FILE|-",
+        help="the desired-state document (an export), or - for standard input",
+    )
+    apply.add_argument(
+        "--plan", metavar="PLANFILE", help="apply this plan (refused if anything changed since)"
+    )
+    apply.add_argument(
+        "--prune", action="store_true", help="clear the stored projects the document leaves out"
     )
     completion = command(
         commands,
@@ -448,6 +568,8 @@ def build_parser() -> Parser:
 
     api = add_api_parser(commands, parents=[common])
     api.set_defaults(command="api")
+    serve = add_serve_parser(commands, parents=[common])
+    serve.set_defaults(command="serve")
     return parser
 
 

@@ -1,4 +1,4 @@
-"""Text for people: the resolve table, the explain chain, the preview and the audit log.
+"""Text for people: the resolve table, the explain chain, the preview, the audit log, exposure.
 
 Plain text says everything; colour (on a terminal, without ``NO_COLOR``) only repeats what the
 words and markers already say.
@@ -12,15 +12,26 @@ from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
+from ai_settings_core.domain.exposure import Exposure
+from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
+from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
-from ai_settings_core.domain.views import Explanation, OrganizationView, ProjectView
+from ai_settings_core.domain.views import (
+    Explanation,
+    InvariantsView,
+    OrganizationView,
+    ProjectView,
+    RevertResult,
+)
 
 __all__ = [
     "render_audit",
     "render_explanation",
+    "render_exposure",
     "render_impact",
+    "render_invariants",
     "render_organization",
     "render_project",
     "render_resolve",
@@ -359,5 +370,132 @@ def render_audit(entries: Sequence[AuditEntry]) -> str:
     for entry in entries:
         when = format_timestamp(entry.occurred_at, timespec="seconds")
         changes = "; ".join(_change(c) for c in entry.stored_changes) or "(no stored change)"
-        lines.append(f"{when}  {entry.actor}  {entry.event.value}  {entry.target}: {changes}")
+        reverts = "" if entry.reverts is None else f" (reverts #{entry.reverts})"
+        lines.append(
+            f"#{entry.id}  {when}  {entry.actor}  {entry.event.value}  {entry.target}: "
+            f"{changes}{reverts}"
+        )
+    return "\n".join(lines)
+
+
+def render_plan(plan: SettingsPlan) -> str:
+    """A plan: each record that changes, its stored fields and its effective values."""
+    if plan.is_empty:
+        return f"No changes: {plan.organization_id} is as the document says."
+    lines = []
+    for record in plan.changes:
+        name = "organization" if record.project_id is None else f"project {record.project_id}"
+        lines.append(f"{record.action.value} {name}")
+        lines.extend(f"    stored     {_change(c)}" for c in record.stored)
+        lines.extend(f"    effective  {_change(c)}" for c in record.effective)
+    count = len(plan.changes)
+    lines.append(f"{count} record{'s' if count != 1 else ''} to change.")
+    return "\n".join(lines)
+
+
+def render_revert(result: RevertResult) -> str:
+    """What a revert undid and wrote."""
+    entries = ", ".join(f"#{entry_id}" for entry_id in result.reverted)
+    written = []
+    if result.organization is not None:
+        written.append("the organization")
+    written.extend(result.changed)
+    return f"Reverted {entries}: restored {', '.join(written) or 'nothing (already as before)'}."
+
+
+def render_invariants(view: InvariantsView) -> str:
+    """An organization's invariants, one per line, then the violations stored settings hold."""
+    if not view.invariants:
+        return f"Organization {view.organization_id} has no invariants."
+    lines = [f"Invariants of {view.organization_id}:"]
+    lines += [f"  {invariant.name:<24} {_describe(invariant)}" for invariant in view.invariants]
+    if view.violations:
+        lines += ["", f"Violations kept by --enforce ({len(view.violations)}):"]
+        lines += [f"  {violation.message}" for violation in view.violations]
+    else:
+        lines += ["", "No violations."]
+    return "\n".join(lines)
+
+
+def _describe(invariant: Invariant) -> str:
+    if isinstance(invariant, StoppingPointAtMost):
+        text = f"stopping point at most {invariant.at_most.value}"
+        if invariant.except_repositories:
+            text += " except on " + ", ".join(map(str, invariant.except_repositories))
+        return text
+    if isinstance(invariant, MergeOnlyOnBranches):
+        return "merge only on branches " + ", ".join(p.text for p in invariant.branches)
+    return "fix never on where scan is off"
+
+
+_GROUP_TITLES: Final = {
+    StoppingPoint.MERGE: "AI may merge",
+    StoppingPoint.PULL_REQUEST: "AI may open a pull request",
+    StoppingPoint.SUGGESTION: "AI may suggest a fix",
+}
+_NAMES_SHOWN: Final = 8
+
+
+def _names(ids: Sequence[str]) -> str:
+    shown = ", ".join(ids[:_NAMES_SHOWN])
+    more = len(ids) - _NAMES_SHOWN
+    return f"{shown}, and {more} more" if more > 0 else shown
+
+
+def render_exposure(report: Exposure, *, at: StoppingPoint | None = None) -> str:
+    """The exposure report: the places where AI may fix, farthest first, then the rest.
+
+    One table per stopping point (from ``merge`` down to ``at``, or to ``suggestion``), a row
+    per place: project, repository, branch pattern, environments. Without ``at``, the projects
+    where AI may only scan and those where it does nothing close the report.
+    """
+    floor = StoppingPoint.SUGGESTION if at is None else at
+    groups = report.places(floor)
+    stored = len(report.projects)
+    unstored = "may scan" if report.unstored.scan else "does nothing"
+    title = (
+        f"Exposure of {report.organization_id}: {stored} stored project"
+        f"{'s' if stored != 1 else ''}; a project with nothing stored {unstored} and never fixes."
+    )
+    lines = [title]
+    for point, places in groups.items():
+        count = f"{len(places)} place{'s' if len(places) != 1 else ''}"
+        lines.extend(["", f"{_GROUP_TITLES[point]} ({count}):"])
+        if not places:
+            lines.append("  (nowhere)")
+            continue
+        rows = [
+            (
+                place.project_id,
+                str(place.repository),
+                place.pattern.text,
+                ", ".join(sorted(place.environments)) or "all",
+            )
+            for place in places
+        ]
+        header = ("PROJECT", "REPOSITORY", "BRANCHES", "ENVIRONMENTS")
+        widths = [min(34, max(len(row[i]) for row in (header, *rows))) for i in range(3)]
+        for row in (header, *rows):
+            cells = [
+                _fit(cell, width).ljust(width) for cell, width in zip(row, widths, strict=False)
+            ]
+            lines.append("  " + "  ".join([*cells, row[3]]))
+    if at is None:
+        fixing = {p.project_id for places in groups.values() for p in places}
+        rest = [p for p in report.projects if p.project_id not in fixing]
+        scanning = [
+            p.project_id
+            for p in rest
+            if p.unlisted.scan or any(b.decision.scan for r in p.repositories for b in r.branches)
+        ]
+        idle = [p.project_id for p in rest if p.project_id not in set(scanning)]
+        lines.append("")
+        lines.append(f"AI may only scan ({len(scanning)}): {_names(scanning) or '-'}")
+        lines.append(f"AI does nothing ({len(idle)}): {_names(idle) or '-'}")
+    lines.extend(
+        [
+            "",
+            "Each place holds for events in its environments, on branches its pattern matches.",
+        ]
+    )
     return "\n".join(lines)

@@ -21,6 +21,9 @@ from ai_settings_core.codec._documents import (
     dump_audit_page,
     dump_bulk_result,
     dump_explanation,
+    dump_exposure,
+    dump_invariants_view,
+    dump_violation,
 )
 from ai_settings_core.codec._dump import (
     dump_decision,
@@ -35,16 +38,24 @@ from ai_settings_core.codec._dump import (
     dump_resolution,
     dumps_export,
 )
+from ai_settings_core.codec._invariants import dump_invariant
 from ai_settings_core.codec._json import load_json
 from ai_settings_core.codec._parse import (
     parse_bulk,
     parse_export,
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,
     parse_project_patch,
     parse_repository,
     parse_repository_patch,
+)
+from ai_settings_core.codec._plans import (
+    dump_plan,
+    dump_revert_result,
+    parse_document,
+    parse_plan,
 )
 from ai_settings_core.codec._schema import SCHEMA_NAMES, json_schema
 from ai_settings_core.domain.findings import build_detail, format_path
@@ -59,22 +70,31 @@ __all__ = [
     "dump_decision",
     "dump_explanation",
     "dump_export",
+    "dump_exposure",
     "dump_field_changes",
     "dump_findings",
     "dump_impact",
+    "dump_invariant",
+    "dump_invariants_view",
     "dump_organization",
+    "dump_plan",
     "dump_project",
     "dump_project_view",
     "dump_repository",
     "dump_resolution",
+    "dump_revert_result",
+    "dump_violation",
     "dumps_export",
     "format_path",
     "json_schema",
     "load_json",
     "parse_bulk",
+    "parse_document",
     "parse_export",
+    "parse_invariant",
     "parse_organization",
     "parse_organization_patch",
+    "parse_plan",
     "parse_project",
     "parse_project_patch",
     "parse_repository",

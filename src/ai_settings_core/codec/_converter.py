@@ -34,6 +34,7 @@ from ai_settings_core.codec._hooks import (
     LIMITS,
     Leaf,
 )
+from ai_settings_core.codec._invariants import invariants_schema, structure_invariants
 from ai_settings_core.domain.changes import (
     Impact,
     Keep,
@@ -43,6 +44,7 @@ from ai_settings_core.domain.changes import (
 )
 from ai_settings_core.domain.decide import Decision
 from ai_settings_core.domain.findings import NON_FIELD_ERRORS, Finding
+from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.limits import Limits
 from ai_settings_core.domain.resolve import Resolution
 from ai_settings_core.domain.rules import duplicate_repository
@@ -100,6 +102,7 @@ LEAVES: Final = {
             "maxItems": limits.max_repositories_per_project,
         },
     ),
+    tuple[Invariant, ...]: Leaf(structure_invariants, invariants_schema),
 }
 """Every leaf type of the input documents: how the converter parses it, and its schema."""
 

@@ -15,6 +15,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Protocol
 
+from ai_settings_core.codec._invariants import dump_invariant
 from ai_settings_core.domain.changes import FieldChange, Impact
 from ai_settings_core.domain.decide import Decision
 from ai_settings_core.domain.findings import Finding
@@ -173,7 +174,8 @@ def dump_organization(
     >>> from ai_settings_core import OrganizationSettings
     >>> dump_organization(OrganizationSettings("acme"))
     {'organization_id': 'acme', 'scan_enabled': True, 'fix_enabled': False, \
-'stopping_point': 'pull_request', 'locked': [], 'max_stopping_point': None, 'version': 0}
+'stopping_point': 'pull_request', 'locked': [], 'max_stopping_point': None, 'invariants': [], \
+'version': 0}
     """
     document: JSON = {
         "organization_id": organization.organization_id,
@@ -182,6 +184,7 @@ def dump_organization(
         "stopping_point": organization.stopping_point._value_,
         "locked": list(_LOCKED[organization.locked]),
         "max_stopping_point": _point(organization.max_stopping_point),
+        "invariants": [dump_invariant(invariant) for invariant in organization.invariants],
         "version": organization.version,
     }
     if organization.has_expiries:

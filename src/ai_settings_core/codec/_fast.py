@@ -290,8 +290,11 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
         ceiling = STOPPING_POINTS.get(ceiling, _MISSING) if type(ceiling) is str else _MISSING
     version = get("version", 0)
     locked = _locked(get("locked", []))
+    if get("invariants"):  # invariants, and what is not a list, go to the converter
+        return None
     if not (
-        type(organization_id) is str
+        get("invariants", []) == []
+        and type(organization_id) is str
         and 0 < len(organization_id) <= limits.max_identifier_length
         and organization_id.isprintable()
         and " " not in organization_id
@@ -305,15 +308,24 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
     ):
         return None
     organization = _new(OrganizationSettings)
-    set_id, set_scan, set_fix, set_point, set_locked, set_ceiling, set_version, *_ = (
-        _SET_ORGANIZATION
-    )
+    (
+        set_id,
+        set_scan,
+        set_fix,
+        set_point,
+        set_locked,
+        set_ceiling,
+        set_invariants,
+        set_version,
+        *_,
+    ) = _SET_ORGANIZATION
     set_id(organization, organization_id)
     set_scan(organization, scan)
     set_fix(organization, fix)
     set_point(organization, point)
     set_locked(organization, locked)
     set_ceiling(organization, ceiling)
+    set_invariants(organization, ())
     set_version(organization, version)
     for set_expires_at in _ORGANIZATION_EXPIRIES:
         set_expires_at(organization, None)

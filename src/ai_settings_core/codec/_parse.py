@@ -24,8 +24,11 @@ from ai_settings_core.codec._errors import (
     unknown_keys,
 )
 from ai_settings_core.codec._fast import fast_organization, fast_project
+from ai_settings_core.codec._hooks import LIMITS
+from ai_settings_core.codec._invariants import structure_invariant
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.findings import NON_FIELD_ERRORS, Finding, Path
+from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import check_bulk_size, validate_document_projects
 from ai_settings_core.domain.settings import (
@@ -76,6 +79,24 @@ def parse_organization_patch(data: object, *, limits: Limits = DEFAULT_LIMITS) -
     <StoppingPoint.MERGE: 'merge'>
     """
     return structure(data, OrganizationPatch, limits)
+
+
+def parse_invariant(data: object, *, limits: Limits = DEFAULT_LIMITS) -> Invariant:
+    """Parse one invariant: ``name``, ``kind`` and exactly the kind's parameters.
+
+    >>> parse_invariant({"name": "merge-on-main", "kind": "merge_only_on_branches",
+    ...                  "branches": ["main"]})
+    MergeOnlyOnBranches(name='merge-on-main', branches=(BranchPattern('main'),))
+    """
+    if not isinstance(data, dict):
+        raise ValidationError.from_findings(not_a_dict(data).findings)
+    token = LIMITS.set(limits)
+    try:
+        return structure_invariant(data)
+    except Invalid as error:
+        raise ValidationError.from_findings(error.findings) from None
+    finally:
+        LIMITS.reset(token)
 
 
 def parse_project(data: object, *, limits: Limits = DEFAULT_LIMITS) -> ProjectSettings:

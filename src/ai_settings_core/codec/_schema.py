@@ -17,9 +17,11 @@ from typing import Any, Final
 import attrs
 
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
+from ai_settings_core.codec._invariants import invariant_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -27,7 +29,7 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import BranchPattern, StoppingPoint
+from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = ["SCHEMA_NAMES", "json_schema"]
 
@@ -195,6 +197,89 @@ _IMPACT: Final = {
 }
 
 
+def _plan(document: JSON) -> JSON:
+    """A plan (``ai-settings plan --out``): the document it was made from, and what it shows."""
+    changes = {"$ref": "#/$defs/changes"}
+    change = {
+        "project_id": {"type": ["string", "null"]},
+        "action": _enum(PlanAction),
+        "stored": changes,
+        "effective": changes,
+    }
+    plan = {
+        "organization_id": {"type": "string"},
+        "prune": {"type": "boolean"},
+        "organization_version": {"type": "integer", "minimum": 0},
+        "project_versions": {
+            "type": "object",
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
+        "changes": {"type": "array", "items": _stored(_object(change))},
+        "document": document,
+    }
+    return _stored(_object(plan))
+
+
+def _object(properties: JSON) -> JSON:
+    """An object with these properties and no others (each optional)."""
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def _closed(**properties: JSON) -> JSON:
+    """An object with exactly these properties, every one present."""
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def _array(items: JSON) -> JSON:
+    return {"type": "array", "items": items}
+
+
+_TEXT: Final = {"type": "string"}
+_DECISION_REF: Final = {"$ref": "#/$defs/decision"}
+_PLACE: Final = _closed(
+    project_id=_TEXT,
+    repository=_TEXT,
+    branch_pattern=_TEXT,
+    environments=_array(_TEXT),
+    stopping_point=_enum(StoppingPoint),
+)
+_EXPOSURE: Final = {
+    **_closed(
+        organization_id=_TEXT,
+        at={"anyOf": [_enum(StoppingPoint), {"type": "null"}]},
+        unstored=_DECISION_REF,
+        places={
+            "type": "object",
+            "properties": {point.value: _array(_PLACE) for point in StoppingPoint},
+            "additionalProperties": False,
+        },
+        projects=_array(
+            _closed(
+                project_id=_TEXT,
+                environments=_array(_TEXT),
+                effective=_EFFECTIVE,
+                unlisted=_DECISION_REF,
+                repositories=_array(
+                    _closed(
+                        repository=_TEXT,
+                        ai_enabled={"type": "boolean"},
+                        branches=_array(_closed(pattern=_TEXT, decision=_DECISION_REF)),
+                    )
+                ),
+            )
+        ),
+    ),
+    "description": "What AI may do in every stored project, repository and branch pattern: "
+    "places maps each stopping point to the places where AI may fix up to it (with at, only "
+    "those at or beyond it); decisions hold for events in the project's environments.",
+}
+
+
 def _stored(schema: JSON) -> JSON:
     """A stored document as dumped: every key present but the expiries (written when set)."""
     return {
@@ -209,6 +294,44 @@ def _with(schema: JSON, required: dict[str, JSON], optional: dict[str, JSON]) ->
         **schema,
         "properties": properties,
         "required": [*schema.get("required", ()), *required],
+    }
+
+
+def _invariant(limits: Limits) -> JSON:
+    return invariant_schema(
+        limits,
+        LEAVES[str].schema(limits),
+        LEAVES[RepositoryRef].schema(limits),
+        LEAVES[tuple[BranchPattern, ...]].schema(limits),
+    )
+
+
+def _invariants_read(limits: Limits) -> JSON:
+    text = {"type": "string"}
+    nullable = {"type": ["string", "null"]}
+    violation = {
+        "type": "object",
+        "properties": {
+            "invariant": text,
+            "project_id": nullable,
+            "repository": nullable,
+            "path": {"type": "array", "items": {"type": ["string", "integer"]}},
+            "field": text,
+            "message": text,
+        },
+        "required": ["invariant", "project_id", "repository", "path", "field", "message"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "object",
+        "properties": {
+            "organization_id": text,
+            "invariants": {"type": "array", "items": {"$ref": "#/$defs/invariant"}},
+            "violations": {"type": "array", "items": violation},
+            "version": LEAVES[int].schema(limits),
+        },
+        "required": ["organization_id", "invariants", "violations", "version"],
+        "additionalProperties": False,
     }
 
 
@@ -228,12 +351,15 @@ def _build(name: str, limits: Limits) -> JSON:
         return _object_schema(RepositorySettings, limits, patch=False)
     if name == "repository_patch":
         return _object_schema(RepositoryPatch, limits, patch=True)
+    if name == "invariant":
+        return _invariant(limits)
+    export = _with(
+        organization, {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}}, {}
+    )
     if name == "export":
-        return _with(
-            organization,
-            {"projects": {"type": "array", "items": {"$ref": "#/$defs/project"}}},
-            {},
-        )
+        return export
+    if name == "plan":
+        return _plan(export)
     if name == "organization_read":
         return _with(_stored(organization), {"sources": {"$ref": "#/$defs/resolution"}}, warnings)
     if name == "project_read":
@@ -248,6 +374,10 @@ def _build(name: str, limits: Limits) -> JSON:
         return _DECISION
     if name == "impact":
         return _IMPACT
+    if name == "invariants_read":
+        return _invariants_read(limits)
+    if name == "exposure":
+        return _EXPOSURE
     return _FINDINGS
 
 
@@ -258,12 +388,16 @@ SCHEMA_NAMES: Final = (
     "project_patch",
     "repository",
     "repository_patch",
+    "invariant",
     "export",
+    "plan",
     "organization_read",
     "project_read",
     "resolution",
     "decision",
     "impact",
+    "invariants_read",
+    "exposure",
     "findings",
 )
 """The payloads :func:`json_schema` describes: inputs first, then outputs."""
@@ -291,7 +425,10 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
         "resolution": _RESOLUTION,
         "findings": _FINDINGS,
         "changes": _CHANGES,
+        "invariant": _invariant(limits),
     }
+    if name == "exposure":
+        defs["decision"] = _DECISION
     schema: JSON = _copy({"$schema": DRAFT, "title": name, **document, "$defs": defs})
     return schema
 

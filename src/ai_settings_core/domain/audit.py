@@ -104,6 +104,17 @@ def _check_optional_text(
         _check_text(instance, attribute, value)  # type: ignore[arg-type]
 
 
+def _check_optional_id(
+    instance: AuditEntry, attribute: attrs.Attribute[int | None], value: object
+) -> None:
+    del instance
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise InvalidValueError(
+            "invalid_audit_entry",
+            f"Audit entry {attribute.name} must be a positive entry id or None, not {value!r}.",
+        )
+
+
 @attrs.frozen
 class AuditEntry:
     """One recorded change.
@@ -132,6 +143,11 @@ class AuditEntry:
         stored_changes: The stored fields before and after.
         effective_changes: The effective values before and after.
         id: Assigned by the audit log when the entry is appended (increasing); 0 before.
+        change_id: The change (one write) the entry belongs to: every entry one write
+            appends carries the same text, so a bulk change can be found, and reverted, as
+            one. ``None`` for entries written before 0.2 recorded it.
+        reverts: The id of the entry this change reverts, on every entry of a revert;
+            ``None`` for any other change.
     """
 
     organization_id: str = attrs.field(validator=_check_text)
@@ -143,3 +159,5 @@ class AuditEntry:
     stored_changes: tuple[FieldChange, ...] = attrs.field(default=(), validator=_check_changes)
     effective_changes: tuple[FieldChange, ...] = attrs.field(default=(), validator=_check_changes)
     id: int = 0
+    change_id: str | None = attrs.field(default=None, validator=_check_optional_text)
+    reverts: int | None = attrs.field(default=None, validator=_check_optional_id)

@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
-from typing import Any, Final, Literal, TypeAlias
+import json
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Literal, TypeAlias, TypeVar
 
 import attrs
 from attrs import AttrsInstance
 
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    Invariant,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
 from ai_settings_core.domain.settings import (
     EffectiveSettings,
@@ -28,6 +35,7 @@ from ai_settings_core.domain.values import (
     StoppingPoint,
     format_timestamp,
 )
+from ai_settings_core.errors import InvalidValueError
 
 __all__ = [
     "KEEP",
@@ -45,6 +53,8 @@ __all__ = [
     "diff_settings",
     "preview_impact",
     "reset_project",
+    "restore_fields",
+    "stale_fields",
 ]
 
 
@@ -104,6 +114,7 @@ class OrganizationPatch:
         stopping_point: New default, or ``KEEP``.
         locked: The new set of locked settings (it replaces the old one), or ``KEEP``.
         max_stopping_point: The new ceiling, ``None`` to remove it, or ``KEEP``.
+        invariants: The new list of invariants (it replaces the old one), or ``KEEP``.
         lock: Settings to add to the locked ones, or ``KEEP``.
         unlock: Settings to remove from the locked ones, or ``KEEP``.
         scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends (``None``:
@@ -122,6 +133,7 @@ class OrganizationPatch:
     stopping_point: StoppingPoint | Keep = KEEP
     locked: frozenset[Setting] | Keep = KEEP
     max_stopping_point: StoppingPoint | None | Keep = KEEP
+    invariants: tuple[Invariant, ...] | Keep = KEEP
     lock: frozenset[Setting] | Keep = KEEP
     unlock: frozenset[Setting] | Keep = KEEP
     scan_enabled_lock_expires_at: dt.datetime | None | Keep = KEEP
@@ -281,9 +293,22 @@ def _plain(value: object) -> object:
         )
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
+    if isinstance(value, StoppingPointAtMost | MergeOnlyOnBranches | FixRequiresScan):
+        return _plain_invariant(value)
     if isinstance(value, RepositoryRef | BranchPattern):
         return str(value)
     return value
+
+
+def _plain_invariant(invariant: Invariant) -> str:
+    """An invariant as the compact JSON text of its payload (audit changes hold plain values)."""
+    plain: dict[str, object] = {"name": invariant.name, "kind": invariant.kind.value}
+    if isinstance(invariant, StoppingPointAtMost):
+        plain["at_most"] = invariant.at_most.value
+        plain["except_repositories"] = [str(ref) for ref in invariant.except_repositories]
+    elif isinstance(invariant, MergeOnlyOnBranches):
+        plain["branches"] = [pattern.text for pattern in invariant.branches]
+    return json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
 
 
 def _diff(before: object, after: object, names: Iterable[str]) -> tuple[FieldChange, ...]:
@@ -301,6 +326,7 @@ _ORGANIZATION_FIELDS: Final = (
     "stopping_point",
     "locked",
     "max_stopping_point",
+    "invariants",
     *(setting.lock_expires_field for setting in Setting),
 )
 _PROJECT_FIELDS: Final = (
@@ -344,6 +370,119 @@ def diff_effective(
 def diff_settings(before: EffectiveSettings, after: EffectiveSettings) -> tuple[FieldChange, ...]:
     """The values that differ between two sets of effective settings."""
     return _diff(before, after, _EFFECTIVE_FIELDS)
+
+
+def _point(value: object) -> StoppingPoint | None:
+    return None if value is None else StoppingPoint.parse(value)
+
+
+def _moment(value: object) -> dt.datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded time: {value!r}.")
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+
+
+def _repository(value: object) -> RepositorySettings:
+    # _plain's four items, and a fifth when the override expires.
+    if not isinstance(value, tuple) or len(value) not in {4, 5}:
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    ref, ai_enabled, patterns, point, *expires = value
+    if not isinstance(ai_enabled, bool) or not isinstance(patterns, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+    return RepositorySettings(
+        RepositoryRef.parse(ref),
+        ai_enabled,
+        tuple(BranchPattern.parse(pattern) for pattern in patterns),
+        _point(point),
+        stopping_point_override_expires_at=_moment(expires[0]) if expires else None,
+    )
+
+
+def _items(value: object) -> tuple[object, ...]:
+    if not isinstance(value, tuple):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded list: {value!r}.")
+    return value
+
+
+def _flag(value: object) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValueError("invalid_audit_changes", f"Not a recorded boolean: {value!r}.")
+    return value
+
+
+def _required(read: Callable[[object], Any]) -> Callable[[object], Any]:
+    def read_required(value: object) -> object:
+        if value is None:
+            raise InvalidValueError(
+                "invalid_audit_changes", "A required value was recorded as null."
+            )
+        return read(value)
+
+    return read_required
+
+
+_UNPLAIN: Final[dict[str, Callable[[object], Any]]] = {
+    "scan_enabled": _required(_flag),
+    "fix_enabled": _required(_flag),
+    "stopping_point": _required(_point),
+    "locked": lambda value: frozenset(Setting(item) for item in _items(value)),
+    "max_stopping_point": _point,
+    "scan_enabled_override": _flag,
+    "fix_enabled_override": _flag,
+    "stopping_point_override": _point,
+    "repositories": lambda value: tuple(_repository(item) for item in _items(value)),
+    "environments": lambda value: frozenset(str(item) for item in _items(value)),
+    **{setting.lock_expires_field: _moment for setting in Setting},
+    **{setting.expires_field: _moment for setting in Setting},
+}
+
+_Record = TypeVar("_Record", OrganizationSettings, ProjectSettings)
+
+
+def restore_fields(
+    record: _Record, changes: Iterable[FieldChange], *, side: Literal["before", "after"]
+) -> _Record:
+    """``record`` with each changed field set to its recorded ``before`` (or ``after``) value.
+
+    The inverse of the diffs: the changes an audit entry recorded, read back into values.
+    Fields the changes do not name keep their current value.
+
+        >>> from ai_settings_core import ProjectSettings
+        >>> before = ProjectSettings("acme", "web")
+        >>> after = ProjectSettings("acme", "web", fix_enabled_override=True)
+        >>> restore_fields(after, diff_project(before, after), side="before") == before
+        True
+
+    Raises:
+        InvalidValueError: A change names a field of another kind of record, or holds a value
+            that is not one the diffs record (code ``invalid_audit_changes``).
+    """
+    names = _ORGANIZATION_FIELDS if isinstance(record, OrganizationSettings) else _PROJECT_FIELDS
+    values = {}
+    for change in changes:
+        if change.field not in names:
+            raise InvalidValueError(
+                "invalid_audit_changes",
+                f"{change.field!r} is not a stored field of {type(record).__name__}.",
+            )
+        try:
+            values[change.field] = _UNPLAIN[change.field](getattr(change, side))
+        except (ValueError, TypeError) as error:
+            raise InvalidValueError("invalid_audit_changes", f"{change.field!r}: {error}") from None
+    return attrs.evolve(record, **values) if values else record
+
+
+def stale_fields(
+    record: OrganizationSettings | ProjectSettings, changes: Iterable[FieldChange]
+) -> tuple[str, ...]:
+    """The fields whose current value is no longer the ``after`` value ``changes`` recorded."""
+    return tuple(
+        change.field
+        for change in changes
+        if _plain(getattr(record, change.field, None)) != change.after
+    )
 
 
 @attrs.frozen

@@ -21,10 +21,14 @@ import enum
 import attrs
 
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
-from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.settings import (
+    EffectiveSettings,
+    OrganizationSettings,
+    ProjectSettings,
+)
 from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
-__all__ = ["Decision", "DecisionReason", "decide"]
+__all__ = ["Decision", "DecisionReason", "decide", "decision_for"]
 
 
 class DecisionReason(enum.Enum):
@@ -106,8 +110,23 @@ def decide(
         if not configured.matches_branch(branch or ""):
             return Decision(False, False, None, (DecisionReason.BRANCH_NOT_MATCHED,))
         effective = resolve_repository(organization, project, configured, now=now).effective
-    else:
-        effective = resolve_project(organization, project, now=now).effective
+        return decision_for(effective, None)
+    effective = resolve_project(organization, project, now=now).effective
+    return decision_for(
+        effective,
+        DecisionReason.NO_REPOSITORY
+        if repository is None
+        else DecisionReason.REPOSITORY_NOT_CONFIGURED,
+    )
+
+
+def decision_for(effective: EffectiveSettings, unlisted: DecisionReason | None) -> Decision:
+    """Rules 3 and 4 of the module's docstring: the decision an event gets from ``effective``.
+
+    ``unlisted`` is ``None`` for an event from a repository the project lists (whose patterns
+    match the branch), else why a fix is refused even when fixing is on (``NO_REPOSITORY``,
+    ``REPOSITORY_NOT_CONFIGURED``). :func:`decide` and the exposure report both answer with it.
+    """
     reasons: list[DecisionReason] = []
     scan = effective.scan_enabled
     if not scan:
@@ -118,11 +137,7 @@ def decide(
     elif not scan:
         reasons.append(DecisionReason.FIX_REQUIRES_SCAN)
         fix = False
-    elif configured is None:
-        reasons.append(
-            DecisionReason.NO_REPOSITORY
-            if repository is None
-            else DecisionReason.REPOSITORY_NOT_CONFIGURED
-        )
+    elif unlisted is not None:
+        reasons.append(unlisted)
         fix = False
     return Decision(scan, fix, effective.stopping_point if fix else None, tuple(reasons))

@@ -23,6 +23,8 @@ class Limits:
         max_environments: Environments one project may restrict AI to.
         max_identifier_length: Characters in an organization id, project id or environment.
         max_bulk_projects: Projects one bulk operation may change.
+        max_invariants: Invariants one organization may store.
+        max_invariant_repositories: Repositories one invariant may list as exceptions.
     """
 
     max_repositories_per_project: int = 100
@@ -30,6 +32,8 @@ class Limits:
     max_environments: int = 50
     max_identifier_length: int = 200
     max_bulk_projects: int = 10_000
+    max_invariants: int = 50
+    max_invariant_repositories: int = 1_000
 
 
 DEFAULT_LIMITS: Final = Limits()

@@ -33,6 +33,7 @@ __all__ = [
     "ProjectContext",
     "ProjectRule",
     "check_bulk_size",
+    "duplicate_invariant",
     "duplicate_repository",
     "raise_for_errors",
     "validate_document_projects",
@@ -115,6 +116,25 @@ def _organization_structure(organization: OrganizationSettings, limits: Limits) 
         findings.append(_ceiling_finding(organization.stopping_point, ceiling, ("stopping_point",)))
     if organization.fix_enabled and not organization.scan_enabled:
         findings.append(_fix_without_scan(("fix_enabled",)))
+    findings.extend(_invariants_structure(organization, limits))
+    return findings
+
+
+def _invariants_structure(organization: OrganizationSettings, limits: Limits) -> list[Finding]:
+    """Each invariant named once, with a valid name, and no more of them than the limit."""
+    invariants = organization.invariants
+    if len(invariants) > limits.max_invariants:
+        return [_too_many(("invariants",), limits.max_invariants)]
+    findings: list[Finding] = []
+    seen: set[str] = set()
+    for index, invariant in enumerate(invariants):
+        path = ("invariants", index, "name")
+        problem = validate_identifier(invariant.name, path, "An invariant's name", limits)
+        if problem is not None:
+            findings.append(problem)
+        elif invariant.name in seen:
+            findings.append(duplicate_invariant(path, invariant.name))
+        seen.add(invariant.name)
     return findings
 
 
@@ -425,6 +445,17 @@ def duplicate_repository(path: tuple[str | int, ...], repository: RepositoryRef)
         ERROR,
         path,
         f'Repository "{repository}" is already configured for this project.',
+    )
+
+
+def duplicate_invariant(path: tuple[str | int, ...], name: str) -> Finding:
+    """The error of an invariant whose name the organization holds already.
+
+    >>> duplicate_invariant(("invariants", 1, "name"), "pr-at-most").code
+    'duplicate_invariant'
+    """
+    return Finding(
+        "duplicate_invariant", ERROR, path, f"An invariant named {name!r} is listed already."
     )
 
 

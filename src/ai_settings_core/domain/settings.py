@@ -19,6 +19,7 @@ from typing import Final
 
 import attrs
 
+from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.values import ALL_BRANCHES, BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = [
@@ -114,6 +115,10 @@ def _settings_set(value: Iterable[Setting]) -> frozenset[Setting]:
     return value if type(value) is frozenset else frozenset(value)
 
 
+def _invariants(value: Iterable[Invariant]) -> tuple[Invariant, ...]:
+    return value if type(value) is tuple else tuple(value)
+
+
 def _patterns(value: Iterable[BranchPattern]) -> tuple[BranchPattern, ...]:
     return value if type(value) is tuple else tuple(value)
 
@@ -141,6 +146,8 @@ class OrganizationSettings:
         locked: Settings the organization enforces on all its projects; the locked value is
             the organization's own. Overrides stored before a lock are kept but inert.
         max_stopping_point: The ceiling: no project or repository goes beyond it.
+        invariants: Statements every write must keep true (``docs/invariants.md``), in the
+            order they were added; names are unique.
         version: The stored version; 0 for a record that was never saved.
         scan_enabled_lock_expires_at: When the lock of ``scan_enabled`` ends; ``None``: never.
         fix_enabled_lock_expires_at: When the lock of ``fix_enabled`` ends; ``None``: never.
@@ -154,10 +161,18 @@ class OrganizationSettings:
     stopping_point: StoppingPoint = StoppingPoint.PULL_REQUEST
     locked: frozenset[Setting] = attrs.field(default=frozenset(), converter=_settings_set)
     max_stopping_point: StoppingPoint | None = None
+    invariants: tuple[Invariant, ...] = attrs.field(default=(), converter=_invariants)
     version: int = 0
     scan_enabled_lock_expires_at: dt.datetime | None = None
     fix_enabled_lock_expires_at: dt.datetime | None = None
     stopping_point_lock_expires_at: dt.datetime | None = None
+
+    def invariant(self, name: str) -> Invariant | None:
+        """The invariant called ``name``, or ``None``."""
+        for invariant in self.invariants:
+            if invariant.name == name:
+                return invariant
+        return None
 
     @property
     def defaults(self) -> EffectiveSettings:

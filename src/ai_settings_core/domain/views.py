@@ -10,6 +10,7 @@ import attrs
 
 from ai_settings_core.domain.decide import Decision
 from ai_settings_core.domain.findings import Finding
+from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.resolve import Resolution
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -17,8 +18,17 @@ from ai_settings_core.domain.settings import (
     RepositorySettings,
 )
 from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.violations import Violation
 
-__all__ = ["BulkResult", "Explanation", "OrganizationView", "ProjectView", "RepositoryView"]
+__all__ = [
+    "BulkResult",
+    "Explanation",
+    "InvariantsView",
+    "OrganizationView",
+    "ProjectView",
+    "RepositoryView",
+    "RevertResult",
+]
 
 
 @attrs.frozen
@@ -112,3 +122,41 @@ class BulkResult:
     projects: tuple[ProjectView, ...]
     changed: tuple[str, ...]
     warnings: tuple[Finding, ...] = ()
+
+
+@attrs.frozen
+class RevertResult:
+    """What a revert did.
+
+    Attributes:
+        reverted: The ids of the audit entries undone: the one named, and every other entry of
+            the same change (a bulk change is reverted as one), oldest first.
+        organization: The organization after the revert, when the change had touched it.
+        projects: Each project the change had touched, after the revert.
+        changed: The ids of the projects whose stored settings the revert changed.
+        warnings: Advice for the UI.
+    """
+
+    reverted: tuple[int, ...]
+    organization: OrganizationView | None
+    projects: tuple[ProjectView, ...]
+    changed: tuple[str, ...]
+    warnings: tuple[Finding, ...] = ()
+
+
+@attrs.frozen
+class InvariantsView:
+    """An organization's invariants and where stored settings break them now.
+
+    Attributes:
+        organization_id: The organization.
+        invariants: Its invariants, in the order they were added.
+        violations: The violations of the stored settings (those an invariant saved with
+            ``enforce`` kept), in the projects the actor reaches.
+        version: The organization's stored version (the ``ETag`` of its settings).
+    """
+
+    organization_id: str
+    invariants: tuple[Invariant, ...]
+    violations: tuple[Violation, ...]
+    version: int

@@ -15,7 +15,7 @@ import attrs
 
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.permissions import Actor
-from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 from ai_settings_core.errors import InvalidValueError, ValidationError
 from ai_settings_core.http._conditional import expected_version
 from ai_settings_core.http._messages import Request, detail_error, read_document
@@ -100,6 +100,16 @@ def limit(call: Call) -> int:
     return int(digits)
 
 
+def flag(call: Call, name: str) -> bool:
+    """A boolean parameter: ``true`` or ``false`` (absent: false); anything else is refused."""
+    text = call.query.get(name)
+    if text is None or text == "false":
+        return False
+    if text == "true":
+        return True
+    raise _invalid(name, "invalid", 'Must be "true" or "false".')
+
+
 def cursor(call: Call) -> str | None:
     """The ``cursor`` parameter (``None`` when absent or empty)."""
     return call.query.get("cursor") or None
@@ -136,3 +146,14 @@ def repository(text: str, field: str) -> RepositoryRef:
         return RepositoryRef.parse(text)
     except InvalidValueError as error:
         raise _invalid(field, error.code, error.message) from None
+
+
+def stopping_point(call: Call, name: str) -> StoppingPoint | None:
+    """The stopping point the parameter ``name`` names (``None`` when absent)."""
+    text = call.query.get(name)
+    if text is None:
+        return None
+    try:
+        return StoppingPoint.parse(text)
+    except InvalidValueError as error:
+        raise _invalid(name, error.code, error.message) from None

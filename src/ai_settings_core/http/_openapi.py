@@ -150,6 +150,13 @@ def openapi_document(
         "matches.",
         {"type": "string", "pattern": _IF_MATCH},
     )
+    enforce = _parameter(
+        "enforce",
+        "query",
+        "Save invariants the change adds even where stored settings break them "
+        "(docs/invariants.md).",
+        {"type": "boolean", "default": False},
+    )
     cursor = _parameter(
         "cursor", "query", "The next_cursor of the previous page; absent for the first page."
     )
@@ -200,8 +207,9 @@ def openapi_document(
             "put": {
                 "operationId": "updateOrganizationSettings",
                 "summary": "Change the organization's settings and policy (a partial body)",
-                "description": "Absent keys are unchanged. Needs org:admin.",
-                "parameters": [if_match],
+                "description": "Absent keys are unchanged. Invariants the body adds that the "
+                "stored settings break are refused unless enforce=true. Needs org:admin.",
+                "parameters": [if_match, enforce],
                 "requestBody": _body("OrganizationPatch", "The fields to change.", required=False),
                 "responses": {
                     **_ok("The organization after the change.", "OrganizationRead", etag=True),
@@ -223,6 +231,30 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-settings/exposure/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getExposure",
+                "summary": "Where AI may fix, and how far: every project, repository and branch "
+                "pattern",
+                "description": "places lists every place where AI may fix, by stopping point "
+                "(merge first); projects what AI may do in each stored project. Projects the "
+                "user cannot reach are left out. Needs org:read.",
+                "parameters": [
+                    _parameter(
+                        "at",
+                        "query",
+                        "Only the places that reach this stopping point or beyond, and the "
+                        "projects that hold one.",
+                        _ref("StoppingPoint"),
+                    )
+                ],
+                "responses": {
+                    **_ok("The exposure report.", "Exposure"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
         "/organizations/{org}/ai-settings/audit/": {
             "parameters": [org],
             "get": {
@@ -239,6 +271,102 @@ def openapi_document(
                 "responses": {
                     **_ok("A page of audit entries.", "AuditPage"),
                     **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/audit/{entry}/revert/": {
+            "parameters": [
+                org,
+                _parameter(
+                    "entry",
+                    "path",
+                    "The audit entry's id.",
+                    {"type": "string", "pattern": "^[0-9]{1,18}$"},
+                ),
+            ],
+            "post": {
+                "operationId": "revertAuditEntry",
+                "summary": "Undo the change an audit entry recorded, as a new audited change",
+                "description": "Restores the stored values the change wrote to what they were "
+                "before; every entry of the same change (a bulk change) is reverted with it, "
+                "all or none. 409 when a record it touched changed since, unless force. "
+                "Validated like any write. Needs the scopes of the write it undoes.",
+                "requestBody": _body("RevertRequest", "Options.", required=False),
+                "responses": {
+                    **_ok("What the revert did.", "RevertResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/plan/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "planSettings",
+                "summary": "What applying a desired-state document would change (nothing is saved)",
+                "description": "Each record that changes, its stored fields and effective "
+                "values before and after, and the versions the plan was computed on. Needs "
+                "org:read and project:read.",
+                "requestBody": _body("PlanRequest", "The document, and prune."),
+                "responses": {
+                    **_ok("The plan.", "Plan"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/apply/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "applySettingsPlan",
+                "summary": "Apply a plan, all or none",
+                "description": "409 when anything the plan was computed on changed since. "
+                "Needs org:admin and project:admin.",
+                "requestBody": _body("Plan", "A plan, as planSettings answered it."),
+                "responses": {
+                    **_ok("What changed.", "BulkResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/invariants/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "getOrganizationInvariants",
+                "summary": "The organization's invariants, and where stored settings break them",
+                "description": "Violations are those an invariant saved with enforce kept, in "
+                "the projects the user reaches. ETag is the organization's version. Needs "
+                "org:read and project:read.",
+                "responses": {
+                    **_ok("The invariants and their violations.", "InvariantsRead", etag=True),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+            "post": {
+                "operationId": "addOrganizationInvariant",
+                "summary": "Add an invariant that every later write must keep",
+                "description": "Without enforce, an invariant the stored settings break is "
+                "refused with 400: every violation, code invariant_violated, and nothing is "
+                "saved. With enforce=true it is saved all the same; its violations stay and "
+                "no write may add one. Needs org:admin and project:read.",
+                "parameters": [if_match, enforce],
+                "requestBody": _body("Invariant", "The invariant: name, kind, parameters."),
+                "responses": {
+                    **_ok(
+                        "The invariants after the change.", "InvariantsRead", etag=True, status=201
+                    ),
+                    **_error_refs(*_WRITE_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-settings/invariants/{name}/": {
+            "parameters": [org, _parameter("name", "path", "The invariant's name.")],
+            "delete": {
+                "operationId": "removeOrganizationInvariant",
+                "summary": "Remove an invariant",
+                "description": "Needs org:admin and project:read.",
+                "parameters": [if_match],
+                "responses": {
+                    **_ok("The invariants after the change.", "InvariantsRead", etag=True),
+                    **_error_refs(*_DELETE_ERRORS),
                 },
             },
         },
@@ -266,6 +394,20 @@ def openapi_document(
                 "requestBody": _body("BulkRequest", "The projects and the change."),
                 "responses": {
                     **_ok("What changed.", "BulkResult"),
+                    **_error_refs(*_BODY_ERRORS),
+                },
+            },
+        },
+        "/organizations/{org}/ai-projects/bulk/preview/": {
+            "parameters": [org],
+            "post": {
+                "operationId": "previewBulkUpdate",
+                "summary": "Which projects a bulk change would affect, and how (nothing is saved)",
+                "description": "Checked as the bulk change is, with the same error paths; "
+                "lists the projects whose effective values would change. Needs project:read.",
+                "requestBody": _body("BulkRequest", "The projects and the change to preview."),
+                "responses": {
+                    **_ok("The impact of the change.", "Impact"),
                     **_error_refs(*_BODY_ERRORS),
                 },
             },

@@ -20,6 +20,7 @@ from ai_settings_core.domain.audit import AuditEvent
 from ai_settings_core.domain.decide import DecisionReason
 from ai_settings_core.domain.findings import Severity
 from ai_settings_core.domain.limits import Limits
+from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import Setting
 from ai_settings_core.domain.values import StoppingPoint
@@ -45,6 +46,7 @@ SHARED_ENUMS: Final[Mapping[str, type[enum.Enum]]] = {
     "DecisionReason": DecisionReason,
     "AuditEvent": AuditEvent,
     "Severity": Severity,
+    "PlanAction": PlanAction,
 }
 """The domain's enumerations, by the component name the document gives each."""
 
@@ -62,7 +64,12 @@ _CODEC_SCHEMAS: Final = {
     "resolution": "Resolution",
     "decision": "Decision",
     "impact": "Impact",
+    "invariant": "Invariant",
+    "invariants_read": "InvariantsRead",
+    "exposure": "Exposure",
     "findings": "Findings",
+    "export": "Export",
+    "plan": "Plan",
 }
 _DEFS: Final = {
     "repository": "Repository",
@@ -71,6 +78,8 @@ _DEFS: Final = {
     "resolution": "Resolution",
     "findings": "Findings",
     "changes": "Changes",
+    "invariant": "Invariant",
+    "decision": "Decision",
 }
 
 

@@ -151,6 +151,8 @@ def schemas(
                 "occurred_at": {"type": "string", "format": "date-time"},
                 "stored_changes": changes,
                 "effective_changes": changes,
+                "change_id": nullable_string,
+                "reverts": {"type": ["integer", "null"], "minimum": 1},
             },
             "required": [
                 "id",
@@ -162,6 +164,8 @@ def schemas(
                 "occurred_at",
                 "stored_changes",
                 "effective_changes",
+                "change_id",
+                "reverts",
             ],
             "additionalProperties": False,
         },
@@ -228,6 +232,32 @@ def schemas(
                 "warnings": _ref("Findings"),
             },
             "required": ["changed", "projects", "warnings"],
+            "additionalProperties": False,
+        },
+        "RevertRequest": {
+            "type": "object",
+            "description": "force: restore the values even if the records changed since.",
+            "properties": {"force": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
+        "RevertResult": {
+            "type": "object",
+            "properties": {
+                "reverted": {"type": "array", "items": {"type": "integer", "minimum": 1}},
+                "changed": {"type": "array", "items": {"type": "string"}},
+                "organization": {"anyOf": [_ref("OrganizationRead"), {"type": "null"}]},
+                "projects": {"type": "array", "items": _ref("ProjectRead")},
+                "warnings": _ref("Findings"),
+            },
+            "required": ["reverted", "changed", "organization", "projects", "warnings"],
+            "additionalProperties": False,
+        },
+        "PlanRequest": {
+            "type": "object",
+            "description": "A desired-state document (an export) and whether to prune the "
+            "projects it leaves out.",
+            "properties": {"document": _ref("Export"), "prune": {"type": "boolean"}},
+            "required": ["document"],
             "additionalProperties": False,
         },
         "ErrorDetail": {

@@ -39,14 +39,38 @@ ROUTES: Final = (
         PUT=handlers.put_organization,
     ),
     _route("preview", "organizations/{org}/ai-settings/preview", POST=handlers.preview),
+    _route("exposure", "organizations/{org}/ai-settings/exposure", GET=handlers.exposure),
     _route(
         "organization_audit",
         "organizations/{org}/ai-settings/audit",
         GET=handlers.organization_audit,
     ),
+    _route(
+        "revert",
+        "organizations/{org}/ai-settings/audit/{entry}/revert",
+        POST=handlers.revert,
+    ),
+    _route("plan", "organizations/{org}/ai-settings/plan", POST=handlers.plan),
+    _route("apply", "organizations/{org}/ai-settings/apply", POST=handlers.apply_plan),
+    _route(
+        "invariants",
+        "organizations/{org}/ai-settings/invariants",
+        GET=handlers.get_invariants,
+        POST=handlers.add_invariant,
+    ),
+    _route(
+        "invariant",
+        "organizations/{org}/ai-settings/invariants/{name}",
+        DELETE=handlers.remove_invariant,
+    ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
     _route("decision", "organizations/{org}/ai-decisions", GET=handlers.decision),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
+    _route(
+        "bulk_preview",
+        "organizations/{org}/ai-projects/bulk/preview",
+        POST=handlers.bulk_preview,
+    ),
     _route(
         "project",
         "projects/{org}/{project}/ai-settings",

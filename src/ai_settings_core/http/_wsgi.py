@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import http
 from collections.abc import Callable, Iterable
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, Protocol, TypeAlias
 
-from ai_settings_core.http._handler import SettingsApi
 from ai_settings_core.http._messages import Request, Response, error_response
 
 __all__ = [
     "DRAIN_BYTES",
+    "Serves",
     "WsgiApp",
     "discard",
     "invalid_length",
@@ -30,6 +30,22 @@ StartResponse: TypeAlias = Callable[..., Any]
 
 
 _REASONS: Final = {int(status): status.phrase for status in http.HTTPStatus}
+
+
+class Serves(Protocol):
+    """What a :class:`WsgiApp` serves: a :class:`SettingsApi`, or a handler that wraps one.
+
+    The settings page of :mod:`ai_settings_core.ui` is one.
+    """
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Bodies larger than this are refused with 413."""
+        ...
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request."""
+        ...
 
 
 def _reason(status: int) -> str:
@@ -73,6 +89,7 @@ class WsgiApp:
 
     >>> from ai_settings_core import ALL_SCOPES, Actor, SettingsService
     >>> from ai_settings_core.adapters.memory import MemoryStore
+    >>> from ai_settings_core.http import SettingsApi
     >>> service = SettingsService(MemoryStore().unit_of_work)
     >>> app = WsgiApp(SettingsApi(service, lambda request, org: Actor("u", org, ALL_SCOPES)))
     >>> from wsgiref.util import setup_testing_defaults
@@ -94,11 +111,11 @@ class WsgiApp:
     on unread bytes (gunicorn drains 64 KiB at most) would reset it before it could.
 
     Args:
-        api: The handler to serve.
+        api: The handler to serve (a :class:`SettingsApi`, or anything that answers like one).
         drain_bytes: How much of a refused body is read and thrown away.
     """
 
-    def __init__(self, api: SettingsApi, *, drain_bytes: int = DRAIN_BYTES) -> None:
+    def __init__(self, api: Serves, *, drain_bytes: int = DRAIN_BYTES) -> None:
         self.api = api
         self.drain_bytes = drain_bytes
 

@@ -9,20 +9,31 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ai_settings_core.domain.audit import AuditEvent
-from ai_settings_core.domain.changes import ProjectPatch, reset_project
+from ai_settings_core.domain.changes import (
+    Impact,
+    ProjectImpact,
+    ProjectPatch,
+    diff_effective,
+    reset_project,
+)
 from ai_settings_core.domain.findings import Finding, Severity
-from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_ADMIN, Actor
+from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_ADMIN, PROJECT_READ, Actor
 from ai_settings_core.domain.rules import (
     check_bulk_size,
     raise_for_errors,
-    validate_document_projects,
     validate_identifier,
-    validate_organization,
 )
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.domain.views import BulkResult
 from ai_settings_core.service._core import NOT_FOUND_MESSAGE
-from ai_settings_core.service._pipeline import Plan, Stored, WritePipeline, by_index, by_project_id
+from ai_settings_core.service._pipeline import (
+    Plan,
+    Stored,
+    WritePipeline,
+    by_index,
+    by_project_id,
+    invariant_errors,
+)
 
 __all__: list[str] = []
 
@@ -47,13 +58,67 @@ class BulkUseCases(WritePipeline):
                 written.
         """
         actor.require(organization_id, PROJECT_ADMIN)
-        if (patch is None) == (not reset):
-            msg = "Give either a patch or reset=True, not both or neither."
-            raise TypeError(msg)
+        change_one = _either(patch, reset)
         ids = self._bulk_ids(actor, organization_id, project_ids)
-        change_one: Callable[[ProjectSettings], ProjectSettings] = (
-            reset_project if patch is None else patch.apply
+        change = self._bulk_change(organization_id, ids, change_one)
+        outcome = self._write(actor, organization_id, ids, change)
+        return BulkResult(
+            tuple(self._project_view(outcome.organization, p) for p in outcome.projects),
+            outcome.changed,
+            outcome.warnings,
         )
+
+    def preview_bulk_update(
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_ids: Sequence[str],
+        patch: ProjectPatch | None = None,
+        *,
+        reset: bool = False,
+    ) -> Impact:
+        """What :meth:`bulk_update` would change in each project's effective values.
+
+        Nothing is written. The ids and the patched projects are checked as the bulk change
+        checks them (the same findings, the same paths), so a preview that passes is a change
+        that would pass as the store stands now. Only ``project:read`` is needed. The impact
+        lists the projects whose effective values would change, in the order given;
+        ``projects_considered`` counts the distinct ids.
+
+        Raises:
+            ValidationError: The bulk change would be refused.
+        """
+        actor.require(organization_id, PROJECT_READ)
+        change_one = _either(patch, reset)
+        ids = self._bulk_ids(actor, organization_id, project_ids, PROJECT_READ)
+        change = self._bulk_change(organization_id, ids, change_one)
+        with self._uow(read_only=True) as uow:
+            stored = Stored(
+                organization_id,
+                uow.organizations.get(organization_id),
+                uow.projects.get_many(organization_id, ids),
+            )
+            plan = change(stored)
+            now = self._clock()
+            raise_for_errors(self._validate(stored, plan, now))
+            # The organization's invariants refuse it as they would refuse the change itself.
+            raise_for_errors(invariant_errors(uow, stored, plan, now))
+        organization = stored.organization
+        impacts = []
+        for project in plan.projects:
+            before = stored.projects.get(project.project_id)
+            changes = diff_effective(organization, before, organization, project, now=now)
+            if changes:
+                impacts.append(ProjectImpact(project.project_id, changes))
+        return Impact((), tuple(impacts), len(ids))
+
+    def _bulk_change(
+        self,
+        organization_id: str,
+        ids: tuple[str, ...],
+        change_one: Callable[[ProjectSettings], ProjectSettings],
+    ) -> Callable[[Stored], Plan]:
+        """The plan of a bulk change: ``change_one`` applied to each project (stored or not)."""
 
         def change(stored: Stored) -> Plan:
             findings: list[Finding] = []
@@ -74,18 +139,15 @@ class BulkUseCases(WritePipeline):
                 paths=by_project_id,
             )
 
-        outcome = self._write(actor, organization_id, ids, change)
-        return BulkResult(
-            tuple(self._project_view(outcome.organization, p) for p in outcome.projects),
-            outcome.changed,
-            outcome.warnings,
-        )
+        return change
 
     def import_organization(
         self,
         actor: Actor,
         organization: OrganizationSettings,
         projects: Sequence[ProjectSettings],
+        *,
+        enforce: bool = False,
     ) -> BulkResult:
         """Store a whole organization document (its settings and the projects it names).
 
@@ -100,40 +162,34 @@ class BulkUseCases(WritePipeline):
         refused, while an exported organization whose projects hold overrides kept from before
         a lock (inert, shadowed) restores into an empty store unchanged.
 
+        The result must keep the organization's invariants: one the store holds already may
+        gain no violation, and one the document adds may have none, unless ``enforce``
+        (which restores an export whose invariants were saved with ``enforce``).
+
         Raises:
             ValidationError: The document breaks a rule; nothing is written.
         """
-        organization_id = organization.organization_id
-        actor.require(organization_id, ORG_ADMIN)
-        actor.require(organization_id, PROJECT_ADMIN)
-        for project in projects:
-            actor.require_project(organization_id, project.project_id, PROJECT_ADMIN)
-        # The document's own shape first, before anything is read: it names each project
-        # once, all of this organization.
-        raise_for_errors(
-            [
-                *validate_organization(
-                    organization, limits=self._limits, rules=self._organization_rules
-                ),
-                *validate_document_projects(organization_id, enumerate(projects)),
-            ]
+        organization_id = self._check_document(
+            actor, organization, projects, ORG_ADMIN, PROJECT_ADMIN
         )
 
         def change(_stored: Stored) -> Plan:
-            return Plan(organization=organization, projects=tuple(projects), paths=by_index)
+            return Plan(
+                organization=organization,
+                projects=tuple(projects),
+                paths=by_index,
+                enforce=enforce,
+            )
 
         outcome = self._write(actor, organization_id, [p.project_id for p in projects], change)
-        return BulkResult(
-            tuple(
-                self._project_view(outcome.organization, p, with_warnings=False)
-                for p in outcome.projects
-            ),
-            outcome.changed,
-            outcome.warnings,
-        )
+        return self._document_result(outcome)
 
     def _bulk_ids(
-        self, actor: Actor, organization_id: str, project_ids: Sequence[str]
+        self,
+        actor: Actor,
+        organization_id: str,
+        project_ids: Sequence[str],
+        scope: str = PROJECT_ADMIN,
     ) -> tuple[str, ...]:
         if isinstance(project_ids, str):
             msg = "project_ids must be a sequence of project ids, not one string."
@@ -157,8 +213,18 @@ class BulkUseCases(WritePipeline):
         raise_for_errors(findings)
         ids = tuple(dict.fromkeys(project_ids))
         for project_id in ids:
-            actor.require_project(organization_id, project_id, PROJECT_ADMIN)
+            actor.require_project(organization_id, project_id, scope)
         return ids
+
+
+def _either(
+    patch: ProjectPatch | None, reset: bool
+) -> Callable[[ProjectSettings], ProjectSettings]:
+    """What a bulk change does to each project: the patch, or a reset (exactly one)."""
+    if (patch is None) == (not reset):
+        msg = "Give either a patch or reset=True, not both or neither."
+        raise TypeError(msg)
+    return reset_project if patch is None else patch.apply
 
 
 def _not_found_finding(project_id: str) -> Finding:

@@ -29,8 +29,12 @@ class OrganizationUseCases(WritePipeline):
         patch: OrganizationPatch,
         *,
         expected_version: int | None = None,
+        enforce: bool = False,
     ) -> OrganizationView:
         """Apply ``patch`` to the organization's settings and policy.
+
+        ``enforce`` saves invariants the patch adds even where stored settings break them
+        (see :meth:`add_invariant`); without it such a patch is refused with the violations.
 
         Raises:
             ValidationError: The result breaks a rule (for example a default above the ceiling).
@@ -46,6 +50,7 @@ class OrganizationUseCases(WritePipeline):
                 organization=patch.apply(before),
                 store_new=not patch.is_empty,
                 expected_version=expected_version,
+                enforce=enforce,
             )
 
         outcome = self._write(actor, organization_id, (), change)

@@ -10,6 +10,7 @@ after the commit. A new write use case is a new ``change``, never a new pipeline
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
@@ -25,8 +26,20 @@ from ai_settings_core.domain.changes import (
 from ai_settings_core.domain.findings import Finding, Path
 from ai_settings_core.domain.permissions import Actor
 from ai_settings_core.domain.resolve import resolve_organization
-from ai_settings_core.domain.rules import raise_for_errors, validate_organization, validate_project
+from ai_settings_core.domain.rules import (
+    raise_for_errors,
+    validate_document_projects,
+    validate_organization,
+    validate_project,
+)
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.views import BulkResult
+from ai_settings_core.domain.violations import (
+    Violation,
+    added_violations,
+    find_violations,
+    violation_finding,
+)
 from ai_settings_core.errors import ConflictError
 from ai_settings_core.ports import UnitOfWork
 from ai_settings_core.service._analytics import Analytics
@@ -80,6 +93,10 @@ class Plan:
         event: The audit event of each project written.
         target: What the audit entries of the projects name (default: the project id).
         paths: Where a project's findings go, from its index and itself.
+        reverts: The id of the audit entry this write reverts, recorded on its entries.
+        enforce: Save invariants the write adds even where stored settings break them
+            (their existing violations stay; no write may add one). Without it, an added
+            invariant that stored settings break is refused with its violations.
     """
 
     organization: OrganizationSettings | None = None
@@ -90,6 +107,8 @@ class Plan:
     event: AuditEvent = AuditEvent.PROJECT_AI_SETTINGS_EDIT
     target: str | None = None
     paths: Callable[[int, ProjectSettings], Path] = _unprefixed
+    reverts: int | None = None
+    enforce: bool = False
 
 
 @attrs.frozen
@@ -153,6 +172,61 @@ def _save(uow: UnitOfWork, stored: Stored, plan: Plan) -> _Written:
     return _Written(stored, saved_organization, organization_changes, tuple(projects))
 
 
+def invariant_errors(
+    uow: UnitOfWork, stored: Stored, plan: Plan, now: dt.datetime
+) -> list[Finding]:
+    """The errors of a write that breaks the organization's invariants (after the change).
+
+    An invariant the organization held before must gain no violation; one the write adds
+    (or changes) must have none at all, unless the plan enforces it. A write that changes the
+    organization's settings is judged over all its projects; any other over those it writes.
+    Values are judged as they resolve at ``now`` (overrides and locks that expired are out).
+    """
+    after = plan.organization if plan.organization is not None else stored.organization
+    if after is None or not after.invariants:
+        return []
+    before = stored.organization
+    held = () if before is None else before.invariants
+    kept = [invariant for invariant in after.invariants if invariant in held]
+    added = [invariant for invariant in after.invariants if invariant not in held]
+    paths = {p.project_id: plan.paths(i, p) for i, p in enumerate(plan.projects)}
+    whole = plan.organization is not None and bool(
+        diff_organization(before or OrganizationSettings(stored.organization_id), after)
+    )
+    if whole:
+        every = uow.projects.load_organization(stored.organization_id).projects
+        planned = {project.project_id: project for project in plan.projects}
+        before_projects: Sequence[ProjectSettings] = every
+        after_projects = [planned.pop(p.project_id, p) for p in every] + list(planned.values())
+    else:
+        before_projects = [stored.project(p.project_id) for p in plan.projects]
+        after_projects = list(plan.projects)
+    errors = [
+        violation_finding(violation, _violation_path(violation, paths))
+        for violation in added_violations(
+            (before, before_projects), (after, after_projects), kept, now=now
+        )
+    ]
+    if added and not plan.enforce:
+        index = {invariant.name: i for i, invariant in enumerate(after.invariants)}
+        errors.extend(
+            violation_finding(violation, ("invariants", index[violation.invariant]))
+            for violation in find_violations(after, after_projects, added, now=now)
+        )
+    return errors
+
+
+def _violation_path(violation: Violation, paths: Mapping[str, Path]) -> Path:
+    """Where a violation goes in the payload written: the project's field, or the default's."""
+    if violation.project_id is None:
+        return violation.path
+    prefix = paths.get(violation.project_id)
+    if prefix is not None:
+        return (*prefix, *violation.path)
+    # A project the write did not name: the organization's default it inherits changed.
+    return ("fix_enabled",) if violation.path == ("fix_enabled_override",) else ("stopping_point",)
+
+
 class WritePipeline(Analytics):
     """Runs every write: one unit of work, one way to validate, save, audit and notify."""
 
@@ -162,17 +236,31 @@ class WritePipeline(Analytics):
         organization_id: str,
         project_ids: Sequence[str],
         change: Callable[[Stored], Plan],
+        *,
+        all_projects: bool = False,
     ) -> Outcome:
-        """Run ``change`` over the organization and the named projects, and keep its plan."""
+        """Run ``change`` over the organization and the named projects, and keep its plan.
+
+        With ``all_projects``, ``change`` sees every stored project of the organization.
+        """
         with self._uow(organization_id=organization_id) as uow:
-            stored = Stored(
-                organization_id,
-                uow.organizations.get(organization_id),
-                uow.projects.get_many(organization_id, project_ids) if project_ids else {},
-            )
+            if all_projects:
+                state = uow.projects.load_organization(organization_id)
+                stored = Stored(
+                    organization_id,
+                    state.organization,
+                    {project.project_id: project for project in state.projects},
+                )
+            else:
+                stored = Stored(
+                    organization_id,
+                    uow.organizations.get(organization_id),
+                    uow.projects.get_many(organization_id, project_ids) if project_ids else {},
+                )
             plan = change(stored)
             now = self._clock()
             warnings = raise_for_errors(self._validate(stored, plan, now))
+            raise_for_errors(invariant_errors(uow, stored, plan, now))
             written = _save(uow, stored, plan)
             if written.anything:
                 for entry in self._audit_entries(actor, written, plan, now):
@@ -188,6 +276,45 @@ class WritePipeline(Analytics):
             ),
             tuple(saved),
             warnings,
+        )
+
+    def _check_document(
+        self,
+        actor: Actor,
+        organization: OrganizationSettings,
+        projects: Sequence[ProjectSettings],
+        *scopes: str,
+    ) -> str:
+        """Check an organization document before anything is read; return its organization.
+
+        The actor needs every scope in the organization, and the last one on each project
+        the document names; the document's own shape is checked next (each project named
+        once, all of this organization; the organization's settings valid).
+        """
+        organization_id = organization.organization_id
+        for scope in scopes:
+            actor.require(organization_id, scope)
+        for project in projects:
+            actor.require_project(organization_id, project.project_id, scopes[-1])
+        raise_for_errors(
+            [
+                *validate_organization(
+                    organization, limits=self._limits, rules=self._organization_rules
+                ),
+                *validate_document_projects(organization_id, enumerate(projects)),
+            ]
+        )
+        return organization_id
+
+    def _document_result(self, outcome: Outcome) -> BulkResult:
+        """What writing a document did: every project it wrote to, and the warnings."""
+        return BulkResult(
+            tuple(
+                self._project_view(outcome.organization, project, with_warnings=False)
+                for project in outcome.projects
+            ),
+            outcome.changed,
+            outcome.warnings,
         )
 
     def _validate(self, stored: Stored, plan: Plan, now: dt.datetime) -> list[Finding]:
@@ -225,6 +352,8 @@ class WritePipeline(Analytics):
         """The audit entries of a write: the organization's first, then each project's."""
         stored = written.stored
         organization_id = stored.organization_id
+        # Every entry of one write names the same change, so the write can be found as one.
+        change_id = uuid.uuid4().hex
         entries = []
         if written.organization is not None:
             entries.append(
@@ -240,6 +369,8 @@ class WritePipeline(Analytics):
                         resolve_organization(stored.organization).effective,
                         resolve_organization(written.organization).effective,
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         organization_after = written.organization or stored.organization
@@ -257,6 +388,8 @@ class WritePipeline(Analytics):
                     effective_changes=diff_effective(
                         stored.organization, before, organization_after, saved, now=when
                     ),
+                    change_id=change_id,
+                    reverts=plan.reverts,
                 )
             )
         return entries

@@ -11,7 +11,8 @@ from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.decide import decide
-from ai_settings_core.domain.permissions import ORG_ADMIN, PROJECT_READ, Actor
+from ai_settings_core.domain.exposure import Exposure, exposure
+from ai_settings_core.domain.permissions import ORG_ADMIN, ORG_READ, PROJECT_READ, Actor
 from ai_settings_core.domain.resolve import resolve_repository
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import ProjectSettings
@@ -119,6 +120,24 @@ class ReadUseCases(ServiceCore):
                 now=now,
             ),
         )
+
+    def exposure(self, actor: Actor, organization_id: str) -> Exposure:
+        """What AI may do in every stored project, repository and branch pattern.
+
+        Needs ``org:read``. An actor limited to some projects sees those only. One read-only
+        unit of work loads the organization; the report answers for the service clock's now
+        (overrides and locks that expired are out of force) and is computed from resolve-all
+        (:func:`~ai_settings_core.domain.exposure.exposure`), and
+        ``report.places(StoppingPoint.PULL_REQUEST)`` lists every place where AI may open a
+        pull request or merge.
+        """
+        actor.require(organization_id, ORG_READ)
+        with self._uow(read_only=True) as uow:
+            state = uow.projects.load_organization(organization_id)
+        projects = state.projects
+        if actor.projects is not None:
+            projects = tuple(p for p in projects if p.project_id in actor.projects)
+        return exposure(organization_id, state.organization, projects, now=self._clock())
 
     def audit_log(
         self,

@@ -19,9 +19,12 @@ from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import OrganizationRule, ProjectRule
 from ai_settings_core.ports import Clock, EventSink, UnitOfWorkFactory
 from ai_settings_core.service._bulk import BulkUseCases
+from ai_settings_core.service._invariants import InvariantUseCases
 from ai_settings_core.service._organization import OrganizationUseCases
 from ai_settings_core.service._projects import ProjectUseCases
 from ai_settings_core.service._reads import ReadUseCases
+from ai_settings_core.service._revert import RevertUseCases
+from ai_settings_core.service._settings_as_code import SettingsAsCodeUseCases
 
 __all__ = ["SettingsService"]
 
@@ -30,7 +33,15 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class SettingsService(OrganizationUseCases, ProjectUseCases, BulkUseCases, ReadUseCases):
+class SettingsService(
+    OrganizationUseCases,
+    ProjectUseCases,
+    BulkUseCases,
+    InvariantUseCases,
+    RevertUseCases,
+    SettingsAsCodeUseCases,
+    ReadUseCases,
+):
     """The use cases of the AI settings page.
 
     >>> from ai_settings_core import Actor, ALL_SCOPES, OrganizationPatch, SettingsService

@@ -15,6 +15,10 @@ Importing this package needs pytest (a test dependency, not a runtime one).
 from __future__ import annotations
 
 from ai_settings_core.testing._contract import AdapterContract
-from ai_settings_core.testing._samples import sample_audit_entry, sample_project
+from ai_settings_core.testing._samples import (
+    sample_audit_entry,
+    sample_invariants,
+    sample_project,
+)
 
-__all__ = ["AdapterContract", "sample_audit_entry", "sample_project"]
+__all__ = ["AdapterContract", "sample_audit_entry", "sample_invariants", "sample_project"]

@@ -43,6 +43,21 @@ class AuditContract(ContractBase):
         )
         assert page.items[0].occurred_at.utcoffset() == dt.timedelta(0)
 
+    def test_audit_entries_keep_their_change_and_what_they_revert(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        with uow_factory() as uow:
+            first = uow.audit.append(sample_audit_entry(minutes=0))
+            tagged = sample_audit_entry(minutes=1)
+            change = attrs.evolve(tagged, change_id="c0ffee", reverts=first.id)
+            appended = uow.audit.append(change)
+            uow.commit()
+        assert attrs.evolve(appended, id=0) == change
+        with uow_factory(read_only=True) as uow:
+            newest, oldest = uow.audit.query("acme").items
+        assert (newest.change_id, newest.reverts) == ("c0ffee", first.id)
+        assert (oldest.change_id, oldest.reverts) == (None, None)
+
     def test_audit_queries_filter_by_project_and_time(self, uow_factory: UnitOfWorkFactory) -> None:
         with uow_factory() as uow:
             web = [uow.audit.append(sample_audit_entry(minutes=m)) for m in range(4)]

@@ -17,7 +17,7 @@ from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 from ai_settings_core.errors import ValidationError
 from ai_settings_core.ports import UnitOfWorkFactory
 from ai_settings_core.testing._base import ContractBase
-from ai_settings_core.testing._samples import sample_audit_entry, sample_project
+from ai_settings_core.testing._samples import sample_audit_entry, sample_invariants, sample_project
 
 __all__ = ["RoundTripsContract"]
 
@@ -125,6 +125,10 @@ _BAD_ORGANIZATIONS: Final[dict[str, tuple[OrganizationSettings, dict[str, Any]]]
         OrganizationSettings("acme", max_stopping_point="merge"),  # type: ignore[arg-type]
         {"max_stopping_point": ["invalid"]},
     ),
+    "invariants_payloads": (
+        OrganizationSettings("acme", invariants=({"name": "x", "kind": "fix_requires_scan"},)),  # type: ignore[arg-type]
+        {"invariants": ["invalid"]},
+    ),
 }
 """Organizations no adapter may store, with the codes each must raise."""
 
@@ -148,6 +152,26 @@ class RoundTripsContract(ContractBase):
         ]
         assert [p.text for p in loaded.repositories[0].branch_patterns] == ["main", "release/*"]
         assert loaded.repositories[0].branch_patterns[1].matches("release/2")
+
+    def test_an_organizations_invariants_round_trip_in_order_and_are_replaced_on_save(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        every = sample_invariants()
+        with uow_factory() as uow:
+            uow.organizations.save(OrganizationSettings("acme", invariants=every))
+            uow.commit()
+        with uow_factory(read_only=True) as uow:
+            stored = uow.organizations.get("acme")
+            assert stored is not None
+            assert stored.invariants == every
+        fewer = (every[2], every[0])
+        with uow_factory() as uow:
+            uow.organizations.save(attrs.evolve(stored, invariants=fewer), expected_version=1)
+            uow.commit()
+        with uow_factory(read_only=True) as uow:
+            organization = uow.projects.load_organization("acme").organization
+            assert organization is not None
+            assert organization.invariants == fewer
 
     def test_an_unset_override_stays_distinct_from_a_pin(
         self, uow_factory: UnitOfWorkFactory

@@ -7,10 +7,16 @@ from typing import Final
 
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.changes import FieldChange
+from ai_settings_core.domain.invariants import (
+    FixRequiresScan,
+    Invariant,
+    MergeOnlyOnBranches,
+    StoppingPointAtMost,
+)
 from ai_settings_core.domain.settings import ProjectSettings, RepositorySettings
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
-__all__ = ["T0", "sample_audit_entry", "sample_project"]
+__all__ = ["T0", "sample_audit_entry", "sample_invariants", "sample_project"]
 
 T0: Final = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
 """The instant :func:`sample_audit_entry` counts its minutes from."""
@@ -37,6 +43,19 @@ def sample_project(organization_id: str = "acme", project_id: str = "web") -> Pr
             ),
         ),
         environments=frozenset({"production", "staging"}),
+    )
+
+
+def sample_invariants() -> tuple[Invariant, ...]:
+    """One invariant of every kind, with every parameter in use (and a non-ASCII name)."""
+    return (
+        StoppingPointAtMost(
+            "pr-at-most",
+            StoppingPoint.PULL_REQUEST,
+            (RepositoryRef.parse("github:Acme/infra"), RepositoryRef.parse("gitlab:g/s/tools")),
+        ),
+        MergeOnlyOnBranches("merge-on-main", (BranchPattern("main"), BranchPattern("release/*"))),
+        FixRequiresScan("fix-needs-scan-é"),
     )
 
 

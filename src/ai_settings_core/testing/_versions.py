@@ -10,7 +10,7 @@ from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.errors import ConflictError
 from ai_settings_core.ports import Page, UnitOfWorkFactory
 from ai_settings_core.testing._base import ContractBase
-from ai_settings_core.testing._samples import sample_project
+from ai_settings_core.testing._samples import sample_invariants, sample_project
 
 __all__ = ["VersionsContract"]
 
@@ -38,6 +38,7 @@ class VersionsContract(ContractBase):
             stopping_point=StoppingPoint.SUGGESTION,
             locked=frozenset({Setting.FIX_ENABLED, Setting.STOPPING_POINT}),
             max_stopping_point=StoppingPoint.PULL_REQUEST,
+            invariants=sample_invariants(),
             version=77,
         )
         with uow_factory() as uow:

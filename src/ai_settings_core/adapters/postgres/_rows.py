@@ -13,6 +13,7 @@ import attrs
 
 from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.postgres import _errors
+from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -41,7 +42,8 @@ _EVENTS: Final = {event.value: event for event in AuditEvent}
 _ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
     "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, "
-    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at"
+    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at, "
+    "invariants"
 )
 _PROJECT_COLUMNS: Final = (
     "p.project_id, p.scan_enabled_override, p.fix_enabled_override, "
@@ -68,7 +70,7 @@ _OVERRIDING: Final = (
 )
 _AUDIT_COLUMNS: Final = (
     "id, organization_id, project_id, actor, event, target, occurred_at, "
-    "stored_changes::text, effective_changes::text"
+    "stored_changes::text, effective_changes::text, change_id, reverts"
 )
 
 
@@ -99,6 +101,7 @@ def _organization(row: Sequence[Any]) -> OrganizationSettings:
         _POINTS[row[3]],
         locked,
         None if point is None else _POINTS[point],
+        invariants_from_json(row[12]),
         row[8],
         _utc(row[9]),
         _utc(row[10]),
@@ -248,7 +251,7 @@ class Organizations:
         with uow.translated(connection), connection.transaction():
             connection.execute(
                 "INSERT INTO organizations (" + _ORGANIZATION_COLUMNS + ") "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
@@ -258,7 +261,8 @@ class Organizations:
                 "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
                 "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
                 "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
-                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at",
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at, "
+                "invariants = excluded.invariants",
                 (
                     organization_id,
                     saved.scan_enabled,
@@ -272,6 +276,7 @@ class Organizations:
                     saved.scan_enabled_lock_expires_at,
                     saved.fix_enabled_lock_expires_at,
                     saved.stopping_point_lock_expires_at,
+                    invariants_to_json(saved.invariants),
                 ),
             )
         uow.organization_versions[organization_id] = saved.version
@@ -435,6 +440,8 @@ class Audit:
                 entry.occurred_at,
                 _common.changes_to_json(entry.stored_changes),
                 _common.changes_to_json(entry.effective_changes),
+                entry.change_id,
+                entry.reverts,
             )
         )
         uow.written(entry.organization_id, settings=False)
@@ -491,6 +498,8 @@ def _audit_entry(row: Sequence[Any]) -> AuditEntry:
         stored_changes=_common.changes_from_json(row[7]),
         effective_changes=_common.changes_from_json(row[8]),
         id=row[0],
+        change_id=row[9],
+        reverts=row[10],
     )
 
 

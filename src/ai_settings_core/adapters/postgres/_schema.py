@@ -128,6 +128,20 @@ V2: Final = (
 
 V3: Final = (
     """
+    ALTER TABLE organizations ADD COLUMN invariants json NOT NULL DEFAULT '[]'
+        CHECK (json_typeof(invariants) = 'array')
+    """,
+)
+"""Schema version 3: the organization's invariants, a JSON array of invariant payloads."""
+
+V4: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id text CHECK (change_id <> '')",
+    "ALTER TABLE audit_log ADD COLUMN reverts bigint CHECK (reverts > 0)",
+)
+"""Schema version 4: each audit entry's change (the write it belongs to), what it reverts."""
+
+V5: Final = (
+    """
     CREATE TABLE feed_generations (
         organization_id text COLLATE "C" PRIMARY KEY CHECK (organization_id <> ''),
         generation bigint NOT NULL CHECK (generation >= 1),
@@ -144,9 +158,10 @@ V3: Final = (
     )
     """,
 )
-"""Schema version 3: the change feed (each organization's generation and change records)."""
+"""Schema version 5: the change feed (each organization's generation and change records)."""
 
-MIGRATIONS: Final = (V1, V2, V3)
+
+MIGRATIONS: Final = (V1, V2, V3, V4, V5)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -124,7 +124,7 @@ def write_audit(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None
         connection.cursor() as cursor,
         cursor.copy(
             "COPY audit_log (id, organization_id, project_id, actor, event, target, "
-            "occurred_at, stored_changes, effective_changes) FROM STDIN"
+            "occurred_at, stored_changes, effective_changes, change_id, reverts) FROM STDIN"
         ) as copy,
     ):
         for row in rows:

@@ -17,6 +17,7 @@ import attrs
 from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
@@ -60,7 +61,7 @@ class _Organizations:
             locked = saved.locked
             connection.execute(
                 "INSERT INTO organizations (" + _rows.ORGANIZATION_COLUMNS + ") "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (organization_id) DO UPDATE SET "
                 "scan_enabled = excluded.scan_enabled, fix_enabled = excluded.fix_enabled, "
                 "stopping_point = excluded.stopping_point, "
@@ -70,7 +71,8 @@ class _Organizations:
                 "max_stopping_point = excluded.max_stopping_point, version = excluded.version, "
                 "scan_enabled_lock_expires_at = excluded.scan_enabled_lock_expires_at, "
                 "fix_enabled_lock_expires_at = excluded.fix_enabled_lock_expires_at, "
-                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at",
+                "stopping_point_lock_expires_at = excluded.stopping_point_lock_expires_at, "
+                "invariants = excluded.invariants",
                 (
                     saved.organization_id,
                     int(saved.scan_enabled),
@@ -84,6 +86,7 @@ class _Organizations:
                     _rows.moment_text(saved.scan_enabled_lock_expires_at),
                     _rows.moment_text(saved.fix_enabled_lock_expires_at),
                     _rows.moment_text(saved.stopping_point_lock_expires_at),
+                    invariants_to_json(saved.invariants),
                 ),
             )
             return saved
@@ -321,8 +324,8 @@ class _Audit:
             _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "
-                "occurred_at, stored_changes, effective_changes) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "occurred_at, stored_changes, effective_changes, change_id, reverts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.organization_id,
                     entry.project_id,
@@ -332,6 +335,8 @@ class _Audit:
                     _common.format_timestamp(entry.occurred_at),
                     _common.changes_to_json(entry.stored_changes),
                     _common.changes_to_json(entry.effective_changes),
+                    entry.change_id,
+                    entry.reverts,
                 ),
             )
             entry_id = cursor.lastrowid

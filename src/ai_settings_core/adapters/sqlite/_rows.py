@@ -13,6 +13,7 @@ from typing import Any, Final, TypeVar
 
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite._collector import collector_paused
+from ai_settings_core.codec._invariants import invariants_from_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -75,7 +76,8 @@ def moment(value: str | None) -> dt.datetime | None:
 ORGANIZATION_COLUMNS: Final = (
     "organization_id, scan_enabled, fix_enabled, stopping_point, scan_enabled_locked, "
     "fix_enabled_locked, stopping_point_locked, max_stopping_point, version, "
-    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at"
+    "scan_enabled_lock_expires_at, fix_enabled_lock_expires_at, stopping_point_lock_expires_at, "
+    "invariants"
 )
 
 
@@ -96,6 +98,7 @@ def organization_from_row(row: Sequence[Any]) -> OrganizationSettings:
         POINTS[row[3]],
         locked,
         _point(row[7]),
+        invariants_from_json(row[12]),
         row[8],
         moment(row[9]),
         moment(row[10]),
@@ -311,7 +314,7 @@ LOAD_QUERIES: Final = (
 
 AUDIT_COLUMNS: Final = (
     "id, organization_id, project_id, actor, event, target, occurred_at, stored_changes, "
-    "effective_changes"
+    "effective_changes, change_id, reverts"
 )
 
 
@@ -326,4 +329,6 @@ def audit_entry_from_row(row: Sequence[Any]) -> AuditEntry:
         stored_changes=_common.changes_from_json(row[7]),
         effective_changes=_common.changes_from_json(row[8]),
         id=row[0],
+        change_id=row[9],
+        reverts=row[10],
     )

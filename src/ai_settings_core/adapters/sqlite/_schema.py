@@ -149,6 +149,20 @@ V3: Final = (
 
 V4: Final = (
     """
+    ALTER TABLE organizations ADD COLUMN invariants TEXT NOT NULL DEFAULT '[]'
+        CHECK (json_valid(invariants) AND json_type(invariants) = 'array')
+    """,
+)
+"""Schema version 4: the organization's invariants, a JSON array of invariant payloads."""
+
+V5: Final = (
+    "ALTER TABLE audit_log ADD COLUMN change_id TEXT CHECK (length(change_id) > 0)",
+    "ALTER TABLE audit_log ADD COLUMN reverts INTEGER CHECK (reverts IS NULL OR reverts > 0)",
+)
+"""Schema version 5: each audit entry's change (the write it belongs to), what it reverts."""
+
+V6: Final = (
+    """
     CREATE TABLE feed_generations (
         organization_id TEXT PRIMARY KEY NOT NULL CHECK (length(organization_id) > 0),
         generation INTEGER NOT NULL CHECK (generation >= 1),
@@ -166,9 +180,10 @@ V4: Final = (
     ) STRICT, WITHOUT ROWID
     """,
 )
-"""Schema version 4: the change feed (each organization's generation and change records)."""
+"""Schema version 6: the change feed (each organization's generation and change records)."""
 
-MIGRATIONS: Final = (V1, V2, V3, V4)
+
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

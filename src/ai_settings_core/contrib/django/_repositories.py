@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Collate
 
 from ai_settings_core.adapters import _common, _feed
+from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.contrib.django.models import (
     AuditRecord,
     EnvironmentRecord,
@@ -88,6 +89,7 @@ def _organization(record: OrganizationRecord) -> OrganizationSettings:
         STOPPING_POINTS[record.stopping_point],
         frozenset(setting for setting, name in _LOCKED if getattr(record, name)),
         _point(record.max_stopping_point),
+        invariants_from_json(record.invariants),
         int(record.version),
         _read_moment(record.scan_enabled_lock_expires_at),
         _read_moment(record.fix_enabled_lock_expires_at),
@@ -125,6 +127,7 @@ class Organizations:
                     "stopping_point": saved.stopping_point.value,
                     "max_stopping_point": _text(saved.max_stopping_point),
                     "version": saved.version,
+                    "invariants": invariants_to_json(saved.invariants),
                     **{name: setting in saved.locked for setting, name in _LOCKED},
                     **{
                         setting.lock_expires_field: _stored_moment(saved.lock_expires_at(setting))
@@ -375,6 +378,8 @@ def _audit_entry(record: AuditRecord) -> AuditEntry:
         stored_changes=_common.changes_from_json(record.stored_changes),
         effective_changes=_common.changes_from_json(record.effective_changes),
         id=int(record.pk),
+        change_id=record.change_id,
+        reverts=None if record.reverts is None else int(record.reverts),
     )
 
 
@@ -394,6 +399,8 @@ class Audit:
                 occurred_at=_stored_time(entry.occurred_at),
                 stored_changes=_common.changes_to_json(entry.stored_changes),
                 effective_changes=_common.changes_to_json(entry.effective_changes),
+                change_id=entry.change_id,
+                reverts=entry.reverts,
             )
             return attrs.evolve(entry, id=int(record.pk))
 

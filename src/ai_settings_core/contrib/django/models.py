@@ -41,6 +41,7 @@ class OrganizationRecord(models.Model):
     stopping_point_locked = models.BooleanField()
     max_stopping_point = models.CharField(max_length=16, choices=_POINTS, null=True)
     version = models.PositiveBigIntegerField()
+    invariants = models.TextField(default="[]", help_text="JSON array of invariant payloads")
     scan_enabled_lock_expires_at = models.DateTimeField(null=True)
     fix_enabled_lock_expires_at = models.DateTimeField(null=True)
     stopping_point_lock_expires_at = models.DateTimeField(null=True)
@@ -145,6 +146,8 @@ class AuditRecord(models.Model):
     occurred_at = models.DateTimeField()
     stored_changes = models.TextField(help_text="JSON array of {field, before, after}")
     effective_changes = models.TextField(help_text="JSON array of {field, before, after}")
+    change_id = models.TextField(null=True, help_text="The write the entry belongs to")
+    reverts = models.BigIntegerField(null=True, help_text="The id of the entry it reverts")
 
     class Meta:
         db_table = "ai_settings_audit"

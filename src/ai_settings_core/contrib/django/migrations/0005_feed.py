@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     """Add ``FeedGeneration`` and ``FeedChange``."""
 
-    dependencies: ClassVar = [("ai_settings", "0002_expiry")]
+    dependencies: ClassVar = [("ai_settings", "0004_audit_change_and_reverts")]
 
     operations: ClassVar = [
         migrations.CreateModel(
