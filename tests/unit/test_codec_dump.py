@@ -94,6 +94,7 @@ def test_the_organization_read_document() -> None:
         "stopping_point": "merge",
         "locked": ["fix_enabled", "scan_enabled"],  # sorted
         "max_stopping_point": "merge",
+        "invariants": [],
         "version": 3,
         "sources": {
             "scan_enabled": trace(True, "organization", "OVERRIDDEN"),
@@ -213,6 +214,8 @@ def test_field_changes_write_tuples_as_lists() -> None:
             {"field": "locked", "before": [], "after": ["fix_enabled", "scan_enabled"]}
         ],
         "effective_changes": [{"field": "fix_enabled", "before": False, "after": True}],
+        "change_id": None,
+        "reverts": None,
     }
     assert dump_audit_entry(entry) == document
     assert dump_audit_page(Page((entry, entry), "cursor-2")) == {
