@@ -51,6 +51,7 @@ MODULES = (
     "bench_postgres",
     "bench_cli",
     "bench_http",  # storage on the request path, under gunicorn (issue 17, target 6)
+    "bench_cache",  # DecisionCache: decide, refresh, commit-to-answer latency (issue 18)
 )
 KEYS = ("name", "median_ns", "baseline_name", "baseline_median_ns", "ratio", "target", "passed")
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ai_settings_core.adapters.memory import MemoryStore
     from ai_settings_core.adapters.sqlite import SqliteStore
+    from ai_settings_core.cache import DecisionCache
     from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
     from ai_settings_core.domain.decide import Decision, DecisionReason, decide
     from ai_settings_core.domain.expiry import next_expiry
@@ -84,6 +85,7 @@ __all__ = [
     "BranchRule",
     "ConflictError",
     "Decision",
+    "DecisionCache",
     "DecisionReason",
     "DecisionSnapshot",
     "Exposure",
@@ -127,6 +129,7 @@ __all__ = [
 # ai_settings_core` loads nothing but this table, so a command's `--help`, a worker that only
 # decides and a host that only needs the errors pay for what they use and no more.
 _LAZY: dict[str, str] = {
+    "DecisionCache": "ai_settings_core.cache",
     **dict.fromkeys(
         ["OrganizationPatch", "ProjectPatch", "RepositoryPatch"], "ai_settings_core.domain.changes"
     ),

@@ -33,6 +33,14 @@ Semantics every adapter keeps (the contract suite checks each):
   cursor that was not produced by the store, raises
   :class:`~ai_settings_core.errors.ValidationError` (codes ``invalid_limit``,
   ``invalid_cursor``): :func:`check_page_limit` is that check.
+- **The change feed.** Each organization has a *generation*: 0 before its first write, and
+  advanced by one by every committed unit of work that wrote any of its records, in the same
+  transaction as the writes (a rolled-back unit advances nothing). The store keeps a record of
+  what each generation changed (the organization's own settings, which projects) for the last
+  :data:`FEED_RETENTION` generations at least; :meth:`ChangeFeed.since` answers from them,
+  and says ``complete=False`` when a reader is further behind than that (it must reload the
+  whole organization). A store may also offer ``listen()``, returning a
+  :class:`ChangeListener` that wakes a reader when something may have changed.
 - **The project cursor.** A page of projects resumes after the last project id it holds, and
   its cursor says so in one format every store shares (:func:`encode_project_cursor`,
   :func:`decode_project_cursor`), so the service can page through the projects an actor
@@ -55,8 +63,14 @@ from ai_settings_core.errors import ValidationError
 
 __all__ = [
     "DEFAULT_PAGE_SIZE",
+    "FEED_RETENTION",
+    "MAX_LISTED_PROJECTS",
     "MAX_PAGE_SIZE",
     "AuditLog",
+    "Change",
+    "ChangeFeed",
+    "ChangeListener",
+    "ChangesSince",
     "Clock",
     "EventSink",
     "OrganizationRepository",
@@ -75,6 +89,12 @@ DEFAULT_PAGE_SIZE = 100
 
 MAX_PAGE_SIZE = 10_000
 """The largest page a caller may ask for; a larger ``limit`` raises ``invalid_limit``."""
+
+FEED_RETENTION = 1_000
+"""How many generations of change records a store keeps per organization, at least."""
+
+MAX_LISTED_PROJECTS = 1_000
+"""A write that changes more projects than this records "all projects" instead of their ids."""
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -170,11 +190,108 @@ class OrganizationState:
         organization_id: The organization.
         organization: Its stored settings, or ``None`` when it stored none (system defaults).
         projects: Every stored project of the organization, sorted by ``project_id``.
+        generation: The organization's generation in the same snapshot (see the change feed
+            in the module's notes): the state as of that generation.
     """
 
     organization_id: str
     organization: OrganizationSettings | None
     projects: tuple[ProjectSettings, ...]
+    generation: int = 0
+
+
+@attrs.frozen
+class Change:
+    """What one committed unit of work changed in one organization: one generation.
+
+    Attributes:
+        organization_id: The organization.
+        generation: The generation this commit advanced it to.
+        organization: Whether the organization's own settings were written.
+        project_ids: The projects written (saved or deleted), when they are listed.
+        all_projects: ``True`` when more than :data:`MAX_LISTED_PROJECTS` projects were
+            written: then ``project_ids`` is empty and any project may have changed.
+    """
+
+    organization_id: str
+    generation: int
+    organization: bool = False
+    project_ids: frozenset[str] = frozenset()
+    all_projects: bool = False
+
+
+@attrs.frozen
+class ChangesSince:
+    """What changed in an organization after a generation a reader knows.
+
+    Attributes:
+        organization_id: The organization.
+        since: The generation the reader asked from.
+        generation: The organization's current generation.
+        changes: One :class:`Change` per generation after ``since``, oldest first (empty
+            when ``complete`` is ``False``).
+        complete: ``False`` when the store no longer keeps every record after ``since`` (the
+            reader is more than :data:`FEED_RETENTION` generations behind), or ``since`` is
+            ahead of the store (the store was replaced): reload the whole organization.
+    """
+
+    organization_id: str
+    since: int
+    generation: int
+    changes: tuple[Change, ...] = ()
+    complete: bool = True
+
+    @property
+    def organization_changed(self) -> bool:
+        """Whether any of the changes wrote the organization's own settings."""
+        return any(change.organization for change in self.changes)
+
+    @property
+    def all_projects(self) -> bool:
+        """Whether a change wrote too many projects to list them (reload every project)."""
+        return any(change.all_projects for change in self.changes)
+
+    @property
+    def project_ids(self) -> frozenset[str]:
+        """Every project the listed changes wrote."""
+        return frozenset().union(*(change.project_ids for change in self.changes))
+
+
+class ChangeFeed(Protocol):
+    """The organizations' generations and the records of what each one changed."""
+
+    def generations(self, organization_ids: Iterable[str]) -> Mapping[str, int]:
+        """The current generation of each organization (0 for one never written)."""
+        ...
+
+    def since(self, organization_id: str, generation: int) -> ChangesSince:
+        """What changed in ``organization_id`` after ``generation`` (see :class:`ChangesSince`).
+
+        Raises:
+            ValidationError: ``generation`` is not a whole number, 0 or more (code
+                ``invalid_generation``).
+        """
+        ...
+
+
+class ChangeListener(Protocol):
+    """Wakes a reader when a store may have changed; what ``store.listen()`` returns.
+
+    A hint only: a reader still asks the :class:`ChangeFeed` what changed, and polls it too,
+    in case a notification was lost. A listener belongs to the thread that waits on it and to
+    the process that made it.
+    """
+
+    def wait(self, timeout: float) -> bool:
+        """Block until something may have changed (``True``) or ``timeout`` seconds passed.
+
+        It also returns ``True`` after it reconnected (changes may have been missed).
+        """
+        ...
+
+    def close(self) -> None:
+        """Release what the listener holds (a connection)."""
+        ...
 
 
 class OrganizationRepository(Protocol):
@@ -303,6 +420,11 @@ class UnitOfWork(Protocol):
     @property
     def audit(self) -> AuditLog:
         """The audit log, inside this transaction."""
+        ...
+
+    @property
+    def feed(self) -> ChangeFeed:
+        """The change feed, inside this transaction."""
         ...
 
     def __enter__(self) -> Self: ...

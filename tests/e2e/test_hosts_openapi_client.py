@@ -194,6 +194,8 @@ def _every_operation(client_package, models, client, document):
     assert answer.parsed.decision.reasons == [
         models.AISettingsDecisionReason.REPOSITORY_AI_DISABLED  # patched above
     ]
+    answer = call("decide", "acme", project="web", repository="github:acme/api", branch="main")
+    assert answer.parsed.reasons == [models.AISettingsDecisionReason.REPOSITORY_AI_DISABLED]
     answer = call("listOverridingProjects", "acme", limit=10)
     assert [item.project_id for item in answer.parsed.results] == ["web"]
     bulk = models.AISettingsBulkRequest(projects=["web"], reset=True)

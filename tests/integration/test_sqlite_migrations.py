@@ -191,6 +191,11 @@ def test_a_version_1_database_is_migrated_and_loses_nothing(version_1: Path) -> 
         saved = uow.projects.save(ProjectSettings("acme", "web"), expected_version=3)
         uow.commit()
     assert saved.version == 4
+    # The change feed starts at generation 0 for what the old file held.
+    assert state.generation == 0
+    with store(read_only=True) as uow:
+        changes = uow.feed.since("acme", 0)
+    assert (changes.generation, changes.project_ids, changes.complete) == (1, {"web"}, True)
 
 
 def test_migrating_twice_is_a_no_op(version_1: Path) -> None:

@@ -39,6 +39,7 @@ def test_every_route_of_the_handler_is_documented():
         "/organizations/{org}/ai-settings/invariants/{name}/",
         "/organizations/{org}/ai-projects/",
         "/organizations/{org}/ai-projects/bulk/",
+        "/organizations/{org}/ai-decisions/",
         "/organizations/{org}/ai-projects/bulk/preview/",
         "/projects/{org}/{project}/ai-settings/",
         "/projects/{org}/{project}/ai-settings/reset/",

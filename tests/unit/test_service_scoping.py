@@ -100,6 +100,7 @@ def _public_writes() -> set[str]:
         - reads
         - {
             "limits",
+            "store",
             "preview_organization_change",
             "preview_bulk_update",
             "plan",

@@ -15,7 +15,9 @@ from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 from ai_settings_core.adapters._common import invalid
+from ai_settings_core.adapters._feed import Recorder
 from ai_settings_core.errors import AISettingsError, StorageError
+from ai_settings_core.ports import Change
 
 __all__ = ["Phase", "UnitOfWorkBase"]
 
@@ -101,6 +103,10 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
       before it, and a later commit keeps only the writes that succeeded. When the undo itself
       fails, or the database dropped the transaction on its own, the unit is unusable: every
       later write and the commit raise :func:`lost`, and nothing of it is kept.
+    - **The change feed.** Each successful write is recorded (which organization, and its
+      settings or which project); ``commit`` hands the records to :meth:`_publish` inside the
+      transaction, before it ends, so every write path advances the organizations'
+      generations without doing anything itself.
     - **Errors.** The driver's errors become library errors through :meth:`_translate`;
       anything else escaping a write becomes :func:`write_failure`.
 
@@ -120,6 +126,7 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
         self._phase = Phase.NEW
         self._broken = False
         self._handle: HandleT | None = None
+        self._written = Recorder()
 
     # What a subclass provides.
 
@@ -137,6 +144,14 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
     @abc.abstractmethod
     def _close(self, handle: HandleT) -> None:
         """Release what :meth:`_begin` took (a connection, a lock); runs once, at the end."""
+
+    @abc.abstractmethod
+    def _publish(self, handle: HandleT, changes: list[Change]) -> None:
+        """Advance each written organization's generation and keep its change record.
+
+        Runs inside the committing transaction, before it ends; ``changes`` come with
+        generation 0 (the store assigns it).
+        """
 
     @abc.abstractmethod
     def _savepoint(self, handle: HandleT) -> None:
@@ -193,6 +208,13 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
             with self._translated():
                 alive = self._alive(handle)
                 if alive and not self._broken:
+                    changes = self._written.changes()
+                    if commit and changes:
+                        try:
+                            self._publish(handle, changes)
+                        except BaseException:
+                            self._end(handle, commit=False)
+                            raise
                     self._end(handle, commit=commit)
                     return
                 # A failed write could not be undone, or the transaction is gone: keep nothing.
@@ -201,6 +223,7 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
                 if commit and not self.read_only:
                     raise lost(self._label)
         finally:
+            self._written.clear()
             self._close(handle)
 
     def _active(self) -> HandleT:
@@ -220,8 +243,19 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
         return _Translated(self, self._active())
 
     @contextmanager
-    def _writing(self, organization_id: object) -> Iterator[HandleT]:
-        """The handle, for one write of ``organization_id``'s records: all or nothing."""
+    def _writing(
+        self,
+        organization_id: object,
+        *,
+        project_id: str | None = None,
+        settings: bool = True,
+    ) -> Iterator[HandleT]:
+        """The handle, for one write of ``organization_id``'s records: all or nothing.
+
+        When it succeeds it is recorded for the change feed: as a write of ``project_id``
+        when one is named, else of the organization's settings (a reader reloads them);
+        ``settings=False`` says it wrote nothing a decision depends on (an audit entry).
+        """
         handle = self._active()
         if self.read_only:
             raise read_only()
@@ -238,6 +272,8 @@ class UnitOfWorkBase(abc.ABC, Generic[HandleT]):
             except BaseException:
                 self._undo(handle)
                 raise
+            # The write checked ``organization_id``: it is the text it stored.
+            self._written.record(str(organization_id), project_id, settings=settings)
         except AISettingsError:
             raise
         except Exception as error:

@@ -25,14 +25,39 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ai_settings_core.adapters import _common
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters._unit_of_work import UnitOfWorkBase
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
 from ai_settings_core.errors import StorageUnavailableError
-from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
+from ai_settings_core.ports import (
+    DEFAULT_PAGE_SIZE,
+    Change,
+    ChangesSince,
+    OrganizationState,
+    Page,
+)
 
-__all__ = ["MemoryStore", "MemoryUnitOfWork"]
+__all__ = ["MemoryListener", "MemoryStore", "MemoryUnitOfWork"]
+
+
+@attrs.frozen
+class _Feed:
+    """An organization's generation, the floor of its records, and the records kept."""
+
+    generation: int = 0
+    floor: int = 0
+    records: tuple[Change, ...] = ()
+
+    def advanced(self, change: Change) -> _Feed:
+        """The feed after one more commit that made ``change``."""
+        generation = self.generation + 1
+        floor = max(self.floor, _feed.prune_below(generation))
+        kept = tuple(record for record in self.records if record.generation > floor)
+        return _Feed(generation, floor, (*kept, attrs.evolve(change, generation=generation)))
+
+
+_NO_FEED = _Feed()
 
 
 @attrs.frozen
@@ -43,6 +68,7 @@ class _State:
     projects: Mapping[str, Mapping[str, ProjectSettings]]
     audit: list[AuditEntry]
     audit_length: int
+    feed: Mapping[str, _Feed] = attrs.field(factory=dict)
 
 
 class MemoryStore:
@@ -57,6 +83,8 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._lock_timeout = lock_timeout
         self._state = _State({}, {}, [], 0)
+        self._commits = threading.Condition()
+        self._commit_count = 0
 
     @property
     def label(self) -> str:
@@ -78,6 +106,37 @@ class MemoryStore:
 
     __call__ = unit_of_work
 
+    def listen(self) -> MemoryListener:
+        """A listener woken by every commit to this store (in this process)."""
+        return MemoryListener(self)
+
+    def _committed(self) -> None:
+        with self._commits:
+            self._commit_count += 1
+            self._commits.notify_all()
+
+
+class MemoryListener:
+    """A :class:`~ai_settings_core.ports.ChangeListener` on a :class:`MemoryStore`."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._seen = store._commit_count  # noqa: SLF001
+
+    def wait(self, timeout: float) -> bool:
+        """Block until a commit after the last wait (``True``) or ``timeout`` seconds passed."""
+        store = self._store
+        with store._commits:  # noqa: SLF001
+            woke = store._commits.wait_for(  # noqa: SLF001
+                lambda: store._commit_count != self._seen,  # noqa: SLF001
+                timeout,
+            )
+            self._seen = store._commit_count  # noqa: SLF001
+        return woke
+
+    def close(self) -> None:
+        """Nothing to release."""
+
 
 class MemoryUnitOfWork(UnitOfWorkBase["_Transaction"]):
     """One transaction on a :class:`MemoryStore`.
@@ -86,6 +145,7 @@ class MemoryUnitOfWork(UnitOfWorkBase["_Transaction"]):
         organizations: The organizations inside this transaction.
         projects: The projects inside this transaction.
         audit: The audit log inside this transaction.
+        feed: The change feed inside this transaction.
     """
 
     def __init__(
@@ -96,6 +156,7 @@ class MemoryUnitOfWork(UnitOfWorkBase["_Transaction"]):
         self.organizations = _Organizations(self)
         self.projects = _Projects(self)
         self.audit = _Audit(self)
+        self.feed = _ChangeFeed(self)
 
     def _begin(self) -> _Transaction:
         store = self._store
@@ -111,6 +172,12 @@ class MemoryUnitOfWork(UnitOfWorkBase["_Transaction"]):
     def _end(self, handle: _Transaction, *, commit: bool) -> None:
         if commit and handle.changed:
             self._store._state = handle.published()  # noqa: SLF001
+            self._store._committed()  # noqa: SLF001
+
+    def _publish(self, handle: _Transaction, changes: list[Change]) -> None:
+        for change in changes:
+            organization_id = change.organization_id
+            handle.feed[organization_id] = handle.feed_of(organization_id).advanced(change)
 
     def _close(self, handle: _Transaction) -> None:
         if handle.locked:
@@ -139,11 +206,17 @@ class _Transaction:
         self.organizations: dict[str, OrganizationSettings] = {}
         self.projects: dict[str, dict[str, ProjectSettings | None]] = {}
         self.audit: list[AuditEntry] = []
+        self.feed: dict[str, _Feed] = {}
 
     @property
     def changed(self) -> bool:
         """Whether anything was written."""
-        return bool(self.organizations or self.projects or self.audit)
+        return bool(self.organizations or self.projects or self.audit or self.feed)
+
+    def feed_of(self, organization_id: str) -> _Feed:
+        """The organization's feed as this unit sees it."""
+        found = self.feed.get(organization_id)
+        return found if found is not None else self.base.feed.get(organization_id, _NO_FEED)
 
     def published(self) -> _State:
         """The store's next state: the snapshot with the pending writes applied."""
@@ -162,7 +235,9 @@ class _Transaction:
         audit = base.audit
         del audit[base.audit_length :]
         audit.extend(self.audit)
-        return _State(organizations, projects, audit, base.audit_length + len(self.audit))
+        feed = dict(base.feed)
+        feed.update(self.feed)
+        return _State(organizations, projects, audit, base.audit_length + len(self.audit), feed)
 
     # Reads that merge the snapshot with the pending writes.
 
@@ -243,7 +318,10 @@ class _Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing(getattr(project, "organization_id", None)) as transaction:  # noqa: SLF001
+        with self._uow._writing(  # noqa: SLF001
+            getattr(project, "organization_id", None),
+            project_id=getattr(project, "project_id", None),
+        ) as transaction:
             _common.check_project(project)
             current = transaction.project(project.organization_id, project.project_id)
             actual = current.version if current is not None else 0
@@ -259,7 +337,7 @@ class _Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing(organization_id) as transaction:  # noqa: SLF001
+        with self._uow._writing(organization_id, project_id=project_id) as transaction:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             current = transaction.project(organization_id, project_id)
@@ -307,6 +385,7 @@ class _Projects:
                 organization_id,
                 transaction.organization(organization_id),
                 tuple(transaction.all_projects(organization_id)),
+                transaction.feed_of(organization_id).generation,
             )
 
 
@@ -315,7 +394,9 @@ class _Audit:
     _uow: MemoryUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing(getattr(entry, "organization_id", None)) as transaction:  # noqa: SLF001
+        with self._uow._writing(  # noqa: SLF001
+            getattr(entry, "organization_id", None), settings=False
+        ) as transaction:
             _common.check_audit_entry(entry)
             entry_id = transaction.base.audit_length + len(transaction.audit) + 1
             saved = attrs.evolve(entry, id=entry_id)
@@ -356,3 +437,20 @@ class _Audit:
                 del items[limit:]
                 return Page(tuple(items), _common.encode_audit_cursor(items[-1].id))
             return Page(tuple(items), None)
+
+
+@attrs.frozen
+class _ChangeFeed:
+    _uow: MemoryUnitOfWork
+
+    def generations(self, organization_ids: Iterable[str]) -> Mapping[str, int]:
+        with self._uow._reading() as transaction:  # noqa: SLF001
+            wanted = _feed.check_organizations(organization_ids)
+            return {key: transaction.feed_of(key).generation for key in wanted}
+
+    def since(self, organization_id: str, generation: int) -> ChangesSince:
+        with self._uow._reading() as transaction:  # noqa: SLF001
+            since = _feed.check_since(organization_id, generation)
+            found = transaction.feed_of(organization_id)
+            records = (record for record in found.records if record.generation > since)
+            return _feed.answer(organization_id, since, found.generation, found.floor, records)

@@ -29,6 +29,7 @@ from ai_settings_core.cli._render import (
     render_revert,
 )
 from ai_settings_core.cli._serve import run_serve
+from ai_settings_core.cli._watch import watch
 from ai_settings_core.domain.changes import KEEP, Keep, OrganizationPatch, ProjectPatch
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.settings import Setting
@@ -605,6 +606,7 @@ COMMANDS: Final[dict[str, Command]] = {
     "apply": Command(apply, writes=always),
     "completion": Command(completion, json=False),
     "api": Command(api, writes=api_writes),  # --json: the body alone, as --body-only
+    "watch": Command(watch),  # --json: one JSON object per line
     "serve": Command(serve, writes=always, json=False),
 }
 """Every command by its name (``"org show"``), as the parser sets ``args.command``."""

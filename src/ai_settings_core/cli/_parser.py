@@ -416,6 +416,14 @@ def build_parser() -> Parser:
         org_arg,
     )
 
+    command(
+        commands,
+        "watch",
+        "print each committed change of an organization as it happens, until interrupted",
+        "ai-settings watch demo --json",
+        org_arg,
+    )
+
     explain = command(
         commands,
         "explain",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import urllib.parse
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -21,6 +21,9 @@ from ai_settings_core.http._conditional import expected_version
 from ai_settings_core.http._messages import Request, detail_error, read_document
 from ai_settings_core.ports import DEFAULT_PAGE_SIZE
 from ai_settings_core.service import SettingsService
+
+if TYPE_CHECKING:
+    from ai_settings_core.cache import DecisionCache
 
 __all__ = ["Call", "Mount", "cursor", "limit", "parse_query", "repository", "time"]
 
@@ -36,6 +39,7 @@ class Mount:
     max_body_bytes: int
     max_page_size: int
     openapi: Callable[[], bytes]
+    decisions: Callable[[], DecisionCache]
 
 
 @attrs.frozen

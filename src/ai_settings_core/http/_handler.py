@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Mapping
 from http import HTTPStatus
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -50,6 +51,9 @@ from ai_settings_core.http._messages import (
 from ai_settings_core.http._routes import ROUTES, RouteTable
 from ai_settings_core.service import SettingsService
 
+if TYPE_CHECKING:
+    from ai_settings_core.cache import DecisionCache
+
 # The header names live in ._messages; they are re-exported for ._openapi, which reads them here.
 __all__ = ["ERROR_CODES_HEADER", "ERROR_CODE_HEADER", "SettingsApi"]
 
@@ -78,6 +82,9 @@ class SettingsApi:
         www_authenticate: The ``WWW-Authenticate`` challenge sent with a 401.
         serve_openapi: Whether ``GET {prefix}/openapi.json`` serves the OpenAPI document
             (without authentication: it describes the API, not anyone's data).
+        decisions: The :class:`~ai_settings_core.DecisionCache` that answers
+            ``GET /organizations/{org}/ai-decisions/`` (default: one over the service's store,
+            made on the first such request, with the default staleness of one second).
         openapi_options: More keyword arguments of
             :func:`~ai_settings_core.http.openapi_document` for the served document
             (``security_schemes``, ``security``, ``servers``, ``component_prefix``).
@@ -94,6 +101,7 @@ class SettingsApi:
         www_authenticate: str = 'Bearer realm="ai-settings"',
         serve_openapi: bool = True,
         openapi_options: Mapping[str, Any] | None = None,
+        decisions: DecisionCache | None = None,
     ) -> None:
         self.service = service
         self.authenticate = authenticate
@@ -105,7 +113,16 @@ class SettingsApi:
         self.openapi_options = dict(openapi_options or {})
         self._openapi: bytes | None = None
         self._routes = RouteTable(ROUTES if serve_openapi else ROUTES[1:])
-        self._mount = Mount(service, self.prefix, max_body_bytes, max_page_size, self.openapi_bytes)
+        self._decisions = decisions
+        self._decisions_lock = threading.Lock()
+        self._mount = Mount(
+            service,
+            self.prefix,
+            max_body_bytes,
+            max_page_size,
+            self.openapi_bytes,
+            self.decisions,
+        )
 
     def __call__(self, request: Request) -> Response:
         """Same as :meth:`handle`."""
@@ -151,6 +168,18 @@ class SettingsApi:
                 raise
             response = error_response(error.status, error.message, error.code)
         return response
+
+    def decisions(self) -> DecisionCache:
+        """The decision cache the decision route answers from (made on first use)."""
+        cache = self._decisions
+        if cache is None:
+            with self._decisions_lock:
+                cache = self._decisions
+                if cache is None:
+                    from ai_settings_core.cache import DecisionCache  # noqa: PLC0415
+
+                    cache = self._decisions = DecisionCache(self.service.store)
+        return cache
 
     def openapi_bytes(self) -> bytes:
         """The OpenAPI document of this API (its prefix and limits), as served."""

@@ -11,7 +11,8 @@ import attrs
 from ai_settings_core import codec
 from ai_settings_core.codec import _documents as documents
 from ai_settings_core.domain.findings import Finding, Path, Severity
-from ai_settings_core.domain.rules import raise_for_errors
+from ai_settings_core.domain.permissions import PROJECT_READ
+from ai_settings_core.domain.rules import raise_for_errors, validate_identifier
 from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.errors import NotFoundError, ValidationError
 from ai_settings_core.http import _payloads as payloads
@@ -369,3 +370,25 @@ def remove_repository(call: Call) -> Response:
     expected = call.expected_version(_project_version(call))
     view = call.service.remove_repository(call.actor, org, project, ref, expected_version=expected)
     return _project_view(view)
+
+
+def decision(call: Call) -> Response:
+    """``GET`` what AI may do for one event, from the decision cache (bounded staleness)."""
+    organization_id = call.params["org"]
+    project_id = call.query.get("project", "")
+    if not project_id:
+        raise ValidationError.from_findings(
+            [Finding("required", Severity.ERROR, ("project",), "This field is required.")]
+        )
+    finding = validate_identifier(project_id, ("project",), "Project id", call.service.limits)
+    if finding is not None:
+        raise ValidationError.from_findings([finding])
+    call.actor.require_project(organization_id, project_id, PROJECT_READ)
+    answer = call.mount.decisions().decide(
+        organization_id,
+        project_id,
+        call.query.get("repository") or None,
+        call.query.get("branch") or None,
+        call.query.get("environment") or None,
+    )
+    return json_response(200, codec.dump_decision(answer))

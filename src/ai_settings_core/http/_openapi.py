@@ -450,6 +450,38 @@ def openapi_document(
                 },
             },
         },
+        "/organizations/{org}/ai-decisions/": {
+            "parameters": [org],
+            "get": {
+                "operationId": "decide",
+                "summary": "What AI may do for one event, for services in other languages",
+                "description": (
+                    "Needs project:read and access to the project. Answered from a decision "
+                    "cache: it reflects every change committed more than its maximum "
+                    "staleness (1 s by default) before the request."
+                ),
+                "parameters": [
+                    {
+                        **_parameter(
+                            "project",
+                            "query",
+                            "The event's project.",
+                            {"type": "string", "minLength": 1},
+                        ),
+                        "required": True,
+                    },
+                    _parameter(
+                        "repository", "query", "The event's repository, provider:owner/name."
+                    ),
+                    _parameter("branch", "query", "The event's branch."),
+                    _parameter("environment", "query", "The event's environment."),
+                ],
+                "responses": {
+                    **_ok("The decision.", "Decision"),
+                    **_error_refs(*_READ_ERRORS),
+                },
+            },
+        },
         "/projects/{org}/{project}/ai-settings/explain/": {
             "parameters": [org, project],
             "get": {

@@ -64,6 +64,7 @@ ROUTES: Final = (
         DELETE=handlers.remove_invariant,
     ),
     _route("projects", "organizations/{org}/ai-projects", GET=handlers.list_projects),
+    _route("decision", "organizations/{org}/ai-decisions", GET=handlers.decision),
     _route("bulk", "organizations/{org}/ai-projects/bulk", POST=handlers.bulk),
     _route(
         "bulk_preview",

@@ -90,3 +90,8 @@ class SettingsService(
     def limits(self) -> Limits:
         """The limits in force."""
         return self._limits
+
+    @property
+    def store(self) -> UnitOfWorkFactory:
+        """The store the service reads and writes (its unit-of-work factory)."""
+        return self._uow

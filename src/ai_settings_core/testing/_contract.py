@@ -17,7 +17,8 @@ The suite is built from one mixin per concern, each in its own module and each s
 - ``_units``: units of work, their ends and their isolation;
 - ``_listing``: listing and pages, loading an organization;
 - ``_audit``: the audit log;
-- ``_expiry``: expiries of overrides and locks.
+- ``_expiry``: expiries of overrides and locks;
+- ``_feed``: the change feed (generations, change records, listeners).
 
 A new concern is a new mixin module, added to :class:`AdapterContract`'s bases below. The
 library runs the same suite against its in-memory and SQLite adapters. Importing this module
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from ai_settings_core.testing._audit import AuditContract
 from ai_settings_core.testing._expiry import ExpiryContract
+from ai_settings_core.testing._feed import FeedContract
 from ai_settings_core.testing._listing import ListingContract
 from ai_settings_core.testing._round_trips import RoundTripsContract
 from ai_settings_core.testing._scoping import ScopedUnitContract
@@ -45,6 +47,7 @@ class AdapterContract(
     AuditContract,
     ScopedUnitContract,
     ExpiryContract,
+    FeedContract,
 ):
     """The contract every storage adapter passes; subclass it as ``Test...`` to run it.
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from ai_settings_core.adapters import _common
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.postgres import _errors
 from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
@@ -28,7 +28,7 @@ from ai_settings_core.domain.values import (
     StoppingPoint,
     trusted_repository_ref,
 )
-from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
+from ai_settings_core.ports import DEFAULT_PAGE_SIZE, ChangesSince, OrganizationState, Page
 
 if TYPE_CHECKING:
     from ai_settings_core.adapters.postgres._unit import PostgresUnitOfWork
@@ -279,6 +279,7 @@ class Organizations:
                 ),
             )
         uow.organization_versions[organization_id] = saved.version
+        uow.written(organization_id)
         return saved
 
 
@@ -339,6 +340,7 @@ class Projects:
         key = (organization_id, project_id)
         uow.pending[key] = saved
         uow.versions[key] = saved.version
+        uow.written(organization_id, project_id)
         return saved
 
     def delete(
@@ -356,6 +358,7 @@ class Projects:
             expected_version,
             actual,
         )
+        uow.written(organization_id, project_id)
         if actual == 0:
             return False
         key = (organization_id, project_id)
@@ -403,11 +406,13 @@ class Projects:
         organization = self._uow.organizations.get(organization_id)
         with self._uow.reading() as connection:
             rows = connection.execute(LOAD_QUERY, (organization_id,)).fetchall()
+            found = connection.execute(_GENERATION_QUERY, (organization_id,)).fetchone()
         projects = stitch(organization_id, rows)
         uow = self._uow
         if uow.covers(organization_id):
             uow.versions.update(((organization_id, p.project_id), p.version) for p in projects)
-        return OrganizationState(organization_id, organization, tuple(projects))
+        generation = 0 if found is None else int(found[0])
+        return OrganizationState(organization_id, organization, tuple(projects), generation)
 
 
 @attrs.frozen
@@ -438,6 +443,7 @@ class Audit:
                 entry.reverts,
             )
         )
+        uow.written(entry.organization_id, settings=False)
         return attrs.evolve(entry, id=entry_id)
 
     def query(
@@ -494,3 +500,43 @@ def _audit_entry(row: Sequence[Any]) -> AuditEntry:
         change_id=row[9],
         reverts=row[10],
     )
+
+
+_GENERATION_QUERY: Final = (
+    "SELECT generation, floor FROM feed_generations WHERE organization_id = %s"
+)
+
+
+@attrs.frozen
+class ChangeFeed:
+    """The change feed of one unit of work."""
+
+    _uow: PostgresUnitOfWork
+
+    def generations(self, organization_ids: Iterable[str]) -> Mapping[str, int]:
+        """The current generation of each organization (0 for one never written)."""
+        wanted = _feed.check_organizations(organization_ids)
+        with self._uow.reading() as connection:
+            rows = connection.execute(
+                "SELECT organization_id, generation FROM feed_generations "
+                "WHERE organization_id = ANY(%s)",
+                (wanted,),
+            ).fetchall()
+        found = {str(key): int(generation) for key, generation in rows}
+        return {key: found.get(key, 0) for key in wanted}
+
+    def since(self, organization_id: str, generation: int) -> ChangesSince:
+        """What changed in ``organization_id`` after ``generation``."""
+        since = _feed.check_since(organization_id, generation)
+        with self._uow.reading() as connection:
+            row = connection.execute(_GENERATION_QUERY, (organization_id,)).fetchone()
+            current, floor = (0, 0) if row is None else (int(row[0]), int(row[1]))
+            if not floor <= since <= current:
+                return _feed.answer(organization_id, since, current, floor, ())
+            rows = connection.execute(
+                "SELECT generation, organization, project_ids FROM feed_changes "
+                "WHERE organization_id = %s AND generation > %s ORDER BY generation",
+                (organization_id, since),
+            ).fetchall()
+        records = (_feed.change_from_row(organization_id, *row) for row in rows)
+        return _feed.answer(organization_id, since, current, floor, records)

@@ -141,17 +141,38 @@ V4: Final = (
 """Schema version 4: each audit entry's change (the write it belongs to), what it reverts."""
 
 V5: Final = (
+    """
+    CREATE TABLE feed_generations (
+        organization_id text COLLATE "C" PRIMARY KEY CHECK (organization_id <> ''),
+        generation bigint NOT NULL CHECK (generation >= 1),
+        floor bigint NOT NULL CHECK (floor >= 0 AND floor < generation)
+    )
+    """,
+    """
+    CREATE TABLE feed_changes (
+        organization_id text COLLATE "C" NOT NULL CHECK (organization_id <> ''),
+        generation bigint NOT NULL CHECK (generation >= 1),
+        organization boolean NOT NULL,
+        project_ids text CHECK (project_ids IS NULL OR json_typeof(project_ids::json) = 'array'),
+        PRIMARY KEY (organization_id, generation)
+    )
+    """,
+)
+"""Schema version 5: the change feed (each organization's generation and change records)."""
+
+
+V6: Final = (
     f"""
     ALTER TABLE repositories ADD COLUMN branch_stopping_points text[]
         CHECK (cardinality(branch_stopping_points) = cardinality(branch_patterns)
             AND array_remove(branch_stopping_points, NULL) <@ ARRAY[{_POINTS[1:-1]}]::text[])
     """,
 )
-"""Schema version 5: each branch rule's own stopping point, aligned with ``branch_patterns``
+"""Schema version 6: each branch rule's own stopping point, aligned with ``branch_patterns``
 (``NULL`` for a rule without one); the column is ``NULL`` when no rule of the repository has
 one, as in every row written before."""
 
-MIGRATIONS: Final = (V1, V2, V3, V4, V5)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -17,6 +17,7 @@ from ai_settings_core.adapters.postgres._errors import translate
 from ai_settings_core.errors import AISettingsError, StorageError, StorageUnavailableError
 
 if TYPE_CHECKING:
+    from ai_settings_core.adapters.postgres._listen import PostgresListener
     from ai_settings_core.adapters.postgres._unit import PostgresUnitOfWork
 
 __all__ = ["PostgresStore", "split_schema"]
@@ -137,6 +138,8 @@ class PostgresStore:
         self._identifier = sql.Identifier(schema)
         self.store_lock_key = _lock_key("store", schema)
         self.migration_lock_key = _lock_key("migrate", schema)
+        self.feed_channel = f"ai_settings_feed_{_lock_key('feed', schema) & (2**64 - 1):016x}"
+        """The ``NOTIFY`` channel a commit that wrote anything notifies (one per schema)."""
 
     @property
     def label(self) -> str:
@@ -158,6 +161,17 @@ class PostgresStore:
         return PostgresUnitOfWork(self, read_only=read_only, organization_id=organization_id)
 
     __call__ = unit_of_work
+
+    def listen(self) -> PostgresListener:
+        """A listener woken by every commit to this schema (``LISTEN`` on its own connection).
+
+        See :class:`~ai_settings_core.ports.ChangeListener`; it connects on its first wait.
+        """
+        from ai_settings_core.adapters.postgres._listen import (  # noqa: PLC0415 - import cycle
+            PostgresListener,
+        )
+
+        return PostgresListener(self)
 
     # Schema.
 

@@ -22,6 +22,7 @@ from typing import Any, Final, Self
 
 import psycopg
 
+from ai_settings_core.adapters import _feed
 from ai_settings_core.adapters import _unit_of_work as _uow
 from ai_settings_core.adapters.postgres import _errors, _rows, _writes
 from ai_settings_core.adapters.postgres._store import Connection, PostgresStore
@@ -44,6 +45,7 @@ class PostgresUnitOfWork:
         organizations: The organizations inside this transaction.
         projects: The projects inside this transaction.
         audit: The audit log inside this transaction.
+        feed: The change feed inside this transaction.
         read_only: Whether the unit only reads (one ``REPEATABLE READ`` snapshot, no lock).
         organization_id: The organization a writing unit is scoped to (``None``: the whole
             store); a scoped unit refuses to write any other organization.
@@ -78,6 +80,8 @@ class PostgresUnitOfWork:
         self.organizations = _rows.Organizations(self)
         self.projects = _rows.Projects(self)
         self.audit = _rows.Audit(self)
+        self.feed = _rows.ChangeFeed(self)
+        self._written = _feed.Recorder()
 
     @property
     def label(self) -> str:
@@ -121,6 +125,7 @@ class PostgresUnitOfWork:
                 raise _errors.lost(self.label)
             if not self.read_only:
                 self._flush(connection)
+                _writes.publish(connection, self._written.changes(), self._store.feed_channel)
             connection.execute("COMMIT")
         except psycopg.Error as error:
             raise _errors.translate(self.label, error) from error
@@ -137,6 +142,7 @@ class PostgresUnitOfWork:
         self._connection = None
         self.pending.clear()
         self.pending_audit.clear()
+        self._written.clear()
         self._close(connection, self._restore)
 
     def _close(self, connection: Connection, restore: bool | None) -> None:
@@ -176,6 +182,15 @@ class PostgresUnitOfWork:
             raise _uow.scoped(self.organization_id, organization_id)
         if self._broken:
             raise _errors.lost(self.label)
+
+    def written(
+        self, organization_id: str, project_id: str | None = None, *, settings: bool = True
+    ) -> None:
+        """Record a write that succeeded, for the change feed (see ``_feed.Recorder.record``).
+
+        Every write calls it once it can no longer fail (its compare-and-set passed).
+        """
+        self._written.record(organization_id, project_id, settings=settings)
 
     def covers(self, organization_id: str) -> bool:
         """Whether this unit's lock keeps ``organization_id``'s records from other writers."""

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from ai_settings_core.adapters import _common
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import StoppingPoint
+from ai_settings_core.ports import FEED_RETENTION, Change
 
 if TYPE_CHECKING:
     from ai_settings_core.adapters.postgres._store import Connection
@@ -129,3 +130,37 @@ def write_audit(connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None
     ):
         for row in rows:
             copy.write_row(row)
+
+
+_PUBLISH: Final = (
+    "WITH advanced AS ("
+    "INSERT INTO feed_generations AS f (organization_id, generation, floor) VALUES (%s, 1, 0) "
+    "ON CONFLICT (organization_id) DO UPDATE SET generation = f.generation + 1, "
+    "floor = greatest(f.floor, f.generation + 1 - %s) RETURNING generation, floor), "
+    "recorded AS (INSERT INTO feed_changes (organization_id, generation, organization, "
+    "project_ids) SELECT %s, generation, %s, %s FROM advanced), "
+    "pruned AS (DELETE FROM feed_changes WHERE organization_id = %s "
+    "AND generation <= (SELECT floor FROM advanced)) "
+    "SELECT pg_notify(%s, '')"
+)
+
+
+def publish(connection: Connection, changes: Sequence[Change], channel: str) -> None:
+    """Advance each organization's generation, keep its change record, notify on commit."""
+    if not changes:
+        return
+    connection.cursor().executemany(
+        _PUBLISH,
+        [
+            (
+                change.organization_id,
+                FEED_RETENTION,
+                change.organization_id,
+                change.organization,
+                _feed.projects_to_json(change),
+                change.organization_id,
+                channel,
+            )
+            for change in changes
+        ],
+    )

@@ -14,14 +14,20 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ai_settings_core.adapters import _common
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
 from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
-from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
+from ai_settings_core.ports import (
+    DEFAULT_PAGE_SIZE,
+    Change,
+    ChangesSince,
+    OrganizationState,
+    Page,
+)
 
 if TYPE_CHECKING:
     from ai_settings_core.adapters.sqlite._unit_of_work import SqliteUnitOfWork
@@ -142,7 +148,10 @@ class _Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing(getattr(project, "organization_id", None)) as connection:  # noqa: SLF001
+        with self._uow._writing(  # noqa: SLF001
+            getattr(project, "organization_id", None),
+            project_id=getattr(project, "project_id", None),
+        ) as connection:
             _common.check_project(project)
             row = connection.execute(
                 "SELECT id, version FROM projects WHERE organization_id = ? AND project_id = ?",
@@ -191,7 +200,7 @@ class _Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing(organization_id) as connection:  # noqa: SLF001
+        with self._uow._writing(organization_id, project_id=project_id) as connection:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             row = connection.execute(
@@ -262,7 +271,8 @@ class _Projects:
                 projects = _rows.stitch(
                     organization_id, project_rows, repository_rows, pattern_rows, environment_rows
                 )
-            return OrganizationState(organization_id, organization, tuple(projects))
+            generation = _generation(connection, organization_id)
+            return OrganizationState(organization_id, organization, tuple(projects), generation)
 
 
 def _insert_children(
@@ -314,7 +324,9 @@ class _Audit:
     _uow: SqliteUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing(getattr(entry, "organization_id", None)) as connection:  # noqa: SLF001
+        with self._uow._writing(  # noqa: SLF001
+            getattr(entry, "organization_id", None), settings=False
+        ) as connection:
             _common.check_audit_entry(entry)
             cursor = connection.execute(
                 "INSERT INTO audit_log (organization_id, project_id, actor, event, target, "
@@ -377,3 +389,69 @@ class _Audit:
             items = tuple(_rows.audit_entry_from_row(row) for row in rows[:limit])
             more = len(rows) > limit
             return Page(items, _common.encode_audit_cursor(items[-1].id) if more else None)
+
+
+def _generation(connection: sqlite3.Connection, organization_id: str) -> int:
+    row = connection.execute(
+        "SELECT generation FROM feed_generations WHERE organization_id = ?", (organization_id,)
+    ).fetchone()
+    return 0 if row is None else int(row[0])
+
+
+def publish(connection: sqlite3.Connection, changes: list[Change]) -> None:
+    """Advance each organization's generation and keep its change record (in the commit)."""
+    for change in changes:
+        generation, floor = connection.execute(
+            "INSERT INTO feed_generations (organization_id, generation, floor) VALUES (?, 1, 0) "
+            "ON CONFLICT (organization_id) DO UPDATE SET generation = generation + 1 "
+            "RETURNING generation, floor",
+            (change.organization_id,),
+        ).fetchone()
+        connection.execute(
+            "INSERT INTO feed_changes (organization_id, generation, organization, project_ids) "
+            "VALUES (?, ?, ?, ?)",
+            (
+                change.organization_id,
+                generation,
+                int(change.organization),
+                _feed.projects_to_json(change),
+            ),
+        )
+        pruned = _feed.prune_below(generation)
+        if pruned > floor:
+            connection.execute(
+                "DELETE FROM feed_changes WHERE organization_id = ? AND generation <= ?",
+                (change.organization_id, pruned),
+            )
+            connection.execute(
+                "UPDATE feed_generations SET floor = ? WHERE organization_id = ?",
+                (pruned, change.organization_id),
+            )
+
+
+@attrs.frozen
+class _ChangeFeed:
+    _uow: SqliteUnitOfWork
+
+    def generations(self, organization_ids: Iterable[str]) -> Mapping[str, int]:
+        with self._uow._reading() as connection:  # noqa: SLF001
+            wanted = _feed.check_organizations(organization_ids)
+            return {key: _generation(connection, key) for key in wanted}
+
+    def since(self, organization_id: str, generation: int) -> ChangesSince:
+        with self._uow._reading() as connection:  # noqa: SLF001
+            since = _feed.check_since(organization_id, generation)
+            row = connection.execute(
+                "SELECT generation, floor FROM feed_generations WHERE organization_id = ?",
+                (organization_id,),
+            ).fetchone()
+            current, floor = (0, 0) if row is None else (int(row[0]), int(row[1]))
+            if not floor <= since <= current:
+                return _feed.answer(organization_id, since, current, floor, ())
+            rows = connection.execute(
+                "SELECT generation, organization, project_ids FROM feed_changes "
+                "WHERE organization_id = ? AND generation > ? ORDER BY generation",
+                (organization_id, since),
+            ).fetchall()
+            records = (_feed.change_from_row(organization_id, *row) for row in rows)
+            return _feed.answer(organization_id, since, current, floor, records)

@@ -162,15 +162,37 @@ V5: Final = (
 """Schema version 5: each audit entry's change (the write it belongs to), what it reverts."""
 
 V6: Final = (
+    """
+    CREATE TABLE feed_generations (
+        organization_id TEXT PRIMARY KEY NOT NULL CHECK (length(organization_id) > 0),
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        floor INTEGER NOT NULL CHECK (floor >= 0 AND floor < generation)
+    ) STRICT
+    """,
+    """
+    CREATE TABLE feed_changes (
+        organization_id TEXT NOT NULL CHECK (length(organization_id) > 0),
+        generation INTEGER NOT NULL CHECK (generation >= 1),
+        organization INTEGER NOT NULL CHECK (organization IN (0, 1)),
+        project_ids TEXT CHECK (project_ids IS NULL OR (json_valid(project_ids)
+            AND json_type(project_ids) = 'array')),
+        PRIMARY KEY (organization_id, generation)
+    ) STRICT, WITHOUT ROWID
+    """,
+)
+"""Schema version 6: the change feed (each organization's generation and change records)."""
+
+
+V7: Final = (
     f"""
     ALTER TABLE branch_patterns ADD COLUMN stopping_point_override TEXT
         CHECK (stopping_point_override IS NULL OR stopping_point_override IN {_POINTS})
     """,
 )
-"""Schema version 6: a branch rule's own stopping point (``NULL``: the repository's). Rows of
+"""Schema version 7: a branch rule's own stopping point (``NULL``: the repository's). Rows of
 older files read as rules without one, which is what they were."""
 
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

@@ -10,6 +10,7 @@ from typing import Final
 
 from ai_settings_core.adapters.sqlite import _schema
 from ai_settings_core.adapters.sqlite._errors import translated
+from ai_settings_core.adapters.sqlite._listen import SqliteListener
 from ai_settings_core.adapters.sqlite._pool import ConnectionPool, Key, file_key
 from ai_settings_core.adapters.sqlite._unit_of_work import SqliteUnitOfWork
 from ai_settings_core.errors import InvalidValueError, StorageError
@@ -113,6 +114,14 @@ class SqliteStore:
         return SqliteUnitOfWork(self, read_only=read_only, organization_id=organization_id)
 
     __call__ = unit_of_work
+
+    def listen(self, *, interval: float = 0.005) -> SqliteListener:
+        """A listener that wakes when another connection commits to the file.
+
+        It polls ``PRAGMA data_version`` every ``interval`` seconds on a connection of its
+        own (see :class:`~ai_settings_core.ports.ChangeListener`).
+        """
+        return SqliteListener(self, interval=interval)
 
     def schema_version(self) -> int:
         """The schema version of the file (migrating it first); 0 when it does not exist."""

@@ -7,12 +7,19 @@ from typing import TYPE_CHECKING, Final
 
 from ai_settings_core.adapters._unit_of_work import UnitOfWorkBase, entered_twice
 from ai_settings_core.adapters.sqlite._errors import _storage_error
-from ai_settings_core.adapters.sqlite._repositories import _Audit, _Organizations, _Projects
+from ai_settings_core.adapters.sqlite._repositories import (
+    _Audit,
+    _ChangeFeed,
+    _Organizations,
+    _Projects,
+    publish,
+)
 
 if TYPE_CHECKING:
     from ai_settings_core.adapters.sqlite._pool import Key
     from ai_settings_core.adapters.sqlite._store import SqliteStore
     from ai_settings_core.errors import AISettingsError
+    from ai_settings_core.ports import Change
 
 __all__ = ["SqliteUnitOfWork"]
 
@@ -35,6 +42,7 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
         organizations: The organizations inside this transaction.
         projects: The projects inside this transaction.
         audit: The audit log inside this transaction.
+        feed: The change feed inside this transaction.
     """
 
     def __init__(
@@ -49,6 +57,7 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
         self.organizations = _Organizations(self)
         self.projects = _Projects(self)
         self.audit = _Audit(self)
+        self.feed = _ChangeFeed(self)
 
     def _begin(self) -> sqlite3.Connection:
         store = self._store
@@ -70,6 +79,9 @@ class SqliteUnitOfWork(UnitOfWorkBase[sqlite3.Connection]):
 
     def _end(self, handle: sqlite3.Connection, *, commit: bool) -> None:
         handle.execute("COMMIT" if commit else "ROLLBACK")
+
+    def _publish(self, handle: sqlite3.Connection, changes: list[Change]) -> None:
+        publish(handle, changes)
 
     def _close(self, handle: sqlite3.Connection) -> None:
         store, self._store = self._store, None

@@ -15,11 +15,13 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.db.models.functions import Collate
 
-from ai_settings_core.adapters import _common
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.contrib.django.models import (
     AuditRecord,
     EnvironmentRecord,
+    FeedChange,
+    FeedGeneration,
     OrganizationRecord,
     ProjectRecord,
     RepositoryRecord,
@@ -37,7 +39,13 @@ from ai_settings_core.domain.values import (
     StoppingPoint,
     trusted_repository_ref,
 )
-from ai_settings_core.ports import DEFAULT_PAGE_SIZE, OrganizationState, Page
+from ai_settings_core.ports import (
+    DEFAULT_PAGE_SIZE,
+    Change,
+    ChangesSince,
+    OrganizationState,
+    Page,
+)
 
 if TYPE_CHECKING:
     from ai_settings_core.contrib.django.store import DjangoUnitOfWork
@@ -221,7 +229,9 @@ class Projects:
     def save(
         self, project: ProjectSettings, expected_version: int | None = None
     ) -> ProjectSettings:
-        with self._uow._writing(project.organization_id) as using:  # noqa: SLF001
+        with self._uow._writing(  # noqa: SLF001
+            project.organization_id, project_id=project.project_id
+        ) as using:
             _common.check_project(project)
             records = ProjectRecord.objects.using(using)
             record = records.filter(
@@ -279,7 +289,7 @@ class Projects:
     def delete(
         self, organization_id: str, project_id: str, expected_version: int | None = None
     ) -> bool:
-        with self._uow._writing(organization_id) as using:  # noqa: SLF001
+        with self._uow._writing(organization_id, project_id=project_id) as using:  # noqa: SLF001
             _common.check_lookup(("organization_id",), organization_id)
             _common.check_lookup(("project_id",), project_id)
             record = (
@@ -333,8 +343,9 @@ class Projects:
                 .annotate(key=_collated(self._uow, "project_id"))
                 .order_by("key")
             )
+            generation = _generations(using, [organization_id])[organization_id]
             return OrganizationState(
-                organization_id, organization, tuple(_projects(using, records))
+                organization_id, organization, tuple(_projects(using, records)), generation
             )
 
 
@@ -381,7 +392,7 @@ class Audit:
     _uow: DjangoUnitOfWork
 
     def append(self, entry: AuditEntry) -> AuditEntry:
-        with self._uow._writing(entry.organization_id) as using:  # noqa: SLF001
+        with self._uow._writing(entry.organization_id, settings=False) as using:  # noqa: SLF001
             _common.check_audit_entry(entry)
             record = AuditRecord.objects.using(using).create(
                 organization_id=entry.organization_id,
@@ -429,3 +440,67 @@ class Audit:
             items = tuple(_audit_entry(record) for record in records[:limit])
             more = len(records) > limit
             return Page(items, _common.encode_audit_cursor(items[-1].id) if more else None)
+
+
+# The change feed -------------------------------------------------------------------------
+
+
+def _generations(using: str, organization_ids: list[str]) -> dict[str, int]:
+    found = dict(
+        FeedGeneration.objects.using(using)
+        .filter(organization_id__in=organization_ids)
+        .values_list("organization_id", "generation")
+    )
+    return {key: int(found.get(key, 0)) for key in organization_ids}
+
+
+def publish(using: str, changes: list[Change]) -> None:
+    """Advance each organization's generation and keep its change record (in the commit)."""
+    for change in changes:
+        organization_id = change.organization_id
+        generations = FeedGeneration.objects.using(using)
+        record = generations.select_for_update().filter(organization_id=organization_id).first()
+        if record is None:
+            record = FeedGeneration(organization_id=organization_id, generation=0, floor=0)
+        record.generation += 1
+        pruned = _feed.prune_below(record.generation)
+        FeedChange.objects.using(using).create(
+            organization_id=organization_id,
+            generation=record.generation,
+            organization=change.organization,
+            project_ids=_feed.projects_to_json(change),
+        )
+        if pruned > record.floor:
+            record.floor = pruned
+            FeedChange.objects.using(using).filter(
+                organization_id=organization_id, generation__lte=pruned
+            ).delete()
+        record.save(using=using)
+
+
+@attrs.frozen
+class ChangeFeed:
+    """The change feed of one unit of work (polled: Django has no listener)."""
+
+    _uow: DjangoUnitOfWork
+
+    def generations(self, organization_ids: Iterable[str]) -> Mapping[str, int]:
+        with self._uow._reading() as using:  # noqa: SLF001
+            return _generations(using, _feed.check_organizations(organization_ids))
+
+    def since(self, organization_id: str, generation: int) -> ChangesSince:
+        with self._uow._reading() as using:  # noqa: SLF001
+            since = _feed.check_since(organization_id, generation)
+            record = FeedGeneration.objects.using(using).filter(organization_id=organization_id)
+            found = record.values_list("generation", "floor").first()
+            current, floor = (0, 0) if found is None else (int(found[0]), int(found[1]))
+            if not floor <= since <= current:
+                return _feed.answer(organization_id, since, current, floor, ())
+            rows = (
+                FeedChange.objects.using(using)
+                .filter(organization_id=organization_id, generation__gt=since)
+                .order_by("generation")
+                .values_list("generation", "organization", "project_ids")
+            )
+            records = [_feed.change_from_row(organization_id, *row) for row in rows]
+            return _feed.answer(organization_id, since, current, floor, records)

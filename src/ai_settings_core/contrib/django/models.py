@@ -16,6 +16,8 @@ from ai_settings_core.domain.values import Provider, StoppingPoint
 __all__ = [
     "AuditRecord",
     "EnvironmentRecord",
+    "FeedChange",
+    "FeedGeneration",
     "OrganizationRecord",
     "ProjectRecord",
     "RepositoryRecord",
@@ -178,3 +180,44 @@ class WriterLock(models.Model):
 
     def __str__(self) -> str:
         return str(self.organization_id or "(store)")
+
+
+class FeedGeneration(models.Model):
+    """An organization's generation (advanced by every commit that wrote it) and its floor.
+
+    The change records of generations above ``floor`` are all kept (see
+    :class:`~ai_settings_core.ports.ChangesSince`).
+    """
+
+    organization_id = models.TextField(primary_key=True)
+    generation = models.PositiveBigIntegerField()
+    floor = models.PositiveBigIntegerField()
+
+    class Meta:
+        db_table = "ai_settings_feed_generation"
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} @ {self.generation}"
+
+
+class FeedChange(models.Model):
+    """What one generation of an organization changed (see :class:`~ai_settings_core.ports.Change`).
+
+    ``project_ids`` is a JSON array of project ids, or ``NULL`` for "too many to list".
+    """
+
+    organization_id = models.TextField()
+    generation = models.PositiveBigIntegerField()
+    organization = models.BooleanField()
+    project_ids = models.TextField(null=True)
+
+    class Meta:
+        db_table = "ai_settings_feed_change"
+        constraints = (
+            models.UniqueConstraint(
+                fields=("organization_id", "generation"), name="ai_settings_feed_change_key"
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} @ {self.generation}"

@@ -37,8 +37,15 @@ from typing import Final, Self
 from django.db import DatabaseError, InterfaceError, OperationalError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from ai_settings_core.adapters import _feed
 from ai_settings_core.adapters import _unit_of_work as _uow
-from ai_settings_core.contrib.django._repositories import Audit, Organizations, Projects
+from ai_settings_core.contrib.django._repositories import (
+    Audit,
+    ChangeFeed,
+    Organizations,
+    Projects,
+    publish,
+)
 from ai_settings_core.contrib.django.models import (
     WriterLock,
 )
@@ -92,6 +99,7 @@ class DjangoUnitOfWork:
         organizations: The organizations inside this transaction.
         projects: The projects inside this transaction.
         audit: The audit log inside this transaction.
+        feed: The change feed inside this transaction.
     """
 
     def __init__(
@@ -107,6 +115,8 @@ class DjangoUnitOfWork:
         self.organizations = Organizations(self)
         self.projects = Projects(self)
         self.audit = Audit(self)
+        self.feed = ChangeFeed(self)
+        self._written = _feed.Recorder()
 
     # The transaction --------------------------------------------------------------------
 
@@ -156,6 +166,14 @@ class DjangoUnitOfWork:
         self._check_active()
         self._phase = _uow.Phase.DONE
         with self._translated():
+            try:
+                changes = self._written.changes()
+                if changes:
+                    with self._activated():
+                        publish(self._store.using, changes)
+            except BaseException:
+                self._end(rollback=True)
+                raise
             self._end(rollback=False)
 
     def rollback(self) -> None:
@@ -166,6 +184,7 @@ class DjangoUnitOfWork:
             self._end(rollback=True)
 
     def _end(self, *, rollback: bool) -> None:
+        self._written.clear()
         connection = self._connection()
         units = getattr(connection, _ACTIVE_UNITS, [])
         if self in units:
@@ -249,8 +268,14 @@ class DjangoUnitOfWork:
             yield self._store.using
 
     @contextmanager
-    def _writing(self, organization_id: str) -> Iterator[str]:
-        """A savepoint around one write of ``organization_id``: all done or not at all."""
+    def _writing(
+        self, organization_id: str, *, project_id: str | None = None, settings: bool = True
+    ) -> Iterator[str]:
+        """A savepoint around one write of ``organization_id``: all done or not at all.
+
+        A write that succeeds is recorded for the change feed (see
+        :meth:`~ai_settings_core.adapters._feed.Recorder.record`).
+        """
         self._check_active()
         if self.read_only:
             raise _uow.read_only()
@@ -258,6 +283,7 @@ class DjangoUnitOfWork:
             raise _uow.scoped(self.organization_id, organization_id)
         with self._translated(), self._activated(), transaction.atomic(using=self._store.using):
             yield self._store.using
+        self._written.record(organization_id, project_id, settings=settings)
 
     def _vendor(self) -> str:
         return str(self._connection().vendor)

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ai_settings", "0004_audit_change_and_reverts")]
+    dependencies = [("ai_settings", "0005_feed")]
 
     operations = [
         migrations.AddField(
