@@ -8,6 +8,12 @@ them listed, some not, a few in another case), branch and environment, or none.
 Each candidate runs the same loop over the same events, unpacking the same four values; the
 figure is the median time of one loop divided by the number of events.
 
+Branch rules (issue 16): the same organization and events again, the same repositories with the
+same patterns, some of them carrying their own stopping points (``_RULE_SETS``: some
+repositories answer alike on every branch, others differently by rule), beside the rows
+without: ``decide`` and ``DecisionSnapshot.decide`` must answer the branch's stopping point at
+the same speed.
+
 Then the snapshot's own costs: preparing 10,000 projects; the preparation curve from 1,000 to
 1,000,000 projects (time and memory per project, measured with ``tracemalloc`` in a separate
 pass; a run with 3 repeats or fewer stops the curve at 100,000); ``replace_project`` and
@@ -24,11 +30,13 @@ import random
 import statistics
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import attrs
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     DecisionSnapshot,
     OrganizationSettings,
     ProjectSettings,
@@ -58,6 +66,17 @@ _PATTERN_SETS = (
     ("main", "release/*", "v[0-9]*"),
     ("develop", "hotfix-?"),
 )
+# ``_PATTERN_SETS`` again, rule for rule (same count, so the same seed draws the same projects),
+# some rules with their own stopping point (written ``pattern:stopping point``): repositories
+# whose rules answer alike on every branch, and repositories whose rules answer differently.
+_RULE_SETS = (
+    ("*:suggestion",),
+    ("*",),
+    ("main:merge",),
+    ("main", "release/*:suggestion"),
+    ("main:merge", "release/*:suggestion", "v[0-9]*"),
+    ("develop", "hotfix-?:suggestion"),
+)
 _BRANCHES = ("main", "main", "release/1.2", "v3", "feature/login", "hotfix-1", None)
 _ENVIRONMENT_SETS: tuple[frozenset[str], ...] = (
     frozenset(),
@@ -70,9 +89,16 @@ def _organization() -> OrganizationSettings:
     return OrganizationSettings("acme", fix_enabled=True, max_stopping_point=StoppingPoint.MERGE)
 
 
-def _projects(rng: random.Random, count: int = PROJECTS) -> list[ProjectSettings]:
+def _rule(text: str) -> BranchRule:
+    pattern, _, point = text.partition(":")
+    return BranchRule(BranchPattern(pattern), StoppingPoint(point) if point else None)
+
+
+def _projects(
+    rng: random.Random, count: int = PROJECTS, sets: tuple[tuple[str, ...], ...] = _PATTERN_SETS
+) -> list[ProjectSettings]:
     # Patterns are built once: compiling them is what building a million projects costs most.
-    pattern_sets = [tuple(BranchPattern(p) for p in texts) for texts in _PATTERN_SETS]
+    pattern_sets = [tuple(_rule(text) for text in texts) for texts in sets]
     projects = []
     for i in range(count):
         repositories = tuple(
@@ -121,6 +147,34 @@ def _events(
     return events
 
 
+Loop = Callable[[], None]
+
+
+def _decide_loops(
+    organization: OrganizationSettings,
+    snapshot: DecisionSnapshot,
+    projects: list[ProjectSettings],
+    events: list[tuple[str, str | None, str | None, str | None]],
+) -> tuple[Loop, Loop]:
+    """The snapshot answering ``events``, and plain ``decide`` answering the same (parsed)."""
+    stored = {project.project_id: project for project in projects}
+    parsed = [
+        (stored.get(pid), None if repo is None else RepositoryRef.parse(repo), branch, env)
+        for pid, repo, branch, env in events
+    ]
+
+    def snapshot_decide() -> None:
+        answer = snapshot.decide
+        for project_id, repository, branch, environment in events:
+            answer(project_id, repository, branch, environment)
+
+    def plain_decide() -> None:
+        for project, ref, branch, environment in parsed:
+            decide(organization, project, repository=ref, branch=branch, environment=environment)
+
+    return snapshot_decide, plain_decide
+
+
 def run(repeats: int) -> list[dict[str, object]]:
     """Measure and return the rows (see ``benchmarks/run.py``)."""
     rng = random.Random(7)
@@ -142,11 +196,6 @@ def run(repeats: int) -> list[dict[str, object]]:
     for project in projects[:1_000]:
         changed = changed.replace_project(attrs.evolve(project, version=1))
 
-    stored = {project.project_id: project for project in projects}
-    parsed = [
-        (stored.get(pid), None if repo is None else RepositoryRef.parse(repo), branch, env)
-        for pid, repo, branch, env in events
-    ]
     plain_dict = {project.project_id: project for project in projects}
 
     def dict_lookup() -> None:
@@ -154,24 +203,9 @@ def run(repeats: int) -> list[dict[str, object]]:
         for project_id, _repository, _branch, _environment in events:
             get(project_id)
 
-    def snapshot_decide() -> None:
-        answer = snapshot.decide
-        for project_id, repository, branch, environment in events:
-            answer(project_id, repository, branch, environment)
-
-    def expiring_decide() -> None:
-        answer = expiring.decide
-        for project_id, repository, branch, environment in events:
-            answer(project_id, repository, branch, environment)
-
-    def changed_decide() -> None:
-        answer = changed.decide
-        for project_id, repository, branch, environment in events:
-            answer(project_id, repository, branch, environment)
-
-    def plain_decide() -> None:
-        for project, ref, branch, environment in parsed:
-            decide(organization, project, repository=ref, branch=branch, environment=environment)
+    snapshot_decide, plain_decide = _decide_loops(organization, snapshot, projects, events)
+    expiring_decide = _decide_loops(organization, expiring, projects, events)[0]
+    changed_decide = _decide_loops(organization, changed, projects, events)[0]
 
     # What the pieces of the plain path cost, per event, beside what the snapshot does instead.
     texts = [repo for _pid, repo, _branch, _env in events if repo is not None]
@@ -212,6 +246,16 @@ def run(repeats: int) -> list[dict[str, object]]:
                 or (fullmatch is not None and fullmatch(branch) is not None)
             )
 
+    # The same draws as above, so the same projects (but for their rules) and the same events.
+    ruled_rng = random.Random(7)
+    ruled_projects = _projects(ruled_rng, sets=_RULE_SETS)
+    ruled_events = _events(ruled_rng, ruled_projects)
+    assert ruled_events == events
+    ruled = DecisionSnapshot.prepare(organization, ruled_projects)
+    ruled_snapshot_decide, ruled_plain_decide = _decide_loops(
+        organization, ruled, ruled_projects, events
+    )
+
     times = measure(
         {
             "dict": dict_lookup,
@@ -219,8 +263,17 @@ def run(repeats: int) -> list[dict[str, object]]:
             "changed": changed_decide,
             "expiring": expiring_decide,
             "plain": plain_decide,
+            "ruled": ruled_snapshot_decide,
+            "ruled plain": ruled_plain_decide,
         },
         repeats,
+    )
+    prepare_times = measure(
+        {
+            "patterns": lambda: DecisionSnapshot.prepare(organization, projects),
+            "rules": lambda: DecisionSnapshot.prepare(organization, ruled_projects),
+        },
+        max(repeats, 3),
     )
     per_call = {name: total / len(events) for name, total in times.items()}
     pieces = measure(
@@ -248,6 +301,27 @@ def run(repeats: int) -> list[dict[str, object]]:
             baseline_median_ns=per_call["dict"],
             target=f"<= {MAX_NS:.0f} ns and <= {MAX_RATIO:.0f}x dict lookup",
             passed=snapshot_ns <= MAX_NS and ratio <= MAX_RATIO,
+        ),
+        row(
+            "DecisionSnapshot.decide, branch rules with stopping points (10k projects)",
+            per_call["ruled"],
+            baseline_name="DecisionSnapshot.decide, the same without overrides",
+            baseline_median_ns=snapshot_ns,
+            target=f"<= {MAX_NS:.0f} ns and <= {MAX_RATIO:.0f}x dict lookup",
+            passed=per_call["ruled"] <= MAX_NS
+            and per_call["ruled"] / per_call["dict"] <= MAX_RATIO,
+        ),
+        row(
+            "plain decide(), branch rules with stopping points",
+            per_call["ruled plain"],
+            baseline_name="plain decide(), the same without overrides",
+            baseline_median_ns=per_call["plain"],
+        ),
+        row(
+            f"DecisionSnapshot.prepare, {PROJECTS:,} projects with branch rules",
+            prepare_times["rules"],
+            baseline_name="the same projects without overrides",
+            baseline_median_ns=prepare_times["patterns"],
         ),
         row(
             "DecisionSnapshot.decide, 1,000 projects changed since prepared",

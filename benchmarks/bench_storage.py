@@ -178,7 +178,10 @@ def bench_save(directory: Path, repeats: int) -> dict[str, Any]:
             "name_key, ai_enabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             repository_rows,
         )
-        connection.executemany("INSERT INTO branch_patterns VALUES (?, ?, ?)", pattern_rows)
+        connection.executemany(
+            "INSERT INTO branch_patterns (repository_row, position, pattern) VALUES (?, ?, ?)",
+            pattern_rows,
+        )
         connection.execute("COMMIT")
 
     try:

@@ -13,7 +13,11 @@ DEFAULTS = {"scan_enabled": True, "fix_enabled": False, "stopping_point": "pull_
 
 
 def reference_effective(
-    org: dict | None, project: dict | None, repository: dict | None = None, now=None
+    org: dict | None,
+    project: dict | None,
+    repository: dict | None = None,
+    rule: dict | None = None,
+    now=None,
 ) -> dict:
     """Effective values as a dict {setting: value}, each rule stated once.
 
@@ -21,6 +25,7 @@ def reference_effective(
         with "lock_expires": {setting: instant} when locks expire.
     project: {"scan_enabled": override-or-None, ...} or None, with "expires": {setting: instant}.
     repository: {"stopping_point": override-or-None} or None, with "expires" as for a project.
+    rule: the branch's rule, {"stopping_point": override-or-None}, or None (it never expires).
     now: the instant asked about; an override or lock expires at its instant (0. below).
     """
     org, project, repository = (live(level, now) for level in (org, project, repository))
@@ -31,7 +36,7 @@ def reference_effective(
     for setting in DEFAULTS:
         value = inherited[setting]
         if setting not in locked:  # 2. a lock wins over every override
-            for level in (project, repository):  # 3. the innermost override that is set wins
+            for level in (project, repository, rule):  # 3. the innermost set override wins
                 if level is not None and level.get(setting) is not None:
                     value = level[setting]
         if setting == "stopping_point" and ceiling is not None and RANK[value] > RANK[ceiling]:
@@ -102,6 +107,48 @@ def repository_dict(repository) -> dict | None:
     }
 
 
+def rule_dict(rule) -> dict | None:
+    if rule is None:
+        return None
+    point = rule.stopping_point_override
+    return {"stopping_point": None if point is None else point.value}
+
+
+def reference_rule(repository, branch: str):
+    """The branch's rule: the first, in order, whose glob matches the whole branch name."""
+    for rule in repository.branch_patterns:
+        if fnmatch.fnmatchcase(branch, rule.pattern.text):
+            return rule
+    return None
+
+
+def reference_decide(org, project, repository_ref, branch, environment) -> dict:
+    """The decision as a dict {scan, fix, stopping_point}, from the rules of decide stated
+    directly over the reference resolver (reasons are left to the example tests)."""
+    if project is not None and project.environments and environment not in project.environments:
+        return {"scan": False, "fix": False, "stopping_point": None}
+    configured = None
+    if project is not None and repository_ref is not None:
+        configured = next(
+            (r for r in project.repositories if r.repository.key == repository_ref.key), None
+        )
+    rule = None
+    if configured is not None:
+        rule = reference_rule(configured, branch or "")
+        if not configured.ai_enabled or rule is None:
+            return {"scan": False, "fix": False, "stopping_point": None}
+    effective = reference_effective(
+        org_dict(org), project_dict(project), repository_dict(configured), rule_dict(rule)
+    )
+    scan = effective["scan_enabled"]
+    fix = scan and effective["fix_enabled"] and configured is not None
+    return {
+        "scan": scan,
+        "fix": fix,
+        "stopping_point": effective["stopping_point"] if fix else None,
+    }
+
+
 def plain(effective) -> dict:
     return {
         "scan_enabled": effective.scan_enabled,
@@ -141,23 +188,43 @@ def reference_violations(org, projects, invariants) -> set[tuple]:
             pid = None if project is None else project.project_id
             key = None if repository is None else repository.repository.key
             point = effective["stopping_point"]
+            # A branch rule at its own stopping point: the repository's, unless it overrides it.
+            rules = []
+            for rule in [] if repository is None else _first_rules(repository):
+                values = reference_effective(
+                    o, project_dict(project), repository_dict(repository), rule_dict(rule)
+                )
+                rules.append((rule, values["stopping_point"]))
             if kind == "stopping_point_at_most":
                 excepted = {ref.key for ref in invariant.except_repositories}
-                if key not in excepted and RANK[point] > RANK[invariant.at_most.value]:
+                limit = RANK[invariant.at_most.value]
+                if key not in excepted and RANK[point] > limit:
                     field = "stopping_point" if project is None else "stopping_point_override"
                     found.add((name, pid, key, field, None))
+                found.update(
+                    (name, pid, key, "stopping_point_override", rule.pattern.text)
+                    for rule, rule_point in rules
+                    if key not in excepted
+                    and rule.stopping_point_override is not None
+                    and RANK[rule_point] > limit
+                )
             elif kind == "merge_only_on_branches":
-                if repository is not None and point == "merge":
-                    allowed = [b.text for b in invariant.branches]
-                    found.update(
-                        (name, pid, key, "branch_patterns", pattern.text)
-                        for pattern in repository.branch_patterns
-                        if not _covered(pattern.text, allowed)
-                    )
+                allowed = [b.text for b in invariant.branches]
+                found.update(
+                    (name, pid, key, "branch_patterns", rule.pattern.text)
+                    for rule, rule_point in rules
+                    if rule_point == "merge" and not _covered(rule.pattern.text, allowed)
+                )
             elif repository is None and effective["fix_enabled"] and not effective["scan_enabled"]:
                 field = "fix_enabled" if project is None else "fix_enabled_override"
                 found.add((name, pid, None, field, None))
     return found
+
+
+def _first_rules(repository) -> list:
+    """The rules that may apply: a pattern listed twice applies at its first place only."""
+    texts = [rule.text for rule in repository.branch_patterns]
+    return [rule for i, rule in enumerate(repository.branch_patterns) if rule.text not in texts[:i]]
 
 
 def violation_key(violation) -> tuple:

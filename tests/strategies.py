@@ -253,6 +253,7 @@ PAYLOAD_KEYS = (
     "repository",
     "ai_enabled",
     "branch_patterns",
+    "pattern",
     "projects",
     "changes",
     "reset",

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         Resolution,
         Shadowed,
         Trace,
+        resolve_branch,
         resolve_organization,
         resolve_project,
         resolve_repository,
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     from ai_settings_core.domain.resolve_all import resolve_all
     from ai_settings_core.domain.settings import (
         SYSTEM_DEFAULTS,
+        BranchRule,
         OrganizationSettings,
         ProjectSettings,
         RepositorySettings,
@@ -80,6 +82,7 @@ __all__ = [
     "AISettingsError",
     "Actor",
     "BranchPattern",
+    "BranchRule",
     "ConflictError",
     "Decision",
     "DecisionCache",
@@ -116,6 +119,7 @@ __all__ = [
     "exposure",
     "next_expiry",
     "resolve_all",
+    "resolve_branch",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",
@@ -144,6 +148,7 @@ _LAZY: dict[str, str] = {
             "Resolution",
             "Shadowed",
             "Trace",
+            "resolve_branch",
             "resolve_organization",
             "resolve_project",
             "resolve_repository",
@@ -153,6 +158,7 @@ _LAZY: dict[str, str] = {
     "resolve_all": "ai_settings_core.domain.resolve_all",
     **dict.fromkeys(
         [
+            "BranchRule",
             "OrganizationSettings",
             "ProjectSettings",
             "RepositorySettings",

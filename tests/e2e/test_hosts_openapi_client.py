@@ -157,7 +157,13 @@ def _every_operation(client_package, models, client, document):
     assert list(answer.parsed.additional_properties) == ["repository"]
     assert all(isinstance(m, str) for m in answer.parsed.additional_properties["repository"])
 
-    repository = models.AISettingsRepository(repository="github:acme/api")
+    # Branch rules: a pattern alone, or a rule with its own stopping point (issue 16).
+    rule = models.AISettingsBranchRule(
+        pattern="release/*", stopping_point_override=models.AISettingsStoppingPoint.SUGGESTION
+    )
+    repository = models.AISettingsRepository(
+        repository="github:acme/api", branch_patterns=[rule, "main"]
+    )
     answer = call("addRepository", "acme", "web", body=repository)
     assert (answer.status_code, answer.headers["ETag"]) == (201, '"2"')
     answer = call("getExposure", "acme", at=models.AISettingsStoppingPoint.SUGGESTION)
@@ -165,10 +171,20 @@ def _every_operation(client_package, models, client, document):
     places = [
         (p.project_id, p.repository, p.branch_pattern) for p in answer.parsed.places.suggestion
     ]
-    assert places == [("web", "github:acme/api", "*")]
+    assert places == [("web", "github:acme/api", "release/*"), ("web", "github:acme/api", "main")]
     assert answer.parsed.projects[0].repositories[0].branches[0].decision.fix is True
     answer = call("getRepository", "acme", "web", "github:acme/api")
     assert (answer.status_code, answer.parsed.repository) == (200, "github:acme/api")
+    first, second = answer.parsed.branch_patterns
+    assert (first.pattern, first.stopping_point_override, second) == (
+        "release/*",
+        models.AISettingsStoppingPoint.SUGGESTION,
+        "main",
+    )
+    answer = call(
+        "explainProjectSettings", "acme", "web", repository="github:acme/api", branch="release/2"
+    )
+    assert answer.parsed.repository.sources.stopping_point.level == models.AISettingsLevel.BRANCH
     change = models.AISettingsRepositoryPatch(ai_enabled=False)
     assert call("patchRepository", "acme", "web", "github:acme/api", body=change).status_code == 200
     assert (

@@ -13,6 +13,7 @@ from psycopg import sql
 from ai_settings_core import OrganizationSettings, ProjectSettings, StorageError, ValidationError
 from ai_settings_core.adapters.postgres import CURRENT_VERSION, PostgresStore
 from ai_settings_core.testing import sample_audit_entry, sample_invariants, sample_project
+from tests.adapters import upgraded_store_holds_rules
 from tests.postgres import drop_schema, fresh_store, postgres_store, schema_name, server_url
 
 __all__ = ["postgres_store"]
@@ -202,6 +203,37 @@ def test_a_closed_store_refuses_use(postgres_store: PostgresStore) -> None:
     postgres_store.close()
     with pytest.raises(StorageError, match="closed"):
         postgres_store(read_only=True).__enter__()
+
+
+def test_repositories_of_a_version_1_schema_read_as_rules_without_overrides() -> None:
+    from ai_settings_core.adapters.postgres import _schema
+
+    url, schema = server_url(), schema_name()
+    try:
+        with psycopg.connect(url, autocommit=True) as connection:
+            _schema.migrate(connection, schema, lock_key=7, label="v1 fixture", target=1)
+            connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+            connection.execute(
+                "INSERT INTO projects (organization_id, project_id, version) "
+                "VALUES ('acme', 'web', 1)"
+            )
+            connection.execute(
+                "INSERT INTO repositories VALUES ('acme', 'web', 0, 'github', 'acme', 'api', "
+                "'acme', 'api', true, NULL, ARRAY['main', 'release/*'])"
+            )
+        store = PostgresStore(url, schema=schema)
+        assert store.migrate() == CURRENT_VERSION
+        upgraded_store_holds_rules(store, 1)
+        with psycopg.connect(url) as connection:
+            stored = connection.execute(
+                sql.SQL("SELECT branch_patterns, branch_stopping_points FROM {}").format(
+                    sql.Identifier(schema, "repositories")
+                )
+            ).fetchall()
+        assert stored == [(["release/*", "main"], ["suggestion", None])]
+        store.close()
+    finally:
+        drop_schema(url, schema)
 
 
 def test_a_version_1_schema_upgrades_and_its_organizations_take_invariants() -> None:

@@ -22,6 +22,7 @@ from ai_settings_core.adapters.sqlite import SqliteStore, _schema
 from ai_settings_core.changes import FieldChange
 from ai_settings_core.service import AuditEvent
 from ai_settings_core.testing import sample_invariants
+from tests.adapters import upgraded_store_holds_rules
 
 V1_ROWS = [
     (
@@ -98,16 +99,20 @@ V1_ROWS = [
 @pytest.fixture
 def version_1(tmp_path: Path) -> Path:
     """A database as version 1 of the schema left it, with data in every table."""
-    path = tmp_path / "v1.db"
+    return _database(tmp_path / "v1.db", 1)
+
+
+def _database(path: Path, version: int) -> Path:
+    """A database at schema ``version`` holding ``V1_ROWS`` (rows every version can hold)."""
     connection = sqlite3.connect(path, isolation_level=None)
     connection.execute("PRAGMA foreign_keys = ON")
     connection.execute("PRAGMA journal_mode = WAL")
-    _schema.migrate(connection, "v1 fixture", target=1)
+    _schema.migrate(connection, f"v{version} fixture", target=version)
     connection.execute("BEGIN")
     for statement, parameters in V1_ROWS:
         connection.execute(statement, parameters)
     connection.execute("COMMIT")
-    assert connection.execute("PRAGMA user_version").fetchone() == (1,)
+    assert connection.execute("PRAGMA user_version").fetchone() == (version,)
     connection.close()
     return path
 
@@ -198,6 +203,14 @@ def test_migrating_twice_is_a_no_op(version_1: Path) -> None:
     assert SqliteStore(version_1).schema_version() == _schema.CURRENT_VERSION
     with SqliteStore(version_1)(read_only=True) as uow:
         assert len(uow.projects.load_organization("acme").projects) == 2
+
+
+def test_branch_patterns_of_a_version_2_database_become_rules_without_overrides(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(_database(tmp_path / "v2.db", 2))
+    assert store.schema_version() == _schema.CURRENT_VERSION
+    upgraded_store_holds_rules(store, 3)
 
 
 def test_a_migrated_organization_has_no_invariants_and_takes_them(version_1: Path) -> None:

@@ -55,13 +55,14 @@ def test_rows_are_plain_columns_a_person_can_query(raw: sqlite3.Connection) -> N
         "FROM projects"
     ).fetchall() == [("web", 0, 1, "suggestion")]
     assert raw.execute(
-        "SELECT r.provider, r.owner, r.name, r.owner_key, r.ai_enabled, b.pattern "
+        "SELECT r.provider, r.owner, r.name, r.owner_key, r.ai_enabled, b.pattern, "
+        "b.stopping_point_override "
         "FROM repositories AS r JOIN branch_patterns AS b ON b.repository_row = r.id "
         "ORDER BY r.position, b.position"
     ).fetchall() == [
-        ("github", "Acme", "API", "acme", 1, "main"),
-        ("github", "Acme", "API", "acme", 1, "release/*"),
-        ("gitlab", "group/sub", "tools", "group/sub", 0, "*"),
+        ("github", "Acme", "API", "acme", 1, "main", None),
+        ("github", "Acme", "API", "acme", 1, "release/*", "suggestion"),
+        ("gitlab", "group/sub", "tools", "group/sub", 0, "*", None),
     ]
     assert raw.execute("SELECT name FROM environments ORDER BY name").fetchall() == [
         ("production",),
@@ -86,6 +87,7 @@ def test_the_event_constraint_lists_every_audit_event() -> None:
         "UPDATE repositories SET provider = 'svn'",
         "UPDATE repositories SET ai_enabled = NULL",
         "UPDATE branch_patterns SET pattern = ''",
+        "UPDATE branch_patterns SET stopping_point_override = 'deploy'",
         # The same repository twice in one project (keys compare case-insensitively).
         (
             "INSERT INTO repositories (project_row, position, provider, owner, name, owner_key, "

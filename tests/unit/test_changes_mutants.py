@@ -39,12 +39,20 @@ WEB = RepositoryRef.parse("github:acme/web")
 
 
 def plain_repository(repository):
-    """A repository in the payload form diffs use: text, flag, pattern texts, override text."""
+    """A repository in the payload form diffs use: text, flag, rules, override text.
+
+    A rule is its pattern's text, or ``(text, stopping point's text)`` when it has one.
+    """
     point = repository.stopping_point_override
     return (
         str(repository.repository),
         repository.ai_enabled,
-        tuple(pattern.text for pattern in repository.branch_patterns),
+        tuple(
+            rule.text
+            if rule.stopping_point_override is None
+            else (rule.text, rule.stopping_point_override.value)
+            for rule in repository.branch_patterns
+        ),
         None if point is None else point.value,
     )
 
@@ -226,10 +234,13 @@ def test_reset_keeps_the_configuration_and_clears_every_override(project):
     assert [r.repository for r in reset.repositories] == [
         r.repository for r in project.repositories
     ]
-    assert [(r.ai_enabled, r.branch_patterns) for r in reset.repositories] == [
-        (r.ai_enabled, r.branch_patterns) for r in project.repositories
+    assert [(r.ai_enabled, [b.pattern for b in r.branch_patterns]) for r in reset.repositories] == [
+        (r.ai_enabled, [b.pattern for b in r.branch_patterns]) for r in project.repositories
     ]
     assert all(r.stopping_point_override is None for r in reset.repositories)
+    assert all(
+        b.stopping_point_override is None for r in reset.repositories for b in r.branch_patterns
+    )
     assert (
         reset.scan_enabled_override,
         reset.fix_enabled_override,

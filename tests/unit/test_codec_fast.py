@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 from cattrs.errors import ClassValidationError
 from hypothesis import given
 from hypothesis import strategies as st
 
 from ai_settings_core import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
     RepositorySettings,
+    StoppingPoint,
 )
 from ai_settings_core.codec import (
     dump_organization,
@@ -25,6 +28,7 @@ from ai_settings_core.codec import (
     dump_repository,
     parse_organization,
     parse_project,
+    parse_repository,
 )
 from ai_settings_core.codec._converter import HOOKS, _generated_organization, _generated_project
 from ai_settings_core.codec._fast import fast_organization, fast_project, fast_repository
@@ -142,14 +146,28 @@ def test_every_valid_organization_takes_the_fast_path(organization: Organization
     assert fast_organization(dump_organization(organization), DEFAULT_LIMITS) == organization
 
 
+def _plain_rules(repository: RepositorySettings) -> RepositorySettings:
+    """The repository with rules of patterns alone (a rule with an override is the converter's)."""
+    rules = tuple(BranchRule(rule.pattern) for rule in repository.branch_patterns)
+    return attrs.evolve(repository, branch_patterns=rules)
+
+
 @given(s.project_settings())
 def test_every_valid_project_takes_the_fast_path(project: ProjectSettings):
-    assert fast_project(dump_project(project), DEFAULT_LIMITS) == project
+    plain = attrs.evolve(project, repositories=tuple(map(_plain_rules, project.repositories)))
+    assert fast_project(dump_project(plain), DEFAULT_LIMITS) == plain
 
 
-@given(s.repository_settings())
+@given(s.repository_settings().map(_plain_rules))
 def test_every_valid_repository_takes_the_fast_path(repository: RepositorySettings):
     assert fast_repository(dump_repository(repository), DEFAULT_LIMITS) == repository
+
+
+def test_a_branch_rule_with_its_own_stopping_point_is_the_converters():
+    rules = (BranchRule("release/*", StoppingPoint.SUGGESTION), BranchRule("main"))
+    repository = RepositorySettings(RepositoryRef.parse("github:acme/api"), branch_patterns=rules)
+    assert fast_repository(dump_repository(repository), DEFAULT_LIMITS) is None
+    assert parse_repository(dump_repository(repository)) == repository
 
 
 def _repository(name: str, *patterns: str) -> dict[str, Any]:

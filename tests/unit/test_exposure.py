@@ -105,7 +105,7 @@ def test_the_report_is_computed_from_the_projects_resolutions(state):
             r.repository for r in project.repositories
         ]
         assert [[b.pattern for b in r.branches] for r in entry.repositories] == [
-            list(r.branch_patterns) for r in project.repositories
+            [rule.pattern for rule in r.branch_patterns] for r in project.repositories
         ]
 
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -87,6 +88,28 @@ def test_the_issues_three_examples():
     assert [(v.invariant, format_path(v.path)) for v in found] == [
         ("merge-on-main", "repositories[1].branch_patterns[1]"),
         ("fix-needs-scan", "fix_enabled_override"),
+    ]
+
+
+def test_merge_only_on_branches_takes_each_branch_rules_stopping_point():
+    """A rule that raises the stopping point to merge on other branches breaks the invariant;
+    one that lowers it below merge mends the branches it covers."""
+    org = OrganizationSettings("acme")
+    rules = (
+        BranchRule("main"),
+        BranchRule("feature/*", StoppingPoint.MERGE),
+        BranchRule("hotfix-*", StoppingPoint.PULL_REQUEST),
+    )
+    api = RepositorySettings(API, branch_patterns=rules)
+    infra = RepositorySettings(
+        INFRA, branch_patterns=rules, stopping_point_override=StoppingPoint.MERGE
+    )
+    web = ProjectSettings("acme", "web", repositories=(api, infra))
+    invariant = MergeOnlyOnBranches("merge-on-main", (BranchPattern("main"),))
+    found = find_violations(org, [web], (invariant,))
+    assert [(format_path(v.path), v.branch_pattern.text) for v in found] == [
+        ("repositories[0].branch_patterns[1]", "feature/*"),
+        ("repositories[1].branch_patterns[1]", "feature/*"),
     ]
 
 

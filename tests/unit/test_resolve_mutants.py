@@ -166,7 +166,13 @@ def test_nothing_stored_resolves_to_the_system_defaults_with_their_settings():
 
 
 def test_levels_and_reasons_read_as_their_values():
-    assert [str(level) for level in Level] == ["default", "organization", "project", "repository"]
+    assert [str(level) for level in Level] == [
+        "default",
+        "organization",
+        "project",
+        "repository",
+        "branch",
+    ]
     assert [str(reason) for reason in Reason] == [
         "DEFAULT",
         "INHERITED",

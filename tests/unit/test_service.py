@@ -13,6 +13,7 @@ from ai_settings_core import (
     Actor,
     AISettingsError,
     BranchPattern,
+    BranchRule,
     ConflictError,
     Level,
     NotFoundError,
@@ -204,7 +205,7 @@ def test_repository_use_cases(service, sink):
         RepositoryPatch(ai_enabled=False, branch_patterns=(BranchPattern("main"),)),
     )
     assert view.project.repositories[0].ai_enabled is False
-    assert view.project.repositories[0].branch_patterns == (BranchPattern("main"),)
+    assert view.project.repositories[0].branch_patterns == (BranchRule("main"),)
     with pytest.raises(NotFoundError):
         service.remove_repository(ADMIN, "acme", "web", RepositoryRef.parse("github:acme/nope"))
     view = service.remove_repository(ADMIN, "acme", "web", REPO)

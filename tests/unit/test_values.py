@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
-from ai_settings_core import BranchPattern, Provider, RepositoryRef, StoppingPoint
+from ai_settings_core import BranchPattern, BranchRule, Provider, RepositoryRef, StoppingPoint
 from ai_settings_core.domain.values import _quote
 from ai_settings_core.errors import InvalidValueError
 from tests import strategies as s
@@ -151,7 +151,7 @@ def test_settings_hold_tuples_and_frozensets_whatever_they_are_given():
     patterns.append(BranchPattern("dev"))
     assert project.environments == frozenset({"production"})
     assert project.repositories == (repository,)
-    assert repository.branch_patterns == (BranchPattern("main"),)
+    assert repository.branch_patterns == (BranchRule("main"),)
     assert hash(project) == hash(
         ProjectSettings(
             "acme", "web", repositories=(repository,), environments=frozenset({"production"})

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
-from typing import Final
+from collections.abc import Callable, Sequence
+from typing import Final, TypeAlias
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
@@ -22,12 +22,14 @@ from ai_settings_core.domain.invariants import (
 )
 from ai_settings_core.domain.rules import duplicate_repository
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
 from ai_settings_core.domain.values import (
+    STOPPING_POINTS,
     BranchPattern,
     Provider,
     RepositoryRef,
@@ -45,6 +47,47 @@ from ai_settings_core.ports import encode_project_cursor as encode_project_curso
 __all__ = ["format_timestamp", "parse_timestamp"]
 
 _AUDIT_CURSOR: Final = "before:"
+
+RuleKey: TypeAlias = tuple[str | tuple[str, str], ...]
+"""Stored branch rules as a hashable key: a rule without an override as its pattern's text, one
+with an override as ``(text, stopping point's text)``. Stores keep the rules they built by it,
+so a large organization compiles each distinct list of patterns once."""
+
+
+def rule_key(patterns: Sequence[str], points: Sequence[str | None] | None) -> RuleKey:
+    """The key of stored rules, from their patterns' texts and stopping points' texts.
+
+    ``points`` is aligned with ``patterns``, or ``None`` when no rule has a stopping point.
+    """
+    if points is None:
+        return tuple(patterns)
+    return tuple(
+        text if point is None else (text, point)
+        for text, point in zip(patterns, points, strict=True)
+    )
+
+
+def branch_rules(key: RuleKey) -> tuple[BranchRule, ...]:
+    """The branch rules of a :data:`RuleKey`: rows the store wrote, read back."""
+    return tuple(
+        BranchRule(BranchPattern(item))
+        if type(item) is str
+        else BranchRule(BranchPattern(item[0]), STOPPING_POINTS[item[1]])
+        for item in key
+    )
+
+
+def rule_points(rules: Sequence[BranchRule]) -> list[str | None] | None:
+    """The rules' stopping points as stored beside their patterns, in order.
+
+    ``None`` (a ``NULL`` column) when no rule has one, as in every row written before rules
+    had them.
+    """
+    points = [
+        None if rule.stopping_point_override is None else rule.stopping_point_override.value
+        for rule in rules
+    ]
+    return None if points.count(None) == len(points) else points
 
 
 def invalid(path: Path, code: str, message: str) -> ValidationError:
@@ -256,21 +299,24 @@ def _check_repository(path: Path, repository: object) -> None:
     _check_flag((*path, "ai_enabled"), repository.ai_enabled)
     patterns = repository.branch_patterns
     if type(patterns) is not tuple:
-        raise _wrong_type((*path, "branch_patterns"), "a tuple of BranchPattern", patterns)
+        raise _wrong_type((*path, "branch_patterns"), "a tuple of BranchRule", patterns)
     if not patterns:
         raise invalid(
             (*path, "branch_patterns"),
             "required",
             "At least one branch pattern is required ('*' for all branches).",
         )
-    for position, pattern in enumerate(patterns):
+    for position, rule in enumerate(patterns):
+        rule_path = (*path, "branch_patterns", position)
+        if not isinstance(rule, BranchRule):
+            raise _wrong_type(rule_path, "a BranchRule", rule)
+        pattern = rule.pattern
         if not isinstance(pattern, BranchPattern):
-            raise _wrong_type((*path, "branch_patterns", position), "a BranchPattern", pattern)
+            raise _wrong_type((*rule_path, "pattern"), "a BranchPattern", pattern)
         text = pattern.text
         if not isinstance(text, str) or not _is_text(text):
-            raise _not_text(
-                (*path, "branch_patterns", position), "invalid_pattern", "Branch pattern", text
-            )
+            raise _not_text(rule_path, "invalid_pattern", "Branch pattern", text)
+        _check_optional_point((*rule_path, "stopping_point_override"), rule.stopping_point_override)
     _check_optional_point((*path, "stopping_point_override"), repository.stopping_point_override)
     _check_optional_moment(
         (*path, "stopping_point_override_expires_at"),

@@ -127,11 +127,22 @@ def _repository(text: str, path: str = "repository") -> RepositoryRef:
         raise ValidationError.from_findings([finding]) from None
 
 
+def _branch_rule(text: str) -> str | dict[str, str]:
+    """``--branch``'s text as a rule of the payload: ``PATTERN`` or ``PATTERN:STOPPING_POINT``.
+
+    A pattern never holds ``:``, so the last one, if any, starts the rule's stopping point.
+    """
+    pattern, colon, point = text.rpartition(":")
+    if not colon:
+        return text
+    return {"pattern": pattern, "stopping_point_override": point}
+
+
 def _repository_payload(args: argparse.Namespace) -> dict[str, object]:
     """The repository options as the codec's payload, so the codec checks all of them at once."""
     payload: dict[str, object] = {}
     if args.branch is not None:
-        payload["branch_patterns"] = args.branch
+        payload["branch_patterns"] = [_branch_rule(text) for text in args.branch]
     if args.ai is not None:
         payload["ai_enabled"] = args.ai
     if args.stopping_point is not KEEP:

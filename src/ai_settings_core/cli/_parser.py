@@ -660,8 +660,10 @@ def _add_repository_options(
     parser.add_argument(
         "--branch",
         action="append",
-        metavar="PATTERN",
-        help="a branch pattern AI runs on (repeatable; * matches within a segment)",
+        metavar="PATTERN[:P]",
+        help="a branch rule, checked in order, first match wins: a pattern AI runs on "
+        "(* matches any text), with its own stopping point after a colon "
+        "(release/*:suggestion); repeatable",
     )
     parser.add_argument("--ai", type=_on_off, metavar="on|off", help="AI on or off for it")
     inherit = ", or inherit the project's" if "inherit" in metavar else ""

@@ -16,7 +16,7 @@ from ai_settings_core.domain.exposure import Exposure
 from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
 from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
-from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, Setting
+from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, BranchRule, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 from ai_settings_core.domain.views import (
     Explanation,
@@ -192,7 +192,7 @@ def render_project(view: ProjectView) -> str:
             override = settings.stopping_point_override
             lines.append(
                 f"    {settings.repository}  ai {show(settings.ai_enabled)}  branches "
-                f"{','.join(p.text for p in settings.branch_patterns)}  stopping point "
+                f"{','.join(_rule(rule) for rule in settings.branch_patterns)}  stopping point "
                 f"{show(repo.resolution.stopping_point.value)}"
                 f" ({'own' if override is not None else 'inherited'})"
             )
@@ -200,6 +200,12 @@ def render_project(view: ProjectView) -> str:
         lines.append("  repositories:   none")
     lines.extend(_warnings(view.warnings))
     return "\n".join(lines)
+
+
+def _rule(rule: BranchRule) -> str:
+    """A branch rule as ``--branch`` takes it: ``main``, or ``release/*:suggestion``."""
+    point = rule.stopping_point_override
+    return rule.text if point is None else f"{rule.text}:{point.value}"
 
 
 def _when(moment: dt.datetime) -> str:
@@ -240,14 +246,14 @@ def _chain(
     override = project.override(setting)
     if override is not None:
         steps.append((Level.PROJECT, override))
-    settings = explanation.repository_settings
-    if (
-        repository
-        and setting is Setting.STOPPING_POINT
-        and settings is not None
-        and settings.stopping_point_override is not None
-    ):
-        steps.append((Level.REPOSITORY, settings.stopping_point_override))
+    if repository and setting is Setting.STOPPING_POINT:
+        inner_levels = (
+            (Level.REPOSITORY, explanation.repository_settings),
+            (Level.BRANCH, explanation.branch_rule),
+        )
+        for level, stored in inner_levels:
+            if stored is not None and stored.stopping_point_override is not None:
+                steps.append((level, stored.stopping_point_override))
     shadowed = {(s.level, s.reason) for s in trace.shadowed}
     expired = {s.level: s.expires_at for s in trace.shadowed if s.reason is Reason.EXPIRED}
     lines = [
@@ -273,6 +279,8 @@ def _chain(
             note += f"  (its lock expired at {_when(ended)})"
         elif level is Level.PROJECT and Level.REPOSITORY in inner:
             note = "  <- overridden by the repository"
+        elif level in {Level.PROJECT, Level.REPOSITORY} and Level.BRANCH in inner:
+            note = "  <- overridden by the branch rule"
         lines.append(f"    {level.value:<13} {show(value)}{note}")
     if trace.reason is Reason.CAPPED and organization is not None:
         lines.append(
@@ -299,8 +307,11 @@ def render_explanation(
         if listed is not None:
             lines.append(
                 f"  ai {show(listed.ai_enabled)}, branches "
-                f"{', '.join(p.text for p in listed.branch_patterns)}"
+                f"{', '.join(_rule(rule) for rule in listed.branch_patterns)}"
             )
+            rule = explanation.branch_rule
+            if rule is not None and rule.stopping_point_override is not None:
+                lines.append(f"  branch rule {_rule(rule)} applies")
             if explanation.repository_resolution is not None:
                 lines.extend(
                     _chain(

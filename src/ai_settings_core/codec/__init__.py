@@ -36,6 +36,7 @@ from ai_settings_core.codec._dump import (
     dump_project_view,
     dump_repository,
     dump_resolution,
+    dump_rule,
     dumps_export,
 )
 from ai_settings_core.codec._invariants import dump_invariant
@@ -83,6 +84,7 @@ __all__ = [
     "dump_repository",
     "dump_resolution",
     "dump_revert_result",
+    "dump_rule",
     "dump_violation",
     "dumps_export",
     "format_path",

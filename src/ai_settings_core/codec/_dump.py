@@ -21,6 +21,7 @@ from ai_settings_core.domain.decide import Decision
 from ai_settings_core.domain.findings import Finding
 from ai_settings_core.domain.resolve import Resolution, Trace
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -39,6 +40,7 @@ __all__ = [
     "dump_project_view",
     "dump_repository",
     "dump_resolution",
+    "dump_rule",
     "dumps_export",
 ]
 
@@ -48,6 +50,25 @@ JSON = dict[str, Any]
 def _point(value: StoppingPoint | None) -> str | None:
     """An optional stopping point's text (its ``value``; ``STOPPING_POINTS`` maps it back)."""
     return None if value is None else value._value_
+
+
+def dump_rule(rule: BranchRule) -> str | JSON:
+    """A branch rule: its pattern's text when it has no override, an object when it has one.
+
+    The plain text keeps every document without overrides as it was before rules had
+    stopping points (and readable by clients that know only patterns); the object appears
+    only where a client must understand it::
+
+        >>> from ai_settings_core import StoppingPoint
+        >>> dump_rule(BranchRule("main"))
+        'main'
+        >>> dump_rule(BranchRule("release/*", StoppingPoint.SUGGESTION))
+        {'pattern': 'release/*', 'stopping_point_override': 'suggestion'}
+    """
+    point = rule.stopping_point_override
+    if point is None:
+        return rule.pattern.text
+    return {"pattern": rule.pattern.text, "stopping_point_override": point._value_}
 
 
 def _moment(value: dt.datetime) -> str:
@@ -76,7 +97,10 @@ def _repository_items(repositories: Sequence[RepositorySettings]) -> list[JSON]:
         {
             "repository": str(repository.repository),
             "ai_enabled": repository.ai_enabled,
-            "branch_patterns": [pattern.text for pattern in repository.branch_patterns],
+            "branch_patterns": [
+                rule.pattern.text if rule.stopping_point_override is None else dump_rule(rule)
+                for rule in repository.branch_patterns
+            ],
             "stopping_point_override": None
             if (point := repository.stopping_point_override) is None
             else point._value_,

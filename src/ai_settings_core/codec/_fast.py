@@ -10,7 +10,7 @@ converter accepts, with the same value; property tests hold them to it
 
 What makes them fast: one function per document with no hook calls for the common fields,
 the parsed-text caches of the leaf hooks (:data:`~ai_settings_core.codec._hooks.REFS`,
-:data:`~ai_settings_core.codec._hooks.PATTERNS`), and values built through their slots once
+:data:`~ai_settings_core.codec._hooks.RULES`), and values built through their slots once
 every field is checked (the classes' own ``__init__`` would only re-run the conversions the
 checks made unnecessary).
 """
@@ -25,25 +25,22 @@ import attrs
 from ai_settings_core.codec._errors import Invalid
 from ai_settings_core.codec._hooks import (
     MAX_VERSION,
-    PATTERNS,
     REFS,
+    RULES,
     SETTINGS,
-    structure_branch_pattern,
+    structure_branch_rule,
     structure_repository_ref,
 )
 from ai_settings_core.domain.limits import Limits
 from ai_settings_core.domain.settings import (
+    ALL_BRANCHES_RULE,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
-from ai_settings_core.domain.values import (
-    ALL_BRANCHES,
-    STOPPING_POINTS,
-    BranchPattern,
-    StoppingPoint,
-)
+from ai_settings_core.domain.values import STOPPING_POINTS, StoppingPoint
 
 __all__ = ["fast_organization", "fast_project", "fast_repository"]
 
@@ -79,11 +76,11 @@ _PROJECT_KEYS: Final = _keys_without_expiries(ProjectSettings)
 _ORGANIZATION_KEYS: Final = _keys_without_expiries(OrganizationSettings)
 _PROJECT_EXPIRIES: Final = _expiry_setters(ProjectSettings)
 _ORGANIZATION_EXPIRIES: Final = _expiry_setters(OrganizationSettings)
-_DEFAULT_PATTERNS: Final = (ALL_BRANCHES,)
+_DEFAULT_PATTERNS: Final = (ALL_BRANCHES_RULE,)
 _NO_ENVIRONMENTS: Final[frozenset[str]] = frozenset()
 _MISSING: Final[Any] = object()
 _CACHE_SIZE: Final = 4096
-_PATTERN_LISTS: Final[dict[tuple[str, ...], tuple[BranchPattern, ...]]] = {}
+_PATTERN_LISTS: Final[dict[tuple[str, ...], tuple[BranchRule, ...]]] = {}
 
 
 def _point(value: object) -> StoppingPoint | None | Any:  # noqa: ANN401 - the sentinel
@@ -95,8 +92,11 @@ def _point(value: object) -> StoppingPoint | None | Any:  # noqa: ANN401 - the s
     return _MISSING
 
 
-def _patterns(value: object, limit: int) -> tuple[BranchPattern, ...] | None:
-    """The patterns of a list of texts; the lists seen before are one lookup."""
+def _patterns(value: object, limit: int) -> tuple[BranchRule, ...] | None:
+    """The rules of a list of plain patterns' texts; the lists seen before are one lookup.
+
+    A list holding a rule with an override (an object) is the converter's.
+    """
     if type(value) is not list or not 0 < len(value) <= limit:
         return None
     texts = tuple(value)
@@ -106,14 +106,14 @@ def _patterns(value: object, limit: int) -> tuple[BranchPattern, ...] | None:
         return None
     if found is not None:
         return found
-    patterns: list[BranchPattern] = []
+    patterns: list[BranchRule] = []
     for text in texts:
         if type(text) is not str:
             return None
-        pattern = PATTERNS.get(text)
+        pattern = RULES.get(text)
         if pattern is None:
             try:
-                pattern = structure_branch_pattern(text, None)
+                pattern = structure_branch_rule(text, None)
             except Invalid:
                 return None
         patterns.append(pattern)
@@ -145,7 +145,7 @@ def fast_repository(data: object, limits: Limits) -> RepositorySettings | None:
             return None
     raw = get("branch_patterns", _MISSING)
     if raw is _MISSING:
-        patterns: tuple[BranchPattern, ...] | None = _DEFAULT_PATTERNS
+        patterns: tuple[BranchRule, ...] | None = _DEFAULT_PATTERNS
     else:
         patterns = _patterns(raw, limits.max_patterns_per_repository)
         if patterns is None:

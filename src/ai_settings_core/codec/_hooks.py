@@ -26,12 +26,14 @@ from ai_settings_core.codec._errors import (
     not_a_string,
     null,
     prefixed,
+    required,
     too_many,
+    unknown_keys,
 )
 from ai_settings_core.domain.findings import Finding
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.rules import validate_identifier
-from ai_settings_core.domain.settings import Setting
+from ai_settings_core.domain.settings import ALL_BRANCHES_RULE, BranchRule, Setting
 from ai_settings_core.domain.values import (
     _MAX_REPOSITORY_LENGTH,
     _NAME_RE,
@@ -42,6 +44,7 @@ from ai_settings_core.domain.values import (
     RepositoryRef,
     StoppingPoint,
     _quote,
+    _type_name,
     trusted_repository_ref,
 )
 from ai_settings_core.errors import InvalidValueError
@@ -52,15 +55,19 @@ __all__ = [
     "MAX_VERSION",
     "PATTERNS",
     "REFS",
+    "RULES",
     "SETTINGS",
     "Leaf",
+    "rule_object_schema",
     "structure_bool",
     "structure_branch_pattern",
+    "structure_branch_rule",
     "structure_datetime",
     "structure_environments",
     "structure_identifier",
     "structure_patterns",
     "structure_repository_ref",
+    "structure_rules",
     "structure_stopping_point",
     "structure_version",
 ]
@@ -80,6 +87,8 @@ LIMITS: Final = contextvars.ContextVar("ai_settings_core_codec_limits", default=
 _CACHE_SIZE: Final = 4096
 REFS: Final[dict[str, RepositoryRef]] = {}
 PATTERNS: Final[dict[str, BranchPattern]] = {}
+RULES: Final[dict[str, BranchRule]] = {"*": ALL_BRANCHES_RULE}
+"""Rules without an override by their pattern's text (the plain form of a branch rule)."""
 
 
 # --- leaf hooks ------------------------------------------------------------------------------
@@ -264,6 +273,62 @@ def _items(
     raise Invalid(findings)
 
 
+_RULE_KEYS: Final = frozenset(attrs.fields_dict(BranchRule))
+
+
+def structure_branch_rule(value: object, _: object) -> BranchRule:
+    """A branch rule: a pattern's text (no override), or an object.
+
+    The object is ``{"pattern", "stopping_point_override"}``, the override optional.
+    """
+    if isinstance(value, str):
+        found = RULES.get(value)
+        if found is None:
+            found = BranchRule(structure_branch_pattern(value, None))
+            if len(RULES) >= _CACHE_SIZE:
+                RULES.clear()
+                RULES["*"] = ALL_BRANCHES_RULE
+            RULES[value] = found
+        return found
+    if not isinstance(value, dict):
+        if value is None:
+            raise null()
+        raise fail(
+            "invalid",
+            'Expected a branch pattern or a rule {"pattern", "stopping_point_override"}, '
+            f"but got {_type_name(value)}.",
+        )
+    findings = unknown_keys(value, _RULE_KEYS)
+    pattern: BranchPattern | None = None
+    point: StoppingPoint | None = None
+    if "pattern" not in value:
+        findings.append(required(("pattern",)))
+    else:
+        try:
+            pattern = structure_branch_pattern(value["pattern"], None)
+        except Invalid as error:
+            findings.extend(prefixed(error.findings, ("pattern",)))
+    raw = value.get("stopping_point_override")
+    if raw is not None:
+        try:
+            point = structure_stopping_point(raw, None)
+        except Invalid as error:
+            findings.extend(prefixed(error.findings, ("stopping_point_override",)))
+    if findings or pattern is None:
+        raise Invalid(findings)
+    return BranchRule(pattern, point)
+
+
+def structure_rules(value: object, _: object) -> tuple[BranchRule, ...]:
+    limit = LIMITS.get().max_patterns_per_repository
+    if type(value) is list and 0 < len(value) <= limit:
+        try:  # plain patterns seen before: one lookup each
+            return tuple([RULES[text] for text in value])
+        except (KeyError, TypeError):
+            pass
+    return tuple(_items(value, limit, structure_branch_rule, allow_empty=False))
+
+
 def structure_patterns(value: object, _: object) -> tuple[BranchPattern, ...]:
     limit = LIMITS.get().max_patterns_per_repository
     if type(value) is list and 0 < len(value) <= limit:
@@ -304,6 +369,36 @@ def _pattern_schema(_: Limits) -> JSON:
     }
 
 
+def _rule_schema(limits: Limits) -> JSON:
+    return {
+        "description": "A branch rule: a pattern alone (no stopping point of its own), or an "
+        "object with the stopping point on the branches it matches.",
+        "anyOf": [_pattern_schema(limits), {"$ref": "#/$defs/branch_rule"}],
+    }
+
+
+def rule_object_schema(limits: Limits) -> JSON:
+    """The object form of a branch rule (``#/$defs/branch_rule`` of every schema)."""
+    return {
+        "type": "object",
+        "properties": {
+            "pattern": _pattern_schema(limits),
+            "stopping_point_override": {
+                "anyOf": [_stopping_point_schema(limits), {"type": "null"}],
+                "default": None,
+                "description": "The stopping point on the branches the pattern matches; "
+                "null: the repository's.",
+            },
+        },
+        "required": ["pattern"],
+        "additionalProperties": False,
+    }
+
+
+def _stopping_point_schema(_: Limits) -> JSON:
+    return {"type": "string", "enum": list(StoppingPoint.choices())}
+
+
 @attrs.frozen
 class Leaf:
     """A type the converter parses with its own hook, and that type's JSON Schema."""
@@ -318,10 +413,7 @@ LEAVES: Final[dict[object, Leaf]] = {
     int: Leaf(
         structure_version, lambda _: {"type": "integer", "minimum": 0, "maximum": MAX_VERSION}
     ),
-    StoppingPoint: Leaf(
-        structure_stopping_point,
-        lambda _: {"type": "string", "enum": list(StoppingPoint.choices())},
-    ),
+    StoppingPoint: Leaf(structure_stopping_point, _stopping_point_schema),
     Setting: Leaf(
         _structure_setting,
         lambda _: {"type": "string", "enum": [setting.value for setting in Setting]},
@@ -336,7 +428,17 @@ LEAVES: Final[dict[object, Leaf]] = {
         },
     ),
     BranchPattern: Leaf(structure_branch_pattern, _pattern_schema),
+    BranchRule: Leaf(structure_branch_rule, _rule_schema),
     dt.datetime: Leaf(structure_datetime, _datetime_schema),
+    tuple[BranchRule, ...]: Leaf(
+        structure_rules,
+        lambda limits: {
+            "type": "array",
+            "items": _rule_schema(limits),
+            "minItems": 1,
+            "maxItems": limits.max_patterns_per_repository,
+        },
+    ),
     tuple[BranchPattern, ...]: Leaf(
         structure_patterns,
         lambda limits: {

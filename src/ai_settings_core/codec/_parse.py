@@ -127,11 +127,12 @@ def parse_project_patch(data: object, *, limits: Limits = DEFAULT_LIMITS) -> Pro
 def parse_repository(data: object, *, limits: Limits = DEFAULT_LIMITS) -> RepositorySettings:
     """Parse one repository item: ``repository`` is required, the rest have defaults.
 
-    ``ai_enabled`` defaults to ``true``, ``branch_patterns`` to ``["*"]`` and
-    ``stopping_point_override`` to ``null`` (inherit the project's).
+    ``ai_enabled`` defaults to ``true``, ``branch_patterns`` to ``["*"]`` (one rule without a
+    stopping point of its own) and ``stopping_point_override`` to ``null`` (inherit the
+    project's).
 
     >>> parse_repository({"repository": "github:acme/api"}).branch_patterns
-    (BranchPattern('*'),)
+    (BranchRule(pattern=BranchPattern('*'), stopping_point_override=None),)
     """
     return structure(data, RepositorySettings, limits)
 

@@ -88,7 +88,7 @@ def _plain(value: object, path: Path, findings: list[Finding], depth: int = 0) -
     """A recorded value: JSON scalars, and lists of them (as tuples), a few levels deep."""
     if value is None or isinstance(value, bool | int | str):
         return value
-    if isinstance(value, list) and depth < 3:  # noqa: PLR2004 - repositories, then patterns
+    if isinstance(value, list) and depth < 4:  # noqa: PLR2004 - repositories, rules, a rule
         return tuple(_plain(item, (*path, i), findings, depth + 1) for i, item in enumerate(value))
     findings.append(Finding("invalid", ERROR, path, "Not a recorded value."))
     return None

@@ -17,6 +17,8 @@ from typing import Any, Final
 import attrs
 
 from ai_settings_core.codec._converter import LEAVES, has_keep, without_keep
+from ai_settings_core.codec._dump import dump_rule
+from ai_settings_core.codec._hooks import rule_object_schema
 from ai_settings_core.codec._invariants import invariant_schema
 from ai_settings_core.domain.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.decide import DecisionReason
@@ -24,6 +26,7 @@ from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
 from ai_settings_core.domain.plans import PlanAction
 from ai_settings_core.domain.resolve import Level, Reason
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -43,8 +46,8 @@ def _default(value: object) -> object:
         return value.value
     if isinstance(value, frozenset | tuple):
         return sorted(_default(item) for item in value)  # type: ignore[type-var]
-    if isinstance(value, BranchPattern):
-        return value.text
+    if isinstance(value, BranchRule):
+        return dump_rule(value)
     return value
 
 
@@ -420,6 +423,7 @@ def json_schema(name: str, *, limits: Limits = DEFAULT_LIMITS) -> JSON:
     document = _build(name, limits)
     defs = {
         "repository": _object_schema(RepositorySettings, limits, patch=False),
+        "branch_rule": rule_object_schema(limits),
         "project": _object_schema(ProjectSettings, limits, patch=False),
         "trace": _TRACE,
         "resolution": _RESOLUTION,

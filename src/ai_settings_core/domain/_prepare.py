@@ -17,16 +17,13 @@ import attrs
 
 from ai_settings_core.domain.decide import Decision, decide
 from ai_settings_core.domain.settings import (
+    ALL_BRANCHES_RULE,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
 )
-from ai_settings_core.domain.values import (
-    ALL_BRANCHES,
-    BranchPattern,
-    RepositoryRef,
-    StoppingPoint,
-)
+from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
 __all__ = ["Answers", "Entry", "PreparedProject", "Preparer", "fold", "shared"]
 
@@ -62,9 +59,17 @@ class Entry:
 
     The answers are positions in the snapshot's table. ``always`` is the answer whatever the
     branch (no repository, a repository the project does not list, AI off for the repository,
-    or a pattern matching every branch); otherwise a branch gets ``allowed`` when it is one of
-    ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``, and is refused
-    otherwise.
+    or a first rule matching every branch); otherwise a branch gets ``allowed`` when it is one
+    of ``names``, starts with one of ``prefixes`` or is matched by ``fullmatch``.
+
+    That is all when every branch rule of the repository gives the same answer (rules without
+    overrides, the common case). When the rules' answers differ, those fields are empty and the
+    first matching rule answers: a branch named exactly by a rule without glob characters is
+    in ``by_name`` (the position of the answer of the first rule matching that name); any
+    other branch can only be matched by the other rules, in order: as ``(prefix, position)``
+    pairs in ``by_prefix`` when they are all prefixes (``release/*``), else as the
+    alternatives of ``ordered``, whose outermost group names the rule that matched
+    (``by_group`` maps it to the position of its answer). A branch none finds is refused.
     """
 
     always: int | None
@@ -72,6 +77,10 @@ class Entry:
     names: frozenset[str] = frozenset()
     prefixes: tuple[str, ...] = ()
     fullmatch: Callable[[str], re.Match[str] | None] | None = None
+    by_name: dict[str, int] | None = None
+    by_prefix: tuple[tuple[str, int], ...] = ()
+    ordered: Callable[[str], re.Match[str] | None] | None = None
+    by_group: dict[str | None, int] | None = None
 
 
 # Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which
@@ -199,29 +208,64 @@ class Preparer:
             entry = by_text.get(folded)
             if entry is None:
                 enabled = repository.ai_enabled
-                answer = (*quick, enabled, id(repository.stopping_point_override))
+                answer = (*quick, enabled, id(repository.stopping_point_override), id(None))
                 allowed = listed.get(answer)
                 if allowed is None:
-                    allowed = listed[answer] = self._allowed(project, repository)
-                patterns = repository.branch_patterns if enabled else ()
-                # Repositories configured alike share one entry (and one compiled expression).
-                entry_key = (allowed, *[pattern.text for pattern in patterns])
+                    allowed = listed[answer] = self._allowed(project, repository, ALL_BRANCHES_RULE)
+                rules = repository.branch_patterns if enabled else ()
+                # Repositories configured alike share one entry (and one compiled expression):
+                # the key is the answer and the patterns, or with rules that carry their own
+                # stopping points, each rule's answer and the patterns.
+                positions: tuple[int, ...] | int = allowed
+                for rule in rules:
+                    if rule.stopping_point_override is not None:
+                        positions = self._rule_positions(quick, project, repository, allowed)
+                        break
+                entry_key = (positions, *[rule.pattern.text for rule in rules])
                 entry = entries.get(entry_key)
                 if entry is None:
-                    entry = entries[entry_key] = _entry(allowed, patterns)
+                    each = positions if isinstance(positions, tuple) else (allowed,) * len(rules)
+                    entry = entries[entry_key] = _entry(each or (allowed,), rules)
                 by_text[folded] = entry
             by_text.setdefault(text, entry)
         return PreparedProject(environments, *base, by_text)
 
-    def _allowed(self, project: ProjectSettings, repository: RepositorySettings) -> int:
-        """The position of the answer for a listed repository and a matching branch."""
+    def _rule_positions(
+        self,
+        quick: tuple[object, ...],
+        project: ProjectSettings,
+        repository: RepositorySettings,
+        allowed: int,
+    ) -> tuple[int, ...]:
+        """The position of the answer on the branches of each rule of ``repository``.
+
+        ``allowed`` is the answer of a rule without an override; the others are memoized like
+        it, by the overrides they are asked with.
+        """
+        positions = []
+        for rule in repository.branch_patterns:
+            point = rule.stopping_point_override
+            if point is None:
+                positions.append(allowed)
+                continue
+            answer = (*quick, True, id(repository.stopping_point_override), id(point))
+            position = self._listed.get(answer)
+            if position is None:
+                position = self._listed[answer] = self._allowed(project, repository, rule)
+            positions.append(position)
+        return tuple(positions)
+
+    def _allowed(
+        self, project: ProjectSettings, repository: RepositorySettings, rule: BranchRule
+    ) -> int:
+        """The position of the answer for a listed repository and a branch of ``rule``."""
 
         def question() -> Question:
-            # Asked with a pattern matching every branch, ``decide`` gives the answer for a
-            # matching branch; with AI off for the repository, its refusal.
-            listed = attrs.evolve(
-                repository, repository=_ANY_REPOSITORY, branch_patterns=(ALL_BRANCHES,)
-            )
+            # Asked with the rule's override on a pattern matching every branch, ``decide``
+            # gives the answer for a branch of that rule; with AI off for the repository, its
+            # refusal.
+            every = BranchRule(ALL_BRANCHES_RULE.pattern, rule.stopping_point_override)
+            listed = attrs.evolve(repository, repository=_ANY_REPOSITORY, branch_patterns=(every,))
             bare = attrs.evolve(_bare(project), repositories=(listed,))
             return Question(bare, _ANY_REPOSITORY)
 
@@ -232,6 +276,7 @@ class Preparer:
             project.stopping_point_override,
             repository.ai_enabled,
             repository.stopping_point_override,
+            rule.stopping_point_override,
         )
         return self._position(key, question)
 
@@ -251,25 +296,57 @@ def _bare(project: ProjectSettings) -> ProjectSettings:
     )
 
 
-def _entry(allowed: int, patterns: tuple[BranchPattern, ...]) -> Entry:
-    """A repository entry: its answer and its branch patterns, sorted by how they match.
+def _entry(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
+    """A repository entry: its answers and its branch rules, sorted by how they match.
 
-    No patterns stands for a repository AI is off for: its one answer is a refusal.
+    ``positions`` holds the answer of each rule; no rules stands for a repository AI is off
+    for, whose one answer (``positions[0]``) is a refusal.
     """
-    if not patterns:
-        return Entry(allowed, allowed)
+    if not rules:
+        return Entry(positions[0], positions[0])
+    for index, rule in enumerate(rules):
+        if not rule.pattern.text.strip("*"):
+            # Every branch is matched by this rule at the latest: the rules after it never
+            # apply, and when the rules before it answer alike, no branch needs matching.
+            rules, positions = rules[: index + 1], positions[: index + 1]
+            if len(set(positions)) == 1:
+                return Entry(positions[0], positions[0])
+            break
+    if len(set(positions)) > 1:
+        return _ruled(positions, rules)
     names: set[str] = set()
     prefixes: list[str] = []
     globs: list[str] = []
-    for pattern in patterns:
-        text = pattern.text
-        if not text.strip("*"):
-            return Entry(allowed, allowed)
+    for rule in rules:
+        text = rule.pattern.text
         if _GLOB_CHARACTERS.isdisjoint(text):
             names.add(text)
         elif text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
             prefixes.append(text[:-1])
         else:
-            globs.append(pattern.regex.pattern)
+            globs.append(rule.pattern.regex.pattern)
     fullmatch = re.compile("|".join(globs)).fullmatch if globs else None
-    return Entry(None, allowed, frozenset(names), tuple(prefixes), fullmatch)
+    return Entry(None, positions[0], frozenset(names), tuple(prefixes), fullmatch)
+
+
+def _ruled(positions: tuple[int, ...], rules: tuple[BranchRule, ...]) -> Entry:
+    """The entry of rules whose answers differ (see :class:`Entry`)."""
+    by_name: dict[str, int] = {}
+    by_prefix: list[tuple[str, int]] = []
+    by_group: dict[str | None, int] = {}
+    alternatives: list[str] = []
+    for index, rule in enumerate(rules):
+        text = rule.pattern.text
+        if _GLOB_CHARACTERS.isdisjoint(text):
+            if text not in by_name:
+                first = next(i for i, r in enumerate(rules) if r.pattern.matches(text))
+                by_name[text] = positions[first]
+            continue
+        if text.endswith("*") and _GLOB_CHARACTERS.isdisjoint(text[:-1]):
+            by_prefix.append((text[:-1], positions[index]))
+        by_group[f"r{index}"] = positions[index]
+        alternatives.append(f"(?P<r{index}>{rule.pattern.regex.pattern})")
+    if len(by_prefix) == len(alternatives):
+        return Entry(None, positions[0], by_name=by_name, by_prefix=tuple(by_prefix))
+    ordered = re.compile("|".join(alternatives)).fullmatch
+    return Entry(None, positions[0], by_name=by_name, ordered=ordered, by_group=by_group)

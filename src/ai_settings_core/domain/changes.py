@@ -23,6 +23,7 @@ from ai_settings_core.domain.invariants import (
 )
 from ai_settings_core.domain.resolve import resolve_project, resolve_repository
 from ai_settings_core.domain.settings import (
+    BranchRule,
     EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
@@ -209,14 +210,14 @@ class RepositoryPatch:
 
     Attributes:
         ai_enabled: New value, or ``KEEP``.
-        branch_patterns: The new patterns (they replace the old ones), or ``KEEP``.
+        branch_patterns: The new branch rules (they replace the old ones), or ``KEEP``.
         stopping_point_override: New override, ``None`` to inherit the project's, or ``KEEP``.
         stopping_point_override_expires_at: When that override ends (``None``: never), or
             ``KEEP``; it belongs to the override as in :class:`ProjectPatch`.
     """
 
     ai_enabled: bool | Keep = KEEP
-    branch_patterns: tuple[BranchPattern, ...] | Keep = KEEP
+    branch_patterns: tuple[BranchRule, ...] | Keep = KEEP
     stopping_point_override: StoppingPoint | None | Keep = KEEP
     stopping_point_override_expires_at: dt.datetime | None | Keep = KEEP
 
@@ -234,9 +235,9 @@ class RepositoryPatch:
 def reset_project(project: ProjectSettings) -> ProjectSettings:
     """Clear every override of a project: it inherits all three settings again.
 
-    The project's own three overrides and each repository's stopping-point override are
-    cleared; the repositories themselves, their ``ai_enabled`` and branch patterns, and the
-    environment allow-list are configuration, not overrides, and stay.
+    The project's own three overrides, each repository's stopping-point override and each
+    branch rule's are cleared; the repositories themselves, their ``ai_enabled`` and branch
+    patterns, and the environment allow-list are configuration, not overrides, and stay.
     """
     return attrs.evolve(
         project,
@@ -251,6 +252,9 @@ def reset_project(project: ProjectSettings) -> ProjectSettings:
                 repository,
                 stopping_point_override=None,
                 stopping_point_override_expires_at=None,
+                branch_patterns=tuple(
+                    BranchRule(rule.pattern) for rule in repository.branch_patterns
+                ),
             )
             for repository in project.repositories
         ),
@@ -283,7 +287,7 @@ def _plain(value: object) -> object:
         return (
             str(value.repository),
             value.ai_enabled,
-            tuple(pattern.text for pattern in value.branch_patterns),
+            tuple(_plain(rule) for rule in value.branch_patterns),
             _plain(value.stopping_point_override),
             *(
                 ()
@@ -291,6 +295,9 @@ def _plain(value: object) -> object:
                 else (_plain(value.stopping_point_override_expires_at),)
             ),
         )
+    if isinstance(value, BranchRule):
+        point = value.stopping_point_override
+        return value.text if point is None else (value.text, point.value)
     if isinstance(value, tuple):
         return tuple(_plain(item) for item in value)
     if isinstance(value, StoppingPointAtMost | MergeOnlyOnBranches | FixRequiresScan):

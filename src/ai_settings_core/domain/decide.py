@@ -6,11 +6,13 @@ The rules, in order (each is a reason in :class:`DecisionReason` when it says no
    (an event without an environment passes only when no restriction is set): nothing runs.
 2. The event names a repository the project lists, and AI is off for it, or the event's
    branch matches none of its patterns (an event without a branch is matched as the empty
-   name, which only ``*`` matches): nothing runs.
+   name, which only ``*`` matches): nothing runs. Otherwise the first branch rule that matches
+   is the branch's.
 3. Scan follows the project's effective ``scan_enabled``.
 4. Fix needs scanning on, the project's effective ``fix_enabled``, and a repository the project
-   lists (without one there is nothing to fix in). The stopping point is the repository's
-   effective one, and is given only when fixing is allowed.
+   lists (without one there is nothing to fix in). The stopping point is the branch's
+   effective one (its rule's override, else the repository's), and is given only when fixing
+   is allowed.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import enum
 
 import attrs
 
-from ai_settings_core.domain.resolve import resolve_project, resolve_repository
+from ai_settings_core.domain.resolve import resolve_branch, resolve_project
 from ai_settings_core.domain.settings import (
     EffectiveSettings,
     OrganizationSettings,
@@ -107,9 +109,10 @@ def decide(
     if configured is not None:
         if not configured.ai_enabled:
             return Decision(False, False, None, (DecisionReason.REPOSITORY_AI_DISABLED,))
-        if not configured.matches_branch(branch or ""):
+        rule = configured.rule_for(branch or "")
+        if rule is None:
             return Decision(False, False, None, (DecisionReason.BRANCH_NOT_MATCHED,))
-        effective = resolve_repository(organization, project, configured, now=now).effective
+        effective = resolve_branch(organization, project, configured, rule, now=now).effective
         return decision_for(effective, None)
     effective = resolve_project(organization, project, now=now).effective
     return decision_for(

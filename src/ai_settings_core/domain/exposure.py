@@ -29,7 +29,7 @@ from typing import Final
 import attrs
 
 from ai_settings_core.domain.decide import Decision, DecisionReason, decision_for
-from ai_settings_core.domain.resolve import Resolution, resolve_project, resolve_repository
+from ai_settings_core.domain.resolve import Resolution, resolve_branch, resolve_project
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import (
     OrganizationSettings,
@@ -93,8 +93,8 @@ class RepositoryExposure:
     def branches(self) -> tuple[BranchExposure, ...]:
         """One entry per branch pattern, in the repository's order."""
         return tuple(
-            BranchExposure(pattern, decision)
-            for pattern, decision in zip(self.settings.branch_patterns, self.decisions, strict=True)
+            BranchExposure(rule.pattern, decision)
+            for rule, decision in zip(self.settings.branch_patterns, self.decisions, strict=True)
         )
 
 
@@ -192,14 +192,14 @@ class Exposure:
         for project in self.projects:
             stored = project.project
             for repository, decisions in zip(stored.repositories, project.decisions, strict=True):
-                for pattern, decision in zip(repository.branch_patterns, decisions, strict=True):
+                for rule, decision in zip(repository.branch_patterns, decisions, strict=True):
                     point = decision.stopping_point
                     if point is not None and point >= at:
                         groups[point].append(
                             ExposurePlace(
                                 stored.project_id,
                                 repository.repository,
-                                pattern,
+                                rule.pattern,
                                 stored.environments,
                                 point,
                             )
@@ -211,6 +211,26 @@ class Exposure:
         return attrs.evolve(
             self, projects=tuple(project for project in self.projects if project.reaches(at))
         )
+
+
+def _rule_decisions(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings,
+    repository: RepositorySettings,
+    now: dt.datetime | None,
+) -> tuple[Decision, ...]:
+    """The decision on the branches of each rule of a listed repository with AI on.
+
+    Each rule stands at its own stopping point (the repository's, unless the rule has one);
+    a decision is computed once per distinct stopping point.
+    """
+    by_point: dict[StoppingPoint | None, Decision] = {}
+    for rule in repository.branch_patterns:
+        point = rule.stopping_point_override
+        if point not in by_point:
+            effective = resolve_branch(organization, project, repository, rule, now=now).effective
+            by_point[point] = decision_for(effective, None)
+    return tuple(by_point[rule.stopping_point_override] for rule in repository.branch_patterns)
 
 
 def exposure(
@@ -265,21 +285,20 @@ def exposure(
             items = []
             for repository in project.repositories:
                 own = repository.stopping_point_override
+                rules = repository.branch_patterns
                 key = (
                     shared,
                     (None if own is None else own._value_) if repository.ai_enabled else False,
                     repository.stopping_point_override_expires_at,
-                    len(repository.branch_patterns),
+                    tuple(rule.stopping_point_override for rule in rules),
                 )
                 entries = listed.get(key)
                 if entries is None:
-                    decision = _AI_DISABLED
                     if repository.ai_enabled:
-                        effective = resolve_repository(
-                            organization, project, repository, now=now
-                        ).effective
-                        decision = decision_for(effective, None)
-                    entries = listed[key] = (decision,) * len(repository.branch_patterns)
+                        entries = _rule_decisions(organization, project, repository, now)
+                    else:
+                        entries = (_AI_DISABLED,) * len(rules)
+                    listed[key] = entries
                 items.append(entries)
             decisions = tuple(items)
         reports.append(report(project, resolution, outside, decisions))

@@ -1,7 +1,8 @@
 """Resolution: the effective settings of a project or repository, each with its trace.
 
 Inheritance happens here, at read time. For each setting the chain is, outermost first:
-system default → organization → project → repository (stopping point only); the innermost
+system default → organization → project → repository → branch (the last two for the stopping
+point only; the branch level is the repository's first branch rule matching); the innermost
 explicit value wins, then the organization's policy applies: a lock enforces the
 organization's value, and the ceiling clamps the stopping point. Whatever the policy
 overrode is kept in the trace as *shadowed*, so the answer explains itself.
@@ -23,6 +24,7 @@ import attrs
 
 from ai_settings_core.domain.settings import (
     SYSTEM_DEFAULTS,
+    BranchRule,
     EffectiveSettings,
     OrganizationSettings,
     ProjectSettings,
@@ -38,6 +40,7 @@ __all__ = [
     "Resolution",
     "Shadowed",
     "Trace",
+    "resolve_branch",
     "resolve_organization",
     "resolve_project",
     "resolve_repository",
@@ -53,6 +56,7 @@ class Level(enum.Enum):
     ORGANIZATION = "organization"
     PROJECT = "project"
     REPOSITORY = "repository"
+    BRANCH = "branch"
 
     def __str__(self) -> str:
         return self.value
@@ -304,7 +308,7 @@ def resolve_project(
         >>> resolution.fix_enabled.value, resolution.fix_enabled.reason
         (True, <Reason.INHERITED: 'INHERITED'>)
     """
-    return _resolve(organization, project, None, now)
+    return _resolve(organization, project, None, None, now)
 
 
 def resolve_repository(
@@ -324,13 +328,53 @@ def resolve_repository(
         found = None if project is None else project.repository(repository)
     else:
         found = repository
-    return _resolve(organization, project, found, now)
+    return _resolve(organization, project, found, None, now)
+
+
+def resolve_branch(
+    organization: OrganizationSettings | None,
+    project: ProjectSettings | None,
+    repository: RepositorySettings | RepositoryRef,
+    branch: str | BranchRule,
+    *,
+    now: dt.datetime | None = None,
+) -> Resolution:
+    """The effective settings on one branch of a repository of a project.
+
+    ``branch`` is a branch name, matched against the repository's rules (the first rule that
+    matches applies), or the rule itself. A rule's stopping point overrides the repository's
+    (level ``BRANCH``), within the lock and the ceiling; a branch that no rule matches, and a
+    repository the project does not list, resolve as the repository does. ``now`` as for
+    :func:`resolve_project`; a branch rule's stopping point has no expiry of its own.
+
+        >>> from ai_settings_core import OrganizationSettings, ProjectSettings, RepositoryRef
+        >>> from ai_settings_core import RepositorySettings, BranchRule, StoppingPoint
+        >>> api = RepositorySettings(
+        ...     RepositoryRef.parse("github:acme/api"),
+        ...     branch_patterns=("main", BranchRule("release/*", StoppingPoint.MERGE)),
+        ... )
+        >>> org = OrganizationSettings("acme", max_stopping_point=StoppingPoint.PULL_REQUEST)
+        >>> project = ProjectSettings("acme", "api", repositories=(api,))
+        >>> trace = resolve_branch(org, project, api, "release/2.0").stopping_point
+        >>> str(trace.value), str(trace.reason), [str(s.level) for s in trace.shadowed]
+        ('pull_request', 'CAPPED', ['branch'])
+    """
+    if isinstance(repository, RepositoryRef):
+        found = None if project is None else project.repository(repository)
+    else:
+        found = repository
+    if isinstance(branch, BranchRule) or found is None:
+        rule = branch if isinstance(branch, BranchRule) else None
+    else:
+        rule = found.rule_for(branch)
+    return _resolve(organization, project, found, rule, now)
 
 
 def _resolve(
     organization: OrganizationSettings | None,
     project: ProjectSettings | None,
     repository: RepositorySettings | None,
+    rule: BranchRule | None,
     now: dt.datetime | None,
 ) -> Resolution:
     scan: Trace[bool] = _base(organization, Setting.SCAN_ENABLED, now)
@@ -370,6 +414,10 @@ def _resolve(
             repository.stopping_point_override,
             expires_at=repository.stopping_point_override_expires_at,
             now=now,
+        )
+    if rule is not None:
+        point = _apply_override(
+            point, organization, Level.BRANCH, rule.stopping_point_override, now=now
         )
     return Resolution(scan, fix, _cap(point, organization))
 

@@ -12,7 +12,7 @@ time) and does not block later, unrelated writes. Pass the stored state as ``pre
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final, TypeAlias
 
 import attrs
@@ -199,20 +199,46 @@ def _locks(context: ProjectContext) -> list[Finding]:
                 )
             )
     if Setting.STOPPING_POINT in locked:
-        for index, repository in enumerate(project.repositories):
-            old_repo = None if previous is None else previous.repository(repository.repository)
-            old_value = None if old_repo is None else old_repo.stopping_point_override
-            if _changed(repository.stopping_point_override, old_value):
-                findings.append(
-                    Finding(
-                        "locked",
-                        ERROR,
-                        ("repositories", index, "stopping_point_override"),
-                        f"The stopping point is locked by the organization to "
-                        f'"{organization.stopping_point}".',
-                    )
-                )
+        findings.extend(
+            Finding(
+                "locked",
+                ERROR,
+                path,
+                f"The stopping point is locked by the organization to "
+                f'"{organization.stopping_point}".',
+            )
+            for path, new, old in _inner_stopping_points(project, previous)
+            if _changed(new, old)
+        )
     return findings
+
+
+def _inner_stopping_points(
+    project: ProjectSettings, previous: ProjectSettings | None
+) -> Iterator[tuple[tuple[str | int, ...], StoppingPoint | None, StoppingPoint | None]]:
+    """Every stopping-point override below the project: its path, new and stored value.
+
+    A repository's stored value is that of the stored repository of the same identity; a
+    branch rule's is unchanged when that repository stores a rule with the same pattern and
+    the same stopping point (wherever it stands in the list), else it is new.
+    """
+    for index, repository in enumerate(project.repositories):
+        old_repo = None if previous is None else previous.repository(repository.repository)
+        path: tuple[str | int, ...] = ("repositories", index)
+        yield (
+            (*path, "stopping_point_override"),
+            repository.stopping_point_override,
+            None if old_repo is None else old_repo.stopping_point_override,
+        )
+        stored = set() if old_repo is None else set(old_repo.branch_patterns)
+        for position, rule in enumerate(repository.branch_patterns):
+            point = rule.stopping_point_override
+            if point is not None:
+                yield (
+                    (*path, "branch_patterns", position, "stopping_point_override"),
+                    point,
+                    point if rule in stored else None,
+                )
 
 
 def _fix_without_scan(path: tuple[str | int, ...]) -> Finding:
@@ -248,15 +274,11 @@ def _ceiling(context: ProjectContext) -> list[Finding]:
         and _changed(point, None if previous is None else previous.stopping_point_override)
     ):
         findings.append(_ceiling_finding(point, ceiling, ("stopping_point_override",)))
-    for index, repository in enumerate(project.repositories):
-        value = repository.stopping_point_override
-        if value is None or value <= ceiling:
-            continue
-        old_repo = None if previous is None else previous.repository(repository.repository)
-        if _changed(value, None if old_repo is None else old_repo.stopping_point_override):
-            findings.append(
-                _ceiling_finding(value, ceiling, ("repositories", index, "stopping_point_override"))
-            )
+    findings.extend(
+        _ceiling_finding(new, ceiling, path)
+        for path, new, old in _inner_stopping_points(project, previous)
+        if new is not None and new > ceiling and _changed(new, old)
+    )
     return findings
 
 

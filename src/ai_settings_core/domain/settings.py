@@ -24,6 +24,7 @@ from ai_settings_core.domain.values import ALL_BRANCHES, BranchPattern, Reposito
 
 __all__ = [
     "SYSTEM_DEFAULTS",
+    "BranchRule",
     "EffectiveSettings",
     "OrganizationSettings",
     "ProjectSettings",
@@ -115,11 +116,64 @@ def _settings_set(value: Iterable[Setting]) -> frozenset[Setting]:
     return value if type(value) is frozenset else frozenset(value)
 
 
+def _pattern(value: BranchPattern | str) -> BranchPattern:
+    return value if type(value) is BranchPattern else BranchPattern.parse(value)
+
+
+@attrs.frozen
+class BranchRule:
+    """A branch pattern of a repository, with the stopping point on the branches it matches.
+
+    A repository's rules are checked in order and the first whose pattern matches the branch
+    applies. A rule without an override (``None``) leaves the repository's stopping point in
+    force; one with an override sets the stopping point for those branches alone, within the
+    organization's lock and ceiling, like the overrides at the other levels::
+
+        >>> rule = BranchRule(BranchPattern("release/*"), StoppingPoint.SUGGESTION)
+        >>> rule.matches("release/2.0"), rule.text
+        (True, 'release/*')
+
+    Attributes:
+        pattern: The branches the rule covers (a :class:`BranchPattern`, or its text).
+        stopping_point_override: The stopping point on those branches, or ``None`` to inherit
+            the repository's.
+    """
+
+    pattern: BranchPattern = attrs.field(converter=_pattern)
+    stopping_point_override: StoppingPoint | None = None
+
+    @property
+    def text(self) -> str:
+        """The pattern's text."""
+        return self.pattern.text
+
+    def matches(self, branch: str) -> bool:
+        """Whether the rule's pattern matches ``branch`` (case-sensitively)."""
+        return self.pattern.matches(branch)
+
+
+ALL_BRANCHES_RULE: Final = BranchRule(ALL_BRANCHES)
+"""The default rule of a repository: every branch, no stopping point of its own."""
+
+
+def _rule(value: BranchRule | BranchPattern | str) -> BranchRule:
+    if type(value) is BranchRule:
+        return value
+    if value is ALL_BRANCHES:
+        return ALL_BRANCHES_RULE
+    return BranchRule(value)  # type: ignore[arg-type]
+
+
+def _rules(value: Iterable[BranchRule | BranchPattern | str]) -> tuple[BranchRule, ...]:
+    """Rules from rules, patterns (a rule without an override each) or their texts."""
+    rules = value if type(value) is tuple else tuple(value)
+    for rule in rules:
+        if type(rule) is not BranchRule:
+            return tuple(_rule(item) for item in rules)
+    return rules  # type: ignore[return-value]
+
+
 def _invariants(value: Iterable[Invariant]) -> tuple[Invariant, ...]:
-    return value if type(value) is tuple else tuple(value)
-
-
-def _patterns(value: Iterable[BranchPattern]) -> tuple[BranchPattern, ...]:
     return value if type(value) is tuple else tuple(value)
 
 
@@ -232,10 +286,23 @@ class OrganizationSettings:
 class RepositorySettings:
     """A repository of a project and how AI treats it.
 
+    ``branch_patterns`` (the payload's name for them) holds the repository's branch rules; a
+    :class:`BranchPattern` or a pattern's text given there is a rule without an override::
+
+        >>> repository = RepositorySettings(
+        ...     RepositoryRef.parse("github:acme/api"),
+        ...     branch_patterns=("main", BranchRule("release/*", StoppingPoint.SUGGESTION)),
+        ... )
+        >>> repository.rule_for("release/1").stopping_point_override
+        <StoppingPoint.SUGGESTION: 'suggestion'>
+        >>> repository.rule_for("feature/x") is None
+        True
+
     Attributes:
         repository: Which repository.
         ai_enabled: Whether AI acts on events from this repository at all.
-        branch_patterns: Branches AI acts on (``*`` for all); at least one.
+        branch_patterns: The branch rules, checked in order, first match wins: the branches AI
+            acts on (``*`` for all) and their own stopping points; at least one.
         stopping_point_override: The stopping point for this repository alone, or ``None``
             to inherit the project's.
         stopping_point_override_expires_at: When that override ends; ``None``: never.
@@ -243,15 +310,22 @@ class RepositorySettings:
 
     repository: RepositoryRef
     ai_enabled: bool = True
-    branch_patterns: tuple[BranchPattern, ...] = attrs.field(
-        default=(ALL_BRANCHES,), converter=_patterns
+    branch_patterns: tuple[BranchRule, ...] = attrs.field(
+        default=(ALL_BRANCHES_RULE,), converter=_rules
     )
     stopping_point_override: StoppingPoint | None = None
     stopping_point_override_expires_at: dt.datetime | None = None
 
     def matches_branch(self, branch: str) -> bool:
-        """Whether any of the branch patterns matches ``branch``."""
-        return any(pattern.matches(branch) for pattern in self.branch_patterns)
+        """Whether any of the branch rules matches ``branch``."""
+        return self.rule_for(branch) is not None
+
+    def rule_for(self, branch: str) -> BranchRule | None:
+        """The first branch rule matching ``branch``, or ``None`` when none does."""
+        for rule in self.branch_patterns:
+            if rule.pattern.matches(branch):
+                return rule
+        return None
 
 
 @attrs.frozen

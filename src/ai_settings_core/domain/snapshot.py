@@ -6,7 +6,8 @@ computed by ``decide`` itself, once per distinct set of overrides, into one smal
 answers; each project gets a dictionary from repository text (as stored and case-folded) to a
 prepared entry holding positions in that table; each repository's branch patterns are split
 into "any branch", exact names, prefixes (``release/*``) and one combined regular expression
-for the rest; environments become a frozenset. Asking is then a few dictionary look-ups, with
+for the rest (when its rules' stopping points differ, one expression whose groups name the rule
+that matched first); environments become a frozenset. Asking is then a few dictionary look-ups, with
 no allocation.
 
 The prepared projects live in one flat dictionary, shared by the snapshots derived from it;
@@ -374,12 +375,27 @@ class DecisionSnapshot:
             return self._decisions[always]
         if branch is None:
             branch = ""
-        if (
-            branch in entry.names
-            or (entry.prefixes and branch.startswith(entry.prefixes))
-            or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
-        ):
-            return self._decisions[entry.allowed]
+        by_name = entry.by_name
+        if by_name is None:  # every rule gives the same answer: does any match?
+            if (
+                branch in entry.names
+                or (entry.prefixes and branch.startswith(entry.prefixes))
+                or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
+            ):
+                return self._decisions[entry.allowed]
+            return _BRANCH_NOT_MATCHED
+        # The rules answer differently: the first that matches.
+        position = by_name.get(branch)
+        if position is not None:
+            return self._decisions[position]
+        for prefix, position in entry.by_prefix:
+            if branch.startswith(prefix):
+                return self._decisions[position]
+        ordered = entry.ordered
+        if ordered is not None:
+            match = ordered(branch)
+            if match is not None:
+                return self._decisions[entry.by_group[match.lastgroup]]  # type: ignore[index]
         return _BRANCH_NOT_MATCHED
 
     def replace_project(self, project: ProjectSettings) -> DecisionSnapshot:

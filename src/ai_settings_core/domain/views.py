@@ -13,6 +13,7 @@ from ai_settings_core.domain.findings import Finding
 from ai_settings_core.domain.invariants import Invariant
 from ai_settings_core.domain.resolve import Resolution
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -98,8 +99,12 @@ class Explanation:
         view: The project with its traces.
         repository: The repository asked about, as the event named it (or ``None``).
         repository_settings: The project's settings for that repository, if it lists it.
-        repository_resolution: The effective values for that repository (``None`` without one).
+        repository_resolution: The effective values for that repository on the event's branch
+            (``None`` without a repository): its stopping point's trace shows the branch level
+            when a branch rule applies.
         decision: What AI may do for the event.
+        branch_rule: The repository's first branch rule matching the event's branch (an event
+            without a branch is matched as the empty name, as ``decide`` does), or ``None``.
     """
 
     view: ProjectView
@@ -107,6 +112,7 @@ class Explanation:
     repository_settings: RepositorySettings | None
     repository_resolution: Resolution | None
     decision: Decision
+    branch_rule: BranchRule | None = None
 
 
 @attrs.frozen

@@ -8,7 +8,7 @@ violations before and after a write: a write may not add one.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Final
 
 import attrs
@@ -20,9 +20,18 @@ from ai_settings_core.domain.invariants import (
     MergeOnlyOnBranches,
     StoppingPointAtMost,
 )
-from ai_settings_core.domain.resolve import resolve_organization, resolve_repository
+from ai_settings_core.domain.resolve import (
+    resolve_branch,
+    resolve_organization,
+    resolve_repository,
+)
 from ai_settings_core.domain.resolve_all import resolve_all
-from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings
+from ai_settings_core.domain.settings import (
+    BranchRule,
+    OrganizationSettings,
+    ProjectSettings,
+    RepositorySettings,
+)
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = [
@@ -129,10 +138,11 @@ def _at_most(
         project: ProjectSettings | None,
         repository: RepositoryRef | None,
         path: Path,
+        pattern: BranchPattern | None = None,
     ) -> None:
         if point > limit:
             what = f"the stopping point is {point.value}, above {limit.value}"
-            found.append(_violation(invariant, project, repository, path, what))
+            found.append(_violation(invariant, project, repository, path, what, pattern=pattern))
 
     check(resolve_organization(organization).stopping_point.value, None, None, ("stopping_point",))
     resolved = resolve_all(organization, projects, now=now)
@@ -145,9 +155,36 @@ def _at_most(
             point = resolve_repository(
                 organization, project, repository, now=now
             ).stopping_point.value
-            path = ("repositories", index, "stopping_point_override")
-            check(point, project, repository.repository, path)
+            check(
+                point,
+                project,
+                repository.repository,
+                ("repositories", index, "stopping_point_override"),
+            )
+            for position, rule in _first_rules(repository):
+                if rule.stopping_point_override is None:
+                    continue  # the repository's stopping point, checked above
+                point = resolve_branch(
+                    organization, project, repository, rule, now=now
+                ).stopping_point.value
+                path = (
+                    "repositories",
+                    index,
+                    "branch_patterns",
+                    position,
+                    "stopping_point_override",
+                )
+                check(point, project, repository.repository, path, rule.pattern)
     return found
+
+
+def _first_rules(repository: RepositorySettings) -> Iterator[tuple[int, BranchRule]]:
+    """Each rule with its position, but for a pattern listed before (it never applies)."""
+    seen: set[str] = set()
+    for position, rule in enumerate(repository.branch_patterns):
+        if rule.text not in seen:
+            seen.add(rule.text)
+            yield position, rule
 
 
 def _merge_only(
@@ -160,13 +197,14 @@ def _merge_only(
     allowed = ", ".join(repr(p.text) for p in invariant.branches)
     for project in projects:
         for index, repository in enumerate(project.repositories):
-            point = resolve_repository(
-                organization, project, repository, now=now
-            ).stopping_point.value
-            if point is not StoppingPoint.MERGE:
-                continue
-            for position, pattern in enumerate(repository.branch_patterns):
-                if not invariant.covers(pattern):
+            for position, rule in _first_rules(repository):
+                # Each rule at its own effective stopping point (the repository's unless the
+                # rule overrides it), so a rule may raise or lower merging on its branches.
+                point = resolve_branch(
+                    organization, project, repository, rule, now=now
+                ).stopping_point.value
+                pattern = rule.pattern
+                if point is StoppingPoint.MERGE and not invariant.covers(pattern):
                     path = ("repositories", index, "branch_patterns", position)
                     what = f"it may merge on branches {pattern.text!r}, outside {allowed}"
                     found.append(

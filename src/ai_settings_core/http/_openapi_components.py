@@ -73,6 +73,7 @@ _CODEC_SCHEMAS: Final = {
 }
 _DEFS: Final = {
     "repository": "Repository",
+    "branch_rule": "BranchRule",
     "project": "Project",
     "trace": "Trace",
     "resolution": "Resolution",

@@ -96,7 +96,10 @@ def schemas(
         "properties": {
             "repository": {"type": "string"},
             "ai_enabled": {"type": "boolean"},
-            "branch_patterns": {"type": "array", "items": {"type": "string"}},
+            "branch_patterns": {
+                "type": "array",
+                "items": {"anyOf": [{"type": "string"}, _ref("BranchRule")]},
+            },
             "stopping_point_override": {
                 "anyOf": [
                     {"type": "string", "enum": list(StoppingPoint.choices())},

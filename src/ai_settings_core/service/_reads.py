@@ -13,7 +13,7 @@ from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.decide import decide
 from ai_settings_core.domain.exposure import Exposure, exposure
 from ai_settings_core.domain.permissions import ORG_ADMIN, ORG_READ, PROJECT_READ, Actor
-from ai_settings_core.domain.resolve import resolve_repository
+from ai_settings_core.domain.resolve import resolve_branch, resolve_repository
 from ai_settings_core.domain.resolve_all import resolve_all
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import RepositoryRef
@@ -102,15 +102,18 @@ class ReadUseCases(ServiceCore):
         project, organization = view.project, view.organization
         configured = None if repository is None else project.repository(repository)
         now = self._clock()
+        rule = None if configured is None else configured.rule_for(branch or "")
+        resolution = None
+        if configured is not None and rule is not None:
+            resolution = resolve_branch(organization, project, configured, rule, now=now)
+        elif repository is not None:
+            resolution = resolve_repository(organization, project, repository, now=now)
         return Explanation(
             view=view,
             repository=repository,
             repository_settings=configured,
-            repository_resolution=(
-                None
-                if repository is None
-                else resolve_repository(organization, project, repository, now=now)
-            ),
+            repository_resolution=resolution,
+            branch_rule=rule,
             decision=decide(
                 organization,
                 project,

@@ -9,6 +9,7 @@ import attrs
 import pytest
 
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -23,6 +24,13 @@ __all__ = ["RoundTripsContract"]
 
 _REPOSITORY: Final = RepositoryRef.parse("github:acme/api")
 _SURROGATE: Final = "\ud800"  # a lone surrogate: a str, but not Unicode text (no UTF-8 form)
+
+
+def _with_rules(repository: RepositorySettings, rules: tuple[object, ...]) -> RepositorySettings:
+    """``repository`` holding ``rules`` as given: what a host bypassing the constructor makes."""
+    object.__setattr__(repository, "branch_patterns", rules)
+    return repository
+
 
 _BAD_PROJECTS: Final[dict[str, tuple[ProjectSettings, dict[str, Any]]]] = {
     "organization_id_not_text": (
@@ -82,9 +90,22 @@ _BAD_PROJECTS: Final[dict[str, tuple[ProjectSettings, dict[str, Any]]]] = {
         ProjectSettings(
             "acme",
             "web",
-            repositories=(RepositorySettings(_REPOSITORY, branch_patterns=("main",)),),  # type: ignore[arg-type]
+            repositories=(_with_rules(RepositorySettings(_REPOSITORY), ("main",)),),
         ),
         {"repositories": [{"branch_patterns": {"0": ["invalid"]}}]},
+    ),
+    "branch_rule_stopping_point_a_string": (
+        ProjectSettings(
+            "acme",
+            "web",
+            repositories=(
+                RepositorySettings(
+                    _REPOSITORY,
+                    branch_patterns=(BranchRule("main", "merge"),),  # type: ignore[arg-type]
+                ),
+            ),
+        ),
+        {"repositories": [{"branch_patterns": [{"stopping_point_override": ["invalid"]}]}]},
     ),
     "repository_stopping_point_a_string": (
         ProjectSettings(
@@ -150,8 +171,34 @@ class RoundTripsContract(ContractBase):
             "github:Acme/API",
             "gitlab:group/sub/tools",
         ]
-        assert [p.text for p in loaded.repositories[0].branch_patterns] == ["main", "release/*"]
-        assert loaded.repositories[0].branch_patterns[1].matches("release/2")
+        rules = loaded.repositories[0].branch_patterns
+        assert [rule.text for rule in rules] == ["main", "release/*"]
+        assert [rule.stopping_point_override for rule in rules] == [
+            None,
+            StoppingPoint.SUGGESTION,
+        ]
+        assert rules[1].matches("release/2")
+
+    def test_branch_rules_round_trip_in_order_with_their_overrides(
+        self, uow_factory: UnitOfWorkFactory
+    ) -> None:
+        rules = (
+            BranchRule("release/1.*", StoppingPoint.MERGE),
+            BranchRule("release/*", StoppingPoint.SUGGESTION),
+            BranchRule("main"),
+            BranchRule("*", StoppingPoint.PULL_REQUEST),
+        )
+        project = ProjectSettings(
+            "acme", "web", repositories=(RepositorySettings(_REPOSITORY, branch_patterns=rules),)
+        )
+        self._save_projects(uow_factory, project)
+        with uow_factory(read_only=True) as uow:
+            loaded = uow.projects.get("acme", "web")
+            organization = uow.projects.load_organization("acme").projects
+        assert loaded == attrs.evolve(project, version=1)
+        assert loaded is not None
+        assert loaded.repositories[0].branch_patterns == rules
+        assert organization == (loaded,)
 
     def test_an_organizations_invariants_round_trip_in_order_and_are_replaced_on_save(
         self, uow_factory: UnitOfWorkFactory

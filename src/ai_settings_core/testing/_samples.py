@@ -13,7 +13,7 @@ from ai_settings_core.domain.invariants import (
     MergeOnlyOnBranches,
     StoppingPointAtMost,
 )
-from ai_settings_core.domain.settings import ProjectSettings, RepositorySettings
+from ai_settings_core.domain.settings import BranchRule, ProjectSettings, RepositorySettings
 from ai_settings_core.domain.values import BranchPattern, RepositoryRef, StoppingPoint
 
 __all__ = ["T0", "sample_audit_entry", "sample_invariants", "sample_project"]
@@ -23,7 +23,10 @@ T0: Final = dt.datetime(2025, 1, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def sample_project(organization_id: str = "acme", project_id: str = "web") -> ProjectSettings:
-    """A project that uses every stored field: overrides, repositories, patterns, environments."""
+    """A project that uses every stored field: overrides, repositories, rules, environments.
+
+    Its first repository's branch rules are one without and one with a stopping point.
+    """
     return ProjectSettings(
         organization_id=organization_id,
         project_id=project_id,
@@ -34,7 +37,10 @@ def sample_project(organization_id: str = "acme", project_id: str = "web") -> Pr
             RepositorySettings(
                 RepositoryRef.parse("github:Acme/API"),
                 ai_enabled=True,
-                branch_patterns=(BranchPattern("main"), BranchPattern("release/*")),
+                branch_patterns=(
+                    BranchPattern("main"),
+                    BranchRule(BranchPattern("release/*"), StoppingPoint.SUGGESTION),
+                ),
                 stopping_point_override=StoppingPoint.MERGE,
             ),
             RepositorySettings(

@@ -8,7 +8,7 @@ not depend on: install the ``testing`` extra (``pip install 'ai-settings-core[te
 Every strategy is a function returning a strategy, as Hypothesis' own are:
 
 - values: :func:`stopping_points`, :func:`providers`, :func:`settings`, :func:`identifiers`,
-  :func:`repository_refs`, :func:`branch_patterns`, :func:`branch_names`,
+  :func:`repository_refs`, :func:`branch_patterns`, :func:`branch_rules`, :func:`branch_names`,
   :func:`environment_names`, :func:`repository_settings`, :func:`organization_settings`,
   :func:`project_settings`, and whole organizations, :func:`organizations` (an
   :class:`~ai_settings_core.service.OrganizationState`, as a store loads it);
@@ -43,6 +43,7 @@ from ai_settings_core.domain.changes import KEEP, OrganizationPatch, ProjectPatc
 from ai_settings_core.domain.findings import Path, format_path
 from ai_settings_core.domain.limits import DEFAULT_LIMITS
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -58,6 +59,7 @@ __all__ = [
     "InvalidPayload",
     "branch_names",
     "branch_patterns",
+    "branch_rules",
     "environment_names",
     "identifiers",
     "invalid_payloads",
@@ -132,6 +134,11 @@ def branch_patterns() -> st.SearchStrategy[BranchPattern]:
     )
 
 
+def branch_rules() -> st.SearchStrategy[BranchRule]:
+    """Branch rules: a pattern with a stopping point of its own, or none (the repository's)."""
+    return st.builds(BranchRule, branch_patterns(), st.none() | stopping_points())
+
+
 def branch_names() -> st.SearchStrategy[str]:
     """Branch names as events carry them, the empty name (an event without a branch) included."""
     return st.one_of(
@@ -147,13 +154,14 @@ def environment_names() -> st.SearchStrategy[str]:
 
 @st.composite
 def repository_settings(draw: st.DrawFn, ref: RepositoryRef | None = None) -> RepositorySettings:
-    """A repository of a project: AI on or off, one to three patterns, maybe an override."""
+    """A repository of a project: AI on or off, one to four branch rules, maybe an override.
+
+    A pattern may come twice: the first rule matching a branch applies.
+    """
     return RepositorySettings(
         repository=ref if ref is not None else draw(repository_refs()),
         ai_enabled=draw(st.booleans()),
-        branch_patterns=tuple(
-            draw(st.lists(branch_patterns(), min_size=1, max_size=3, unique_by=str))
-        ),
+        branch_patterns=tuple(draw(st.lists(branch_rules(), min_size=1, max_size=4))),
         stopping_point_override=draw(st.none() | stopping_points()),
     )
 
@@ -290,13 +298,11 @@ def project_patches(draw: st.DrawFn) -> ProjectPatch:
 
 
 def repository_patches() -> st.SearchStrategy[RepositoryPatch]:
-    """Partial repository changes: AI on or off, patterns, the stopping-point override."""
+    """Partial repository changes: AI on or off, branch rules, the stopping-point override."""
     return st.builds(
         RepositoryPatch,
         ai_enabled=_kept(st.booleans()),
-        branch_patterns=_kept(
-            st.lists(branch_patterns(), min_size=1, max_size=3, unique_by=str).map(tuple)
-        ),
+        branch_patterns=_kept(st.lists(branch_rules(), min_size=1, max_size=4).map(tuple)),
         stopping_point_override=_kept(st.none() | stopping_points()),
     )
 
@@ -324,6 +330,8 @@ def _json_value(value: object) -> JSON:
         return value.value
     if isinstance(value, BranchPattern):
         return value.text
+    if isinstance(value, BranchRule):
+        return codec.dump_rule(value)
     if isinstance(value, frozenset):
         return sorted(_json_value(item) for item in value)
     if isinstance(value, tuple):

@@ -146,3 +146,31 @@ def test_a_unit_inside_the_hosts_transaction_commits_and_rolls_back_with_it():
         fail_after_the_unit_committed()
     with store(read_only=True) as uow:
         assert [p.project_id for p in uow.projects.list("acme").items] == ["kept"]
+
+
+def test_a_repository_row_from_before_branch_rules_reads_as_rules_without_overrides(alias):
+    """Rows written before migration 0002 hold no ``branch_stopping_points`` (null)."""
+    from ai_settings_core import BranchRule, RepositoryRef, RepositorySettings, StoppingPoint
+    from ai_settings_core.contrib.django.models import ProjectRecord, RepositoryRecord
+
+    store = DjangoStore(alias)
+    rules = (BranchRule("release/*", StoppingPoint.SUGGESTION), BranchRule("main"))
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(RepositorySettings(RepositoryRef.parse("github:acme/api"), True, rules),),
+    )
+    with store() as uow:
+        uow.projects.save(project)
+        uow.commit()
+    record = RepositoryRecord.objects.using(alias).get()
+    assert (record.branch_patterns, record.branch_stopping_points) == (
+        ["release/*", "main"],
+        ["suggestion", None],
+    )
+    RepositoryRecord.objects.using(alias).update(branch_stopping_points=None)
+    assert ProjectRecord.objects.using(alias).count() == 1
+    with store(read_only=True) as uow:
+        loaded = uow.projects.get("acme", "web")
+    assert loaded is not None
+    assert loaded.repositories[0].branch_patterns == (BranchRule("release/*"), BranchRule("main"))

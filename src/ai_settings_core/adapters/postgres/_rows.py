@@ -16,13 +16,13 @@ from ai_settings_core.adapters.postgres import _errors
 from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
     Setting,
 )
 from ai_settings_core.domain.values import (
-    BranchPattern,
     Provider,
     RepositoryRef,
     StoppingPoint,
@@ -50,7 +50,7 @@ _PROJECT_COLUMNS: Final = (
     "p.stopping_point_override, p.environments, p.version, p.scan_enabled_override_expires_at, "
     "p.fix_enabled_override_expires_at, p.stopping_point_override_expires_at, r.provider, "
     "r.owner, r.name, r.ai_enabled, r.stopping_point_override, r.branch_patterns, "
-    "r.stopping_point_override_expires_at"
+    "r.stopping_point_override_expires_at, r.branch_stopping_points"
 )
 _JOIN: Final = (
     " LEFT JOIN repositories AS r"
@@ -139,7 +139,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
     """
     points = _POINTS
     providers = _PROVIDERS
-    patterns_seen: dict[tuple[str, ...], tuple[BranchPattern, ...]] = {}
+    patterns_seen: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
     environments_seen: dict[tuple[str, ...], frozenset[str]] = {}
     refs: dict[tuple[str, str, str], RepositoryRef] = {}
     make = ProjectSettings
@@ -163,6 +163,7 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
         repository_point,
         branch_patterns,
         repository_ends,
+        branch_points,
     ) in rows:
         if current is None or current[0] != project_id:
             if current is not None:
@@ -188,12 +189,10 @@ def stitch(organization_id: str, rows: Iterable[Sequence[Any]]) -> list[ProjectS
             ref = refs.get(ref_key)
             if ref is None:
                 ref = refs[ref_key] = trusted_repository_ref(providers[provider], owner, name)
-            pattern_key = tuple(branch_patterns)
+            pattern_key = _common.rule_key(branch_patterns, branch_points)
             patterns = patterns_seen.get(pattern_key)
             if patterns is None:
-                patterns = patterns_seen[pattern_key] = tuple(
-                    BranchPattern(text) for text in pattern_key
-                )
+                patterns = patterns_seen[pattern_key] = _common.branch_rules(pattern_key)
             repositories.append(
                 RepositorySettings(
                     ref,

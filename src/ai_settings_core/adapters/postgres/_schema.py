@@ -161,7 +161,18 @@ V5: Final = (
 """Schema version 5: the change feed (each organization's generation and change records)."""
 
 
-MIGRATIONS: Final = (V1, V2, V3, V4, V5)
+V6: Final = (
+    f"""
+    ALTER TABLE repositories ADD COLUMN branch_stopping_points text[]
+        CHECK (cardinality(branch_stopping_points) = cardinality(branch_patterns)
+            AND array_remove(branch_stopping_points, NULL) <@ ARRAY[{_POINTS[1:-1]}]::text[])
+    """,
+)
+"""Schema version 6: each branch rule's own stopping point, aligned with ``branch_patterns``
+(``NULL`` for a rule without one); the column is ``NULL`` when no rule of the repository has
+one, as in every row written before."""
+
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
 """``MIGRATIONS[n - 1]`` takes a schema from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

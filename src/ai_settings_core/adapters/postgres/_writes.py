@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from ai_settings_core.adapters import _feed
+from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.domain.settings import ProjectSettings
 from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.ports import FEED_RETENTION, Change
@@ -39,7 +39,7 @@ _UPSERT: Final = (
 COPY_REPOSITORIES: Final = (
     "COPY repositories (organization_id, project_id, position, provider, owner, name, "
     "owner_key, name_key, ai_enabled, stopping_point_override, branch_patterns, "
-    "stopping_point_override_expires_at) FROM STDIN"
+    "stopping_point_override_expires_at, branch_stopping_points) FROM STDIN"
 )
 
 
@@ -104,8 +104,9 @@ def write_projects(
                 *r.repository.key[1:],
                 r.ai_enabled,
                 _text(r.stopping_point_override),
-                [pattern.text for pattern in r.branch_patterns],
+                [rule.pattern.text for rule in r.branch_patterns],
                 r.stopping_point_override_expires_at,
+                _common.rule_points(r.branch_patterns),
             )
             for p in saved
             for position, r in enumerate(p.repositories)

@@ -300,10 +300,16 @@ def _insert_children(
         )
         repository_row = cursor.lastrowid
         connection.executemany(
-            "INSERT INTO branch_patterns (repository_row, position, pattern) VALUES (?, ?, ?)",
+            "INSERT INTO branch_patterns (repository_row, position, pattern, "
+            "stopping_point_override) VALUES (?, ?, ?, ?)",
             [
-                (repository_row, index, pattern.text)
-                for index, pattern in enumerate(repository.branch_patterns)
+                (
+                    repository_row,
+                    index,
+                    rule.pattern.text,
+                    _rows.point_text(rule.stopping_point_override),
+                )
+                for index, rule in enumerate(repository.branch_patterns)
             ],
         )
     if project.environments:

@@ -16,6 +16,7 @@ from ai_settings_core.adapters.sqlite._collector import collector_paused
 from ai_settings_core.codec._invariants import invariants_from_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositorySettings,
@@ -23,7 +24,6 @@ from ai_settings_core.domain.settings import (
 )
 from ai_settings_core.domain.values import (
     STOPPING_POINTS,
-    BranchPattern,
     Provider,
     RepositoryRef,
     StoppingPoint,
@@ -40,16 +40,12 @@ _EVENTS: Final = {event.value: event for event in AuditEvent}
 _CHUNK: Final = 500
 _CACHE_LIMIT: Final = 50_000
 
-# Immutable values shared between loads, so a large organization builds each distinct pattern
-# list and environment set once (compiling patterns is not free). Bounded: cleared when full.
-_PATTERNS: dict[tuple[str, ...], tuple[BranchPattern, ...]] = {}
+# Immutable values shared between loads, so a large organization builds each distinct rule list
+# and environment set once (compiling patterns is not free). Bounded: cleared when full.
+_PATTERNS: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
 _ENVIRONMENTS: dict[tuple[str, ...], frozenset[str]] = {}
 
 _V = TypeVar("_V")
-
-
-def _make_patterns(key: tuple[str, ...]) -> tuple[BranchPattern, ...]:
-    return tuple(BranchPattern(text) for text in key)
 
 
 def _point(value: str | None) -> StoppingPoint | None:
@@ -155,16 +151,17 @@ def _build(
     if len(environment_cache) >= _CACHE_LIMIT:
         environment_cache.clear()
     points = POINTS
-    texts_by_repository: dict[int, list[str]] = {}
-    for repository_row, text in pattern_rows:
+    texts_by_repository: dict[int, list[str | tuple[str, str]]] = {}
+    for repository_row, text, rule_point in pattern_rows:
+        item = text if rule_point is None else (text, rule_point)
         texts = texts_by_repository.get(repository_row)
         if texts is None:
-            texts_by_repository[repository_row] = [text]
+            texts_by_repository[repository_row] = [item]
         else:
-            texts.append(text)
+            texts.append(item)
     refs: dict[tuple[str, str, str], RepositoryRef] = {}
     repositories: dict[int, list[RepositorySettings]] = {}
-    no_texts: list[str] = []
+    no_texts: list[str | tuple[str, str]] = []
     for (
         project_row,
         repository_row,
@@ -182,7 +179,7 @@ def _build(
         pattern_key = tuple(texts_by_repository.get(repository_row, no_texts))
         branch_patterns = pattern_cache.get(pattern_key)
         if branch_patterns is None:
-            branch_patterns = pattern_cache[pattern_key] = _make_patterns(pattern_key)
+            branch_patterns = pattern_cache[pattern_key] = _common.branch_rules(pattern_key)
         repository = RepositorySettings(
             ref,
             ai_enabled == 1,
@@ -278,7 +275,7 @@ def projects_from_rows(
         ).fetchall()
     for chunk in chunks([row[1] for row in repository_rows]):
         pattern_rows += connection.execute(
-            "SELECT repository_row, pattern FROM branch_patterns "  # noqa: S608
+            "SELECT repository_row, pattern, stopping_point_override FROM branch_patterns "  # noqa: S608
             "WHERE repository_row IN (" + placeholders(len(chunk)) + ") "
             "ORDER BY repository_row, position",
             chunk,
@@ -298,7 +295,7 @@ LOAD_QUERIES: Final = (
         "WHERE p.organization_id = ? ORDER BY r.project_row, r.position"
     ),
     (
-        "SELECT b.repository_row, b.pattern FROM projects AS p "
+        "SELECT b.repository_row, b.pattern, b.stopping_point_override FROM projects AS p "
         "JOIN repositories AS r ON r.project_row = p.id "
         "JOIN branch_patterns AS b ON b.repository_row = r.id "
         "WHERE p.organization_id = ? ORDER BY b.repository_row, b.position"

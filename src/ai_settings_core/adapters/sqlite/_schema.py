@@ -183,7 +183,16 @@ V6: Final = (
 """Schema version 6: the change feed (each organization's generation and change records)."""
 
 
-MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6)
+V7: Final = (
+    f"""
+    ALTER TABLE branch_patterns ADD COLUMN stopping_point_override TEXT
+        CHECK (stopping_point_override IS NULL OR stopping_point_override IN {_POINTS})
+    """,
+)
+"""Schema version 7: a branch rule's own stopping point (``NULL``: the repository's). Rows of
+older files read as rules without one, which is what they were."""
+
+MIGRATIONS: Final = (V1, V2, V3, V4, V5, V6, V7)
 """``MIGRATIONS[n - 1]`` takes a database from version ``n - 1`` to version ``n``."""
 
 CURRENT_VERSION: Final = len(MIGRATIONS)

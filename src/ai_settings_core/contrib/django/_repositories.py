@@ -35,7 +35,6 @@ from ai_settings_core.domain.settings import (
 )
 from ai_settings_core.domain.values import (
     STOPPING_POINTS,
-    BranchPattern,
     Provider,
     StoppingPoint,
     trusted_repository_ref,
@@ -158,7 +157,11 @@ def _projects(using: str, records: list[ProjectRecord]) -> list[ProjectSettings]
                         _PROVIDERS[repository.provider], repository.owner, repository.name
                     ),
                     repository.ai_enabled,
-                    tuple(BranchPattern(text) for text in repository.branch_patterns),
+                    _common.branch_rules(
+                        _common.rule_key(
+                            repository.branch_patterns, repository.branch_stopping_points
+                        )
+                    ),
                     _point(repository.stopping_point_override),
                     _read_moment(repository.stopping_point_override_expires_at),
                 )
@@ -269,7 +272,8 @@ class Projects:
                     owner_key=repository.repository.key[1],
                     name_key=repository.repository.key[2],
                     ai_enabled=repository.ai_enabled,
-                    branch_patterns=[pattern.text for pattern in repository.branch_patterns],
+                    branch_patterns=[rule.pattern.text for rule in repository.branch_patterns],
+                    branch_stopping_points=_common.rule_points(repository.branch_patterns),
                     stopping_point_override=_text(repository.stopping_point_override),
                     stopping_point_override_expires_at=_stored_moment(
                         repository.stopping_point_override_expires_at

@@ -98,6 +98,9 @@ class RepositoryRecord(models.Model):
     branch_patterns = models.JSONField()
     stopping_point_override = models.CharField(max_length=16, choices=_POINTS, null=True)
     stopping_point_override_expires_at = models.DateTimeField(null=True)
+    # Each branch rule's own stopping point, aligned with ``branch_patterns``; null when no rule
+    # of the repository has one (as in every row written before rules had them).
+    branch_stopping_points = models.JSONField(null=True)
 
     class Meta:
         db_table = "ai_settings_repository"
