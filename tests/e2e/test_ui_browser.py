@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from ai_settings_core import StoppingPoint
-from ai_settings_core.changes import OrganizationPatch, ProjectPatch
+from ai_settings_core import BranchPattern, BranchRule, StoppingPoint
+from ai_settings_core.changes import OrganizationPatch, ProjectPatch, RepositoryPatch
 from ai_settings_core.domain.settings import RepositorySettings
 from ai_settings_core.domain.values import RepositoryRef
 from tests.e2e.ui_support import (
@@ -323,6 +323,53 @@ def test_repositories_are_added_changed_and_removed(page: Any, server: Server, s
     expect(added).to_have_count(0)
     stored = server.service().get_project(ADMIN, "test-org", "web").project.repositories
     assert [str(item.repository) for item in stored] == ["github:test-org/web"]
+
+
+def test_a_branch_rule_keeps_its_stopping_point_through_the_page(page: Any, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    add_project(server, "web")
+    repository = "github:test-org/web"
+    server.service().update_repository(
+        ADMIN,
+        "test-org",
+        "web",
+        RepositoryRef.parse(repository),
+        RepositoryPatch(
+            branch_patterns=(
+                BranchRule(BranchPattern("release/*"), StoppingPoint.SUGGESTION),
+                BranchRule(BranchPattern("*")),
+            )
+        ),
+    )
+    page.goto(PAGE)
+    page.click('[data-test-id="expand-project-settings"]')
+    item = page.locator(f'#editor-web .repository[data-repository="{repository}"]')
+    branches = item.locator('[data-test-id="repository-branches"]')
+    expect(branches).to_have_value("release/*: suggestion\n*")
+
+    def rules() -> list[tuple[str, StoppingPoint | None]]:
+        stored = server.service().get_project(ADMIN, "test-org", "web").project
+        return [
+            (rule.pattern.text, rule.stopping_point_override)
+            for rule in stored.repositories[0].branch_patterns
+        ]
+
+    # Saving without touching the list keeps every rule as it is.
+    item.get_by_label("AI enabled").uncheck()
+    item.locator('[data-test-id="save-repository"]').click()
+    expect(page.locator('[data-test-id="success-message"]')).to_contain_text("saved")
+    assert rules() == [("release/*", StoppingPoint.SUGGESTION), ("*", None)]
+
+    # Editing the list writes each line's rule, its stopping point included.
+    branches.fill("main: merge\nrelease/*: suggestion\n*")
+    item.locator('[data-test-id="save-repository"]').click()
+    expect(page.locator('[data-test-id="success-message"]')).to_contain_text("saved")
+    assert rules() == [
+        ("main", StoppingPoint.MERGE),
+        ("release/*", StoppingPoint.SUGGESTION),
+        ("*", None),
+    ]
 
 
 def test_the_page_works_from_the_keyboard_on_a_phone(

@@ -368,11 +368,26 @@
     return `${projectPath(state.view.project_id)}repositories/${enc(name)}/`;
   }
 
+  // One branch rule per line: "PATTERN", or "PATTERN: STOPPING_POINT" for a branch with its
+  // own stopping point (a pattern never holds ":", as on the command line).
   function patterns(text) {
     return text
       .split("\n")
       .map((line) => line.trim())
-      .filter((line) => line !== "");
+      .filter((line) => line !== "")
+      .map((line) => {
+        const colon = line.lastIndexOf(":");
+        if (colon < 0) return line;
+        const pattern = line.slice(0, colon).trim();
+        const point = line.slice(colon + 1).trim();
+        return point === "" ? pattern : { pattern, stopping_point_override: point };
+      });
+  }
+
+  function ruleText(item) {
+    if (typeof item === "string") return item;
+    const point = item.stopping_point_override;
+    return point ? `${item.pattern}: ${point}` : item.pattern;
   }
 
   function providerOf(name) {
@@ -392,11 +407,9 @@
       checked: repository.ai_enabled,
       dataset: { testId: "repository-ai-toggle" },
     });
-    // A pattern is a string; a richer entry (another version's branch rule) shows its pattern
-    // and is sent back only when the user edits the list.
-    const shown = (repository.branch_patterns || []).map((item) =>
-      typeof item === "string" ? item : item.pattern || JSON.stringify(item)
-    );
+    // A rule shows as its pattern, and ": STOPPING_POINT" when it has its own; the list is
+    // sent back only when the user edits it, every rule with its stopping point.
+    const shown = (repository.branch_patterns || []).map(ruleText);
     const branches = element(
       "textarea",
       { id: `${key}-branches`, rows: 2, spellcheck: "false", dataset: { testId: "repository-branches" } },
@@ -424,7 +437,11 @@
         { class: "field" },
         element("label", { for: `${key}-branches` }, "Branch patterns"),
         branches,
-        element("p", { class: "help" }, "One per line; * matches within a path segment."),
+        element(
+          "p",
+          { class: "help" },
+          "One per line; * matches within a path segment. Add \": suggestion\", \": pull_request\" or \": merge\" to give those branches their own stopping point."
+        ),
         element("p", { class: "field-error", role: "alert", hidden: true, dataset: { errorFor: "branch_patterns" } })
       ),
       element("p", { class: "field-error", role: "alert", hidden: true, dataset: { errorFor: "non_field_errors" } }),
@@ -433,7 +450,9 @@
     save.addEventListener("click", async () => {
       const body = { ai_enabled: ai.checked };
       const edited = patterns(branches.value);
-      if (JSON.stringify(edited) !== JSON.stringify(shown)) body.branch_patterns = edited;
+      if (JSON.stringify(edited) !== JSON.stringify(patterns(shown.join("\n")))) {
+        body.branch_patterns = edited;
+      }
       const result = await call("PATCH", repositoryPath(state, name), body, state.etag);
       if (!ok(result, item)) return;
       accept(state, result);
