@@ -151,3 +151,21 @@ def test_unknown_synchronous_modes_and_negative_pools_are_refused(
 ) -> None:
     with pytest.raises(InvalidValueError):
         SqliteStore(tmp_path / "settings.db", **options)  # type: ignore[arg-type]
+
+
+def test_a_listener_made_before_the_file_exists_wakes_on_the_commit_that_creates_it(
+    tmp_path: Path,
+) -> None:
+    from ai_settings_core import ProjectSettings
+
+    store = SqliteStore(tmp_path / "later.db")
+    listener = store.listen()
+    try:
+        assert listener.wait(0.02) is False  # no file yet
+        with store() as unit:
+            unit.projects.save(ProjectSettings("acme", "web"))
+            unit.commit()
+        assert listener.wait(10.0) is True
+        assert listener.wait(0.02) is False  # and only once
+    finally:
+        listener.close()

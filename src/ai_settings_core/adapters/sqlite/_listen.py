@@ -39,6 +39,8 @@ class SqliteListener:
         self._connection: sqlite3.Connection | None = None
         self._inode: int | None = None
         self._version: int | None = None
+        # The file was missing at a poll: its creation, when it comes, is a commit to report.
+        self._missing = False
 
     def wait(self, timeout: float) -> bool:
         """Poll until another connection committed (``True``) or ``timeout`` seconds passed."""
@@ -57,9 +59,10 @@ class SqliteListener:
         try:
             inode = self._store.path.stat().st_ino
         except OSError:
+            self._missing = True
             return False
         if self._connection is None or inode != self._inode:
-            fresh = self._connection is not None
+            fresh = self._connection is not None or self._missing
             self.close()
             try:
                 connection = sqlite3.connect(
@@ -71,7 +74,7 @@ class SqliteListener:
                 self._version = int(connection.execute("PRAGMA data_version").fetchone()[0])
             except sqlite3.Error:
                 return False
-            self._connection, self._inode = connection, inode
+            self._connection, self._inode, self._missing = connection, inode, False
             return fresh
         try:
             version = int(self._connection.execute("PRAGMA data_version").fetchone()[0])
