@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange
@@ -44,6 +44,9 @@ from ai_settings_core.ports import encode_project_cursor as encode_project_curso
 
 # The audit time format is the domain's (one function for stores, documents and the CLI);
 # the adapters reach it here.
+if TYPE_CHECKING:
+    from ai_settings_core.domain.invariants import Invariant
+
 __all__ = ["format_timestamp", "parse_timestamp"]
 
 _AUDIT_CURSOR: Final = "before:"
@@ -430,3 +433,25 @@ def check_audit_query(
         check_time("until", until),
         decode_audit_cursor(cursor),
     )
+
+
+def invariants_from_stored(value: str | list[Any]) -> tuple[Invariant, ...]:
+    """An organization's invariants from a store's JSON column (text, or already decoded).
+
+    An empty list, what nearly every organization stores, is read without importing the codec
+    (and cattrs): a command that only reads settings starts faster.
+    """
+    if value == "[]" or value == []:  # noqa: PLR1714 - text or decoded, both empty
+        return ()
+    from ai_settings_core.codec._invariants import invariants_from_json  # noqa: PLC0415
+
+    return invariants_from_json(value)
+
+
+def invariants_to_stored(invariants: tuple[Invariant, ...]) -> str:
+    """An organization's invariants as a store keeps them: a compact JSON array."""
+    if not invariants:
+        return "[]"
+    from ai_settings_core.codec._invariants import invariants_to_json  # noqa: PLC0415
+
+    return invariants_to_json(invariants)

@@ -13,7 +13,6 @@ import attrs
 
 from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.postgres import _errors
-from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -101,7 +100,7 @@ def _organization(row: Sequence[Any]) -> OrganizationSettings:
         _POINTS[row[3]],
         locked,
         None if point is None else _POINTS[point],
-        invariants_from_json(row[12]),
+        _common.invariants_from_stored(row[12]),
         row[8],
         _utc(row[9]),
         _utc(row[10]),
@@ -275,7 +274,7 @@ class Organizations:
                     saved.scan_enabled_lock_expires_at,
                     saved.fix_enabled_lock_expires_at,
                     saved.stopping_point_lock_expires_at,
-                    invariants_to_json(saved.invariants),
+                    _common.invariants_to_stored(saved.invariants),
                 ),
             )
         uow.organization_versions[organization_id] = saved.version

@@ -17,7 +17,6 @@ import attrs
 from ai_settings_core.adapters import _common, _feed
 from ai_settings_core.adapters.sqlite import _rows
 from ai_settings_core.adapters.sqlite._collector import collector_paused
-from ai_settings_core.codec._invariants import invariants_to_json
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.errors import StorageError
@@ -86,7 +85,7 @@ class _Organizations:
                     _rows.moment_text(saved.scan_enabled_lock_expires_at),
                     _rows.moment_text(saved.fix_enabled_lock_expires_at),
                     _rows.moment_text(saved.stopping_point_lock_expires_at),
-                    invariants_to_json(saved.invariants),
+                    _common.invariants_to_stored(saved.invariants),
                 ),
             )
             return saved

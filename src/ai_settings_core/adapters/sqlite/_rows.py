@@ -13,7 +13,6 @@ from typing import Any, Final, TypeVar
 
 from ai_settings_core.adapters import _common
 from ai_settings_core.adapters.sqlite._collector import collector_paused
-from ai_settings_core.codec._invariants import invariants_from_json
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.settings import (
     BranchRule,
@@ -94,7 +93,7 @@ def organization_from_row(row: Sequence[Any]) -> OrganizationSettings:
         POINTS[row[3]],
         locked,
         _point(row[7]),
-        invariants_from_json(row[12]),
+        _common.invariants_from_stored(row[12]),
         row[8],
         moment(row[9]),
         moment(row[10]),

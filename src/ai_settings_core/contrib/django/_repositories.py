@@ -16,7 +16,6 @@ from django.db.models import F, Q
 from django.db.models.functions import Collate
 
 from ai_settings_core.adapters import _common, _feed
-from ai_settings_core.codec._invariants import invariants_from_json, invariants_to_json
 from ai_settings_core.contrib.django.models import (
     AuditRecord,
     EnvironmentRecord,
@@ -88,7 +87,7 @@ def _organization(record: OrganizationRecord) -> OrganizationSettings:
         STOPPING_POINTS[record.stopping_point],
         frozenset(setting for setting, name in _LOCKED if getattr(record, name)),
         _point(record.max_stopping_point),
-        invariants_from_json(record.invariants),
+        _common.invariants_from_stored(record.invariants),
         int(record.version),
         _read_moment(record.scan_enabled_lock_expires_at),
         _read_moment(record.fix_enabled_lock_expires_at),
@@ -126,7 +125,7 @@ class Organizations:
                     "stopping_point": saved.stopping_point.value,
                     "max_stopping_point": _text(saved.max_stopping_point),
                     "version": saved.version,
-                    "invariants": invariants_to_json(saved.invariants),
+                    "invariants": _common.invariants_to_stored(saved.invariants),
                     **{name: setting in saved.locked for setting, name in _LOCKED},
                     **{
                         setting.lock_expires_field: _stored_moment(saved.lock_expires_at(setting))
