@@ -15,8 +15,8 @@ from ai_settings_core import (
     RepositorySettings,
     StoppingPoint,
     decide,
+    resolve_branch,
     resolve_project,
-    resolve_repository,
 )
 from tests import strategies as s
 
@@ -50,7 +50,8 @@ def test_decide_agrees_with_resolve(org, proj, ref, branch, environment, data):
         configured.ai_enabled and configured.matches_branch(branch or "")
     )
     if configured is not None:
-        effective = resolve_repository(org, proj, configured).effective
+        # The branch level: the first rule the branch matches may set its own stopping point.
+        effective = resolve_branch(org, proj, configured, branch or "").effective
     else:
         effective = resolve_project(org, proj).effective
     assert decision.scan == (env_ok and repo_ok and effective.scan_enabled)
