@@ -17,6 +17,7 @@ from ai_settings_core import (
     Severity,
     StoppingPoint,
     ValidationError,
+    resolve_project,
 )
 from ai_settings_core.rules import (
     Limits,
@@ -222,6 +223,24 @@ def test_a_read_shows_the_warnings_a_write_of_the_same_project_would(
 ) -> None:
     written = validate_project(organization, project, previous=project)
     assert project_warnings(organization, project) == tuple(f for f in written if not f.is_error)
+
+
+@given(s.optional_organizations, s.project_settings("acme"))
+def test_a_read_that_passes_its_resolution_gets_the_warnings_it_would_get_without(
+    organization: OrganizationSettings | None, project: ProjectSettings
+) -> None:
+    # A read resolves the project for its view and hands that to the rules (resolved once).
+    resolution = resolve_project(organization, project)
+    seen: list[ProjectContext] = []
+
+    def host_rule(context: ProjectContext) -> list[Finding]:
+        seen.append(context)
+        return []
+
+    passed = project_warnings(organization, project, resolution=resolution, rules=[host_rule])
+    assert passed == project_warnings(organization, project, rules=[host_rule])
+    assert seen[0].resolution is resolution
+    assert seen[1].resolution == resolution
 
 
 def test_a_read_keeps_the_warnings_of_the_hosts_rules_and_drops_their_errors() -> None:

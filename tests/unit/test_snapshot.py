@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     Decision,
     DecisionReason,
     DecisionSnapshot,
@@ -465,3 +466,32 @@ def test_the_snapshot_of_an_organization_that_stored_nothing():
     snapshot = DecisionSnapshot.prepare(None, [])
     assert repr(snapshot) == "<DecisionSnapshot organization=None projects=0>"
     assert repr(snapshot.projects) == "<projects of a DecisionSnapshot: 0>"
+
+
+def test_a_repository_answers_every_branch_alike_before_and_after_it_remembers_them():
+    # A snapshot remembers the answer of each branch it was asked about, up to a bound; the
+    # answers are those of decide() whether remembered, asked again, or past the bound.
+    organization = OrganizationSettings("acme", fix_enabled=True)
+    rules = (
+        BranchRule(BranchPattern("main"), StoppingPoint.MERGE),
+        BranchRule(BranchPattern("release/*"), StoppingPoint.SUGGESTION),
+        BranchRule(BranchPattern("v[0-9]*")),
+    )
+    alike = (BranchPattern("main"), BranchPattern("hotfix-?"))
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(
+            RepositorySettings(RepositoryRef.parse("github:acme/ruled"), branch_patterns=rules),
+            RepositorySettings(RepositoryRef.parse("github:acme/alike"), branch_patterns=alike),
+        ),
+    )
+    snapshot = DecisionSnapshot.prepare(organization, [project])
+    named = ["main", "release/1", "v2", "hotfix-1", "feature/x", ""]
+    branches = named + [f"{prefix}{i}" for i in range(300) for prefix in ("release/", "x")]
+    for _ in range(2):
+        for repository in ("github:acme/ruled", "github:acme/alike"):
+            ref = RepositoryRef.parse(repository)
+            for branch in branches:
+                expected = decide(organization, project, repository=ref, branch=branch)
+                assert snapshot.decide("web", repository, branch) == expected, (repository, branch)

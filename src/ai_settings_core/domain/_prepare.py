@@ -25,7 +25,16 @@ from ai_settings_core.domain.settings import (
 )
 from ai_settings_core.domain.values import RepositoryRef, StoppingPoint
 
-__all__ = ["Answers", "Entry", "PreparedProject", "Preparer", "fold", "shared"]
+__all__ = [
+    "NOT_MATCHED",
+    "SEEN_BRANCHES",
+    "Answers",
+    "Entry",
+    "PreparedProject",
+    "Preparer",
+    "fold",
+    "shared",
+]
 
 # The repository of an event when asking ``decide`` for the answers of the table: listed by the
 # question's project or not (the answer does not depend on which repository it is).
@@ -70,6 +79,10 @@ class Entry:
     pairs in ``by_prefix`` when they are all prefixes (``release/*``), else as the
     alternatives of ``ordered``, whose outermost group names the rule that matched
     (``by_group`` maps it to the position of its answer). A branch none finds is refused.
+
+    ``seen`` remembers the answer of each branch already asked (see :meth:`position`), up to
+    :data:`SEEN_BRANCHES` of them: the snapshot answers a branch it has seen with one look-up,
+    whatever the rules.
     """
 
     always: int | None
@@ -81,6 +94,53 @@ class Entry:
     by_prefix: tuple[tuple[str, int], ...] = ()
     ordered: Callable[[str], re.Match[str] | None] | None = None
     by_group: dict[str | None, int] | None = None
+    seen: dict[str, int] = attrs.field(factory=dict, eq=False, repr=False)
+
+    def position(self, branch: str) -> int:
+        """The position of the answer for ``branch`` (:data:`NOT_MATCHED`: no rule matches it).
+
+        Remembered in ``seen`` while it holds fewer than :data:`SEEN_BRANCHES` branches: the
+        answer of a branch does not change, and an entry is shared by every snapshot derived
+        from the one that prepared it (a dictionary's item assignment is atomic, so threads
+        sharing a snapshot may fill it at once).
+        """
+        by_name = self.by_name
+        if by_name is None:  # every rule gives the same answer: does any match?
+            if (
+                branch in self.names
+                or (self.prefixes and branch.startswith(self.prefixes))
+                or (self.fullmatch is not None and self.fullmatch(branch) is not None)
+            ):
+                found = self.allowed
+            else:
+                found = NOT_MATCHED
+        else:  # the rules answer differently: the first that matches
+            found = self._first(by_name, branch)
+        seen = self.seen
+        if len(seen) < SEEN_BRANCHES:
+            seen[branch] = found
+        return found
+
+    def _first(self, by_name: dict[str, int], branch: str) -> int:
+        position = by_name.get(branch)
+        if position is not None:
+            return position
+        for prefix, position in self.by_prefix:
+            if branch.startswith(prefix):
+                return position
+        ordered = self.ordered
+        if ordered is not None:
+            match = ordered(branch)
+            if match is not None:
+                return self.by_group[match.lastgroup]  # type: ignore[index]
+        return NOT_MATCHED
+
+
+NOT_MATCHED: Final = -1
+"""The position :meth:`Entry.position` gives a branch no rule matches."""
+
+SEEN_BRANCHES: Final = 256
+"""How many branches an entry remembers the answer of (a bound against unbounded branch names)."""
 
 
 # Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which

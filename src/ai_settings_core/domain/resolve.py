@@ -174,14 +174,11 @@ def _base(
         default: T = getattr(SYSTEM_DEFAULTS, setting.value)
         return Trace(setting, default, Level.DEFAULT, Reason.DEFAULT)
     value: T = getattr(organization, setting.value)
-    expires_at = organization.lock_expires_at(setting)
-    if (
-        expires_at is not None
-        and setting in organization.locked
-        and not is_live(expires_at, _needs_now(expires_at, now))
-    ):
-        expired: Shadowed[T] = Shadowed(Level.ORGANIZATION, value, Reason.EXPIRED, expires_at)
-        return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED, (expired,))
+    if setting in organization.locked:
+        expires_at = organization.lock_expires_at(setting)
+        if expires_at is not None and not is_live(expires_at, _needs_now(expires_at, now)):
+            expired: Shadowed[T] = Shadowed(Level.ORGANIZATION, value, Reason.EXPIRED, expires_at)
+            return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED, (expired,))
     return Trace(setting, value, Level.ORGANIZATION, Reason.INHERITED)
 
 

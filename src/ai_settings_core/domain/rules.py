@@ -23,7 +23,7 @@ from ai_settings_core.domain.expiry import (
 )
 from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.limits import DEFAULT_LIMITS, Limits
-from ai_settings_core.domain.resolve import resolve_project
+from ai_settings_core.domain.resolve import Resolution, resolve_project
 from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettings, Setting
 from ai_settings_core.domain.values import RepositoryRef, StoppingPoint, _quote
 from ai_settings_core.errors import ValidationError
@@ -57,6 +57,9 @@ class ProjectContext:
         limits: The limits in force.
         now: The moment of the write (the service's clock): expired locks do not bind, and
             an expiry the write sets must be after it. Needed when values carry an expiry.
+        resolved: The project's resolution at ``now``, when the caller has it already (a read
+            resolves the project for its view, and its warnings reuse that); ``None``: the
+            rules that need it resolve the project (see :attr:`resolution`).
     """
 
     organization: OrganizationSettings | None
@@ -64,6 +67,14 @@ class ProjectContext:
     previous: ProjectSettings | None
     limits: Limits
     now: dt.datetime | None = None
+    resolved: Resolution | None = attrs.field(default=None, kw_only=True)
+
+    @property
+    def resolution(self) -> Resolution:
+        """The project's effective values with their traces, at ``now``."""
+        if self.resolved is not None:
+            return self.resolved
+        return resolve_project(self.organization, self.project, now=self.now)
 
 
 OrganizationRule: TypeAlias = Callable[[OrganizationSettings, Limits], Iterable[Finding]]
@@ -330,7 +341,7 @@ def _structure(context: ProjectContext) -> list[Finding]:
 
 
 def _advice(context: ProjectContext) -> list[Finding]:
-    effective = resolve_project(context.organization, context.project, now=context.now).effective
+    effective = context.resolution.effective
     findings = []
     if effective.fix_enabled and not effective.scan_enabled:
         findings.append(_fix_without_scan(("fix_enabled_override",)))
@@ -405,19 +416,22 @@ def project_warnings(
     limits: Limits = DEFAULT_LIMITS,
     rules: Sequence[ProjectRule] = (),
     now: dt.datetime | None = None,
+    resolution: Resolution | None = None,
 ) -> tuple[Finding, ...]:
     """The warnings of a stored project, as a read shows them (advice for the UI).
 
     The same warnings as ``validate_project(organization, project, previous=project)``
     returns, computed without the structural checks that a stored project already passed.
-    The host's ``rules`` run as in a write; only their warnings are kept.
+    The host's ``rules`` run as in a write; only their warnings are kept. ``resolution`` is
+    the project's resolution at ``now`` when the caller has computed it already (the rules
+    then reuse it: see :attr:`ProjectContext.resolved`).
 
     >>> from ai_settings_core import OrganizationSettings, ProjectSettings
     >>> org = OrganizationSettings("acme", fix_enabled=True)
     >>> [f.code for f in project_warnings(org, ProjectSettings("acme", "web"))]
     ['no_repository_for_stopping_point']
     """
-    context = ProjectContext(organization, project, project, limits, now)
+    context = ProjectContext(organization, project, project, limits, now, resolved=resolution)
     return tuple(
         finding
         for rule in (*_ADVISORY_PROJECT_RULES, *rules)

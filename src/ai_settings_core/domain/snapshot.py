@@ -44,6 +44,7 @@ from typing import Final, TypeVar, cast
 import attrs
 
 from ai_settings_core.domain._prepare import (
+    NOT_MATCHED,
     Answers,
     Entry,
     PreparedProject,
@@ -375,28 +376,12 @@ class DecisionSnapshot:
             return self._decisions[always]
         if branch is None:
             branch = ""
-        by_name = entry.by_name
-        if by_name is None:  # every rule gives the same answer: does any match?
-            if (
-                branch in entry.names
-                or (entry.prefixes and branch.startswith(entry.prefixes))
-                or (entry.fullmatch is not None and entry.fullmatch(branch) is not None)
-            ):
-                return self._decisions[entry.allowed]
+        position = entry.seen.get(branch)
+        if position is None:
+            position = entry.position(branch)
+        if position == NOT_MATCHED:
             return _BRANCH_NOT_MATCHED
-        # The rules answer differently: the first that matches.
-        position = by_name.get(branch)
-        if position is not None:
-            return self._decisions[position]
-        for prefix, position in entry.by_prefix:
-            if branch.startswith(prefix):
-                return self._decisions[position]
-        ordered = entry.ordered
-        if ordered is not None:
-            match = ordered(branch)
-            if match is not None:
-                return self._decisions[entry.by_group[match.lastgroup]]  # type: ignore[index]
-        return _BRANCH_NOT_MATCHED
+        return self._decisions[position]
 
     def replace_project(self, project: ProjectSettings) -> DecisionSnapshot:
         """A new snapshot with ``project`` added or replacing the stored one of its id.

@@ -109,6 +109,7 @@ class ServiceCore:
         resolve_repositories: bool = True,
     ) -> ProjectView:
         now = self._clock()
+        resolution = resolve_project(organization, project, now=now)
         if warnings is None:
             warnings = (
                 project_warnings(
@@ -117,6 +118,7 @@ class ServiceCore:
                     limits=self._limits,
                     rules=self._project_rules,
                     now=now,
+                    resolution=resolution,
                 )
                 if with_warnings
                 else ()
@@ -124,7 +126,7 @@ class ServiceCore:
         return ProjectView(
             project,
             organization,
-            resolve_project(organization, project, now=now),
+            resolution,
             tuple(
                 RepositoryView(item, resolve_repository(organization, project, item, now=now))
                 for item in project.repositories
