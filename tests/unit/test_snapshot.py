@@ -488,7 +488,7 @@ def test_a_repository_answers_every_branch_alike_before_and_after_it_remembers_t
     )
     snapshot = DecisionSnapshot.prepare(organization, [project])
     named = ["main", "release/1", "v2", "hotfix-1", "feature/x", ""]
-    branches = named + [f"{prefix}{i}" for i in range(300) for prefix in ("release/", "x")]
+    branches = named + [f"{prefix}{i}" for i in range(100) for prefix in ("release/", "x")]
     for _ in range(2):
         for repository in ("github:acme/ruled", "github:acme/alike"):
             ref = RepositoryRef.parse(repository)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import getpass
 import json
 import os
 import sys
@@ -77,14 +76,20 @@ class App:
         self.err = err if err is not None else sys.stderr
         self._stdin = stdin
         self.command = command
+        self._events = events
+        if store is not None:  # a host's own store (the Django app's management command)
+            self.store = store
+
+    @functools.cached_property
+    def login(self) -> str:
+        """Who runs the command (``cli:`` and the login name): the actor of its writes."""
+        import getpass  # noqa: PLC0415 - only a command that acts needs it
+
         try:
             login = getpass.getuser()
         except (OSError, KeyError):
             login = "unknown"
-        self.login = f"cli:{login}"
-        self._events = events
-        if store is not None:  # a host's own store (the Django app's management command)
-            self.store = store
+        return f"cli:{login}"
 
     @functools.cached_property
     def store(self) -> Store:

@@ -139,8 +139,14 @@ class Entry:
 NOT_MATCHED: Final = -1
 """The position :meth:`Entry.position` gives a branch no rule matches."""
 
-SEEN_BRANCHES: Final = 256
-"""How many branches an entry remembers the answer of (a bound against unbounded branch names)."""
+SEEN_BRANCHES: Final = 64
+"""How many branches an entry remembers the answer of.
+
+A bound against events that name ever new branches: an entry is shared by the repositories
+configured alike, so a snapshot holds at most this many branch names per distinct
+configuration of a repository's rules (about as much memory as the entry's compiled
+expression), whatever the number of events.
+"""
 
 
 # Not frozen: a frozen class's ``__init__`` sets each field through ``object.__setattr__``, which

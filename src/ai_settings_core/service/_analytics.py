@@ -5,9 +5,8 @@ A sink that raises is logged and ignored: the change it reports is already saved
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ai_settings_core.domain.audit import AuditEvent
 from ai_settings_core.domain.changes import FieldChange, diff_project
@@ -17,9 +16,18 @@ from ai_settings_core.domain.values import RepositoryRef
 from ai_settings_core.events import ORG_CHANGED, PROJECT_OVERRIDE, REPOSITORY_CONFIG
 from ai_settings_core.service._core import ServiceCore
 
+if TYPE_CHECKING:
+    import logging
+
 __all__: list[str] = []
 
-_log = logging.getLogger("ai_settings_core")
+
+def _log() -> logging.Logger:
+    """The library's logger: loaded when a sink fails, so a read never loads ``logging``."""
+    import logging  # noqa: PLC0415 - loaded on the first failure only
+
+    return logging.getLogger("ai_settings_core")
+
 
 REPOSITORY_ACTIONS: Final = {
     AuditEvent.REPOSITORY_ADDED: "added",
@@ -38,7 +46,7 @@ class Analytics(ServiceCore):
         try:
             self._events.emit(name, properties)
         except Exception:  # noqa: BLE001 - a failing sink must never fail a saved change
-            _log.exception("The event sink failed on %s; the change is saved.", name)
+            _log().exception("The event sink failed on %s; the change is saved.", name)
 
     def _emit_organization_changed(
         self, actor: Actor, organization_id: str, changes: Iterable[FieldChange]
@@ -47,7 +55,7 @@ class Analytics(ServiceCore):
             with self._uow(read_only=True) as uow:
                 project_count = len(uow.projects.load_organization(organization_id).projects)
         except Exception:  # noqa: BLE001 - analytics must never fail a saved change
-            _log.exception("Counting projects for %s failed; the change is saved.", ORG_CHANGED)
+            _log().exception("Counting projects for %s failed; the change is saved.", ORG_CHANGED)
             project_count = None
         for change in changes:
             self._safe_emit(

@@ -10,7 +10,6 @@ after the commit. A new write use case is a new ``change``, never a new pipeline
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 
 import attrs
@@ -353,6 +352,8 @@ class WritePipeline(Analytics):
         stored = written.stored
         organization_id = stored.organization_id
         # Every entry of one write names the same change, so the write can be found as one.
+        import uuid  # noqa: PLC0415 - only a write needs it: a read does not load it
+
         change_id = uuid.uuid4().hex
         entries = []
         if written.organization is not None:

@@ -30,10 +30,10 @@ _INHERITED: Final[list[sqlite3.Connection]] = []
 """Connections a forked child inherited: kept open and unused for the life of the child."""
 
 
-def file_key(path: pathlib.Path) -> Key | None:
+def file_key(path: pathlib.Path | str) -> Key | None:
     """The key of a connection this process opens to ``path`` now; ``None`` when it is missing."""
     try:
-        status = path.stat()
+        status = os.stat(path)  # noqa: PTH116 - on the request path: a str, not a Path
     except FileNotFoundError:
         return None
     return (os.getpid(), status.st_dev, status.st_ino)

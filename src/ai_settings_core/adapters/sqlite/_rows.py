@@ -39,10 +39,12 @@ _EVENTS: Final = {event.value: event for event in AuditEvent}
 _CHUNK: Final = 500
 _CACHE_LIMIT: Final = 50_000
 
-# Immutable values shared between loads, so a large organization builds each distinct rule list
-# and environment set once (compiling patterns is not free). Bounded: cleared when full.
+# Immutable values shared between loads, so a large organization builds each distinct rule list,
+# environment set and repository reference once (compiling patterns is not free), and a read of
+# one project builds none it built before. Bounded: cleared when full.
 _PATTERNS: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
 _ENVIRONMENTS: dict[tuple[str, ...], frozenset[str]] = {}
+_REFS: dict[tuple[str, str, str], RepositoryRef] = {}
 
 _V = TypeVar("_V")
 
@@ -145,6 +147,9 @@ def _build(
 ) -> list[ProjectSettings]:
     pattern_cache = _PATTERNS
     environment_cache = _ENVIRONMENTS
+    refs = _REFS
+    if len(refs) >= _CACHE_LIMIT:
+        refs.clear()
     if len(pattern_cache) >= _CACHE_LIMIT:
         pattern_cache.clear()
     if len(environment_cache) >= _CACHE_LIMIT:
@@ -158,7 +163,6 @@ def _build(
             texts_by_repository[repository_row] = [item]
         else:
             texts.append(item)
-    refs: dict[tuple[str, str, str], RepositoryRef] = {}
     repositories: dict[int, list[RepositorySettings]] = {}
     no_texts: list[str | tuple[str, str]] = []
     for (

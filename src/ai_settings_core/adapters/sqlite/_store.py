@@ -69,6 +69,7 @@ class SqliteStore:
         pool_size: int = 8,
     ) -> None:
         self.path = pathlib.Path(path)
+        self._file = str(self.path)  # what each unit of work's file_key reads
         if "\x00" in str(self.path):
             # The URI would carry it as %00 and SQLite would open the name cut short there.
             raise StorageError(
@@ -150,7 +151,7 @@ class SqliteStore:
 
     def _acquire(self, *, write: bool) -> tuple[sqlite3.Connection, Key | None]:
         """A connection for a unit of work, kept or new, and its key (``None``: not to keep)."""
-        key = file_key(self.path)
+        key = file_key(self._file)
         if key is not None:
             kept = self._pool.take(key)
             if kept is not None:
@@ -185,7 +186,7 @@ class SqliteStore:
                 check_same_thread=False,
             )
             try:
-                key = file_key(self.path)
+                key = file_key(self._file)
                 connection.execute("PRAGMA foreign_keys = ON")
                 connection.execute(self._synchronous_pragma)
                 if self._check(connection, key, write=write):
