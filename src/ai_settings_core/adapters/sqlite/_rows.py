@@ -40,11 +40,12 @@ _CHUNK: Final = 500
 _CACHE_LIMIT: Final = 50_000
 
 # Immutable values shared between loads, so a large organization builds each distinct rule list,
-# environment set and repository reference once (compiling patterns is not free), and a read of
-# one project builds none it built before. Bounded: cleared when full.
+# environment set, repository reference and repository once (compiling patterns is not free),
+# and a read of projects read before builds none of them again. Bounded: cleared when full.
 _PATTERNS: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
 _ENVIRONMENTS: dict[tuple[str, ...], frozenset[str]] = {}
 _REFS: dict[tuple[str, str, str], RepositoryRef] = {}
+_REPOSITORIES: dict[tuple[object, ...], RepositorySettings] = {}
 
 _V = TypeVar("_V")
 
@@ -150,6 +151,9 @@ def _build(
     refs = _REFS
     if len(refs) >= _CACHE_LIMIT:
         refs.clear()
+    repository_cache = _REPOSITORIES
+    if len(repository_cache) >= _CACHE_LIMIT:
+        repository_cache.clear()
     if len(pattern_cache) >= _CACHE_LIMIT:
         pattern_cache.clear()
     if len(environment_cache) >= _CACHE_LIMIT:
@@ -175,21 +179,25 @@ def _build(
         point,
         expires_at,
     ) in repository_rows:
-        key = (provider, owner, name)
-        ref = refs.get(key)
-        if ref is None:
-            ref = refs[key] = _unchecked_ref(provider, owner, name)
         pattern_key = tuple(texts_by_repository.get(repository_row, no_texts))
-        branch_patterns = pattern_cache.get(pattern_key)
-        if branch_patterns is None:
-            branch_patterns = pattern_cache[pattern_key] = _common.branch_rules(pattern_key)
-        repository = RepositorySettings(
-            ref,
-            ai_enabled == 1,
-            branch_patterns,
-            None if point is None else points[point],
-            None if expires_at is None else parse_timestamp(expires_at),
-        )
+        # The whole of a repository's rows is the key: an equal row is an equal repository.
+        repository_key = (provider, owner, name, ai_enabled, point, expires_at, pattern_key)
+        repository = repository_cache.get(repository_key)
+        if repository is None:
+            key = (provider, owner, name)
+            ref = refs.get(key)
+            if ref is None:
+                ref = refs[key] = _unchecked_ref(provider, owner, name)
+            branch_patterns = pattern_cache.get(pattern_key)
+            if branch_patterns is None:
+                branch_patterns = pattern_cache[pattern_key] = _common.branch_rules(pattern_key)
+            repository = repository_cache[repository_key] = RepositorySettings(
+                ref,
+                ai_enabled == 1,
+                branch_patterns,
+                None if point is None else points[point],
+                None if expires_at is None else parse_timestamp(expires_at),
+            )
         found = repositories.get(project_row)
         if found is None:
             repositories[project_row] = [repository]
