@@ -46,6 +46,8 @@ _PATTERNS: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
 _ENVIRONMENTS: dict[tuple[str, ...], frozenset[str]] = {}
 _REFS: dict[tuple[str, str, str], RepositoryRef] = {}
 _REPOSITORIES: dict[tuple[object, ...], RepositorySettings] = {}
+_ORGANIZATIONS: dict[tuple[object, ...], OrganizationSettings] = {}
+_ORGANIZATIONS_LIMIT: Final = 1_000
 
 _V = TypeVar("_V")
 
@@ -80,6 +82,17 @@ ORGANIZATION_COLUMNS: Final = (
 
 
 def organization_from_row(row: Sequence[Any]) -> OrganizationSettings:
+    """The organization of a row; an equal row (its version included) gives the same object."""
+    key = tuple(row)
+    found = _ORGANIZATIONS.get(key)
+    if found is None:
+        if len(_ORGANIZATIONS) >= _ORGANIZATIONS_LIMIT:
+            _ORGANIZATIONS.clear()
+        found = _ORGANIZATIONS[key] = _organization(row)
+    return found
+
+
+def _organization(row: Sequence[Any]) -> OrganizationSettings:
     locked = frozenset(
         setting
         for setting, flag in zip(
