@@ -138,6 +138,8 @@ def _instructions(database: Path, page: str, app: str, requests: int) -> int:
         text=True,
         check=True,
         cwd=ROOT,
+        # The same string hashes in every run: dictionaries probe alike, counts repeat.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
     )
     found = re.search(r"refs:\s+([\d,]+)", result.stderr)
     if found is None:

@@ -68,6 +68,8 @@ class Call:
 
 def parse_query(query: str) -> dict[str, str]:
     """The query string as a dict (the last value of a repeated name wins)."""
+    if not query:
+        return {}
     try:
         pairs = urllib.parse.parse_qsl(
             query, keep_blank_values=True, max_num_fields=_MAX_QUERY_FIELDS

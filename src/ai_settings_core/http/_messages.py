@@ -211,6 +211,10 @@ def _charset(parameters: str) -> str | None:
 # Bodies out --------------------------------------------------------------------------------
 
 
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""The encoder of every JSON body (``json.dumps`` with arguments builds one per call)."""
+
+
 def _encode_json(document: object) -> bytes:
     r"""``document`` as compact JSON in UTF-8; text that is not Unicode is escaped, not fatal.
 
@@ -218,7 +222,7 @@ def _encode_json(document: object) -> bytes:
     no UTF-8 form: the body is then written with ASCII escapes, which any JSON reader reads
     back as the same text.
     """
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    text = _COMPACT.encode(document)
     try:
         return text.encode()
     except UnicodeEncodeError:
