@@ -489,6 +489,18 @@ def test_every_schema_is_titled_with_its_name_and_defines_what_it_references(nam
     assert schema["title"] == name
     references = set(re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(schema)))
     assert references <= set(schema["$defs"])
+    assert all(isinstance(schema["$defs"][reference], dict) for reference in references)
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_defines_a_repository_and_a_project_as_their_own_schemas_do(
+    name: str,
+) -> None:
+    defs = json_schema(name)["$defs"]
+    for payload in ("repository", "project"):
+        own = json_schema(payload)
+        del own["$schema"], own["title"], own["$defs"]
+        assert defs[payload] == own
 
 
 def test_a_schema_is_the_callers_to_change() -> None:
@@ -500,7 +512,8 @@ def test_a_schema_is_the_callers_to_change() -> None:
 
 
 def test_unknown_schema_name() -> None:
-    with pytest.raises(KeyError, match="Unknown payload 'nope'"):
+    expected = "Unknown payload 'nope'; expected one of organization, organization_patch, project,"
+    with pytest.raises(KeyError, match=expected):
         json_schema("nope")
 
 
