@@ -22,8 +22,12 @@ def _differences(built: dict, committed: dict) -> list[str]:
     names = []
     for section, key in (("components", "schemas"), ("components", "responses"), ("paths", None)):
         ours = built.get(section, {}) if key is None else built.get(section, {}).get(key, {})
-        theirs = committed.get(section, {}) if key is None else committed.get(section, {}).get(key, {})
-        names += [name for name in ours.keys() | theirs.keys() if ours.get(name) != theirs.get(name)]
+        theirs = (
+            committed.get(section, {}) if key is None else committed.get(section, {}).get(key, {})
+        )
+        names += [
+            name for name in ours.keys() | theirs.keys() if ours.get(name) != theirs.get(name)
+        ]
     return sorted(names)
 
 
