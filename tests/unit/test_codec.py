@@ -698,6 +698,7 @@ def test_the_parsed_text_caches_start_over_when_full_and_still_answer() -> None:
         "gitlab:group/sub/..",
         "github:acme/." + "a" * 240,
         "github:acme/" + "a" * 300,
+        "gitlab:" + "/".join(["g" * 40] * 6) + "/api",  # each part valid, too long in all
     ],
 )
 def test_the_parser_reads_a_repository_as_repository_ref_parse_does(text: str) -> None:
@@ -710,6 +711,7 @@ def test_the_parser_reads_a_repository_as_repository_ref_parse_does(text: str) -
         )
     else:
         parsed = parse_repository({"repository": text}).repository
+        assert parse_repository({"repository": text}).repository == parsed  # parsed twice
         assert (parsed.provider, parsed.owner, parsed.name) == (
             expected.provider,
             expected.owner,
@@ -805,3 +807,50 @@ def test_json_that_is_not_unicode_text_is_refused_wherever_it_is() -> None:
         load_json('["' + "x" * 60 + '\\ud800"]')
     with pytest.raises(ValueError, match=r"^JSON parse error - expected text or bytes, not int$"):
         load_json(5)  # type: ignore[arg-type]
+
+
+MERGE_ONLY = {"name": "m", "kind": "merge_only_on_branches"}
+
+
+@pytest.mark.parametrize(
+    ("parse", "data", "codes", "detail"),
+    [
+        (parse_invariant, {**MERGE_ONLY, "branches": []}, ["empty"], None),
+        (parse_invariant, {**MERGE_ONLY, "branches": [None]}, {"0": ["null"]}, None),
+        (
+            parse_invariant,
+            {**MERGE_ONLY, "branches": [5]},
+            {"0": ["invalid"]},
+            {"0": ["Not a valid string."]},
+        ),
+        (parse_repository, {"repository": 5}, ["invalid"], ["Not a valid string."]),
+        (
+            parse_repository,
+            {"repository": "github:acme/api", "branch_patterns": [{"pattern": 5}]},
+            [{"pattern": ["invalid"]}],
+            [{"pattern": ["Not a valid string."]}],
+        ),
+    ],
+)
+def test_what_the_parser_says_of_a_missing_or_mistyped_pattern_or_repository(
+    parse: Any, data: dict[str, Any], codes: object, detail: object
+) -> None:
+    found_detail, found_codes = errors(parse, data)
+    (field,) = set(found_codes) & {"branches", "repository", "branch_patterns"}
+    assert found_codes[field] == codes
+    if detail is not None:
+        assert found_detail[field] == detail
+
+
+def test_a_text_where_a_list_of_branches_belongs_is_refused_even_if_made_of_known_patterns() -> (
+    None
+):
+    assert parse_invariant({**MERGE_ONLY, "branches": ["a", "b"]})  # "a" and "b" are known now
+    _, codes = errors(parse_invariant, {**MERGE_ONLY, "branches": "ab"})
+    assert codes == {"branches": ["not_a_list"]}
+
+
+def test_only_the_documents_own_errors_are_reported_at_the_largest_version() -> None:
+    document = {"organization_id": "acme", "version": 2**63 - 1, "fix_enabled": "no"}
+    _, codes = errors(parse_organization, document)
+    assert codes == {"fix_enabled": ["invalid"]}
