@@ -463,3 +463,22 @@ def test_a_rule_without_an_override_is_written_as_its_pattern_and_invariants_rou
     organization = parse_organization({"organization_id": "acme", "invariants": [invariant]})
     assert dump_organization(organization)["invariants"] == [invariant]
     assert parse_organization(dump_organization(organization)) == organization
+
+
+def test_an_expiry_is_written_to_the_second_unless_it_has_microseconds() -> None:
+    whole = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    project = ProjectSettings(
+        "acme",
+        "web",
+        scan_enabled_override=True,
+        scan_enabled_override_expires_at=whole,
+        fix_enabled_override=True,
+        fix_enabled_override_expires_at=whole.replace(microsecond=500000),
+    )
+    document = dump_project(project)
+    assert document["scan_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
+    assert document["fix_enabled_override_expires_at"] == "2026-12-01T09:00:00.500000Z"
+    only_scan = attrs.evolve(
+        project, fix_enabled_override=None, fix_enabled_override_expires_at=None
+    )
+    assert dump_project(only_scan)["scan_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
