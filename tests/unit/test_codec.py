@@ -44,6 +44,7 @@ from ai_settings_core.codec import (
     load_json,
     parse_bulk,
     parse_export,
+    parse_invariant,
     parse_organization,
     parse_organization_patch,
     parse_project,
@@ -51,6 +52,7 @@ from ai_settings_core.codec import (
     parse_repository,
     parse_repository_patch,
 )
+from ai_settings_core.errors import InvalidValueError
 from ai_settings_core.rules import Limits
 from tests import strategies as s
 
@@ -481,8 +483,37 @@ def test_every_schema_is_json(name: str) -> None:
     assert json.loads(json.dumps(schema)) == schema
 
 
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_is_titled_with_its_name_and_defines_what_it_references(name: str) -> None:
+    schema = json_schema(name)
+    assert schema["title"] == name
+    references = set(re.findall(r'"\$ref": "#/\$defs/(\w+)"', json.dumps(schema)))
+    assert references <= set(schema["$defs"])
+    assert all(isinstance(schema["$defs"][reference], dict) for reference in references)
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_every_schema_defines_a_repository_and_a_project_as_their_own_schemas_do(
+    name: str,
+) -> None:
+    defs = json_schema(name)["$defs"]
+    for payload in ("repository", "project"):
+        own = json_schema(payload)
+        del own["$schema"], own["title"], own["$defs"]
+        assert defs[payload] == own
+
+
+def test_a_schema_is_the_callers_to_change() -> None:
+    schema = json_schema("project_read")
+    schema["$defs"]["trace"]["properties"].clear()
+    schema["properties"]["effective"]["required"].clear()
+    assert json_schema("project_read")["$defs"]["trace"]["properties"]
+    assert json_schema("project_read")["properties"]["effective"]["required"]
+
+
 def test_unknown_schema_name() -> None:
-    with pytest.raises(KeyError, match="Unknown payload 'nope'"):
+    expected = "Unknown payload 'nope'; expected one of organization, organization_patch, project,"
+    with pytest.raises(KeyError, match=expected):
         json_schema("nope")
 
 
@@ -588,3 +619,238 @@ def test_load_json_returns_a_value_or_raises_value_error(data: Any) -> None:
         load_json(data)
     except ValueError as error:
         assert str(error).startswith("JSON parse error - ")  # noqa: PT017 - any input at all
+
+
+# --- what the parsers accept at the edges (issue 20: the parse hooks' own examples) ----------
+
+EXPIRY = "scan_enabled_override_expires_at"
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("2026-12-01T10:00+01:00", "2026-12-01T09:00:00+00:00"),
+        ("2026-12-01t09:00:00Z", "2026-12-01T09:00:00+00:00"),
+        ("2026-12-01T09:00:00.5-02:30", "2026-12-01T11:30:00.500000+00:00"),
+    ],
+)
+def test_an_expiry_is_an_aware_iso_date_and_time_read_as_utc(text: str, utc: str) -> None:
+    expires_at = parse_project_patch({EXPIRY: text}).scan_enabled_override_expires_at
+    assert expires_at.isoformat() == utc  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text", ["2026-12-01 09:00Z", "2026-12-01X09:00Z", "2026-12-01T", "2026-12-01Tnine", "2026"]
+)
+def test_an_expiry_separates_its_date_and_time_with_t(text: str) -> None:
+    _, codes = errors(parse_project_patch, {EXPIRY: text})
+    assert codes == {EXPIRY: ["invalid_datetime"]}
+
+
+def test_a_null_branch_rule_is_refused_as_null() -> None:
+    _, codes = errors(
+        parse_repository, {"repository": "github:acme/api", "branch_patterns": [None]}
+    )
+    assert codes == {"branch_patterns": {"0": ["null"]}}
+
+
+def test_a_rule_object_without_an_override_is_the_plain_pattern() -> None:
+    text = "rule-object-without-override"
+    parsed = parse_repository(
+        {"repository": "github:acme/api", "branch_patterns": [{"pattern": text}]}
+    )
+    plain = parse_repository({"repository": "github:acme/api", "branch_patterns": [text]})
+    assert parsed == plain
+    assert parsed.branch_patterns[0].stopping_point_override is None
+
+
+@given(s.branch_patterns)
+def test_a_pattern_parses_to_the_same_rule_every_time(pattern: Any) -> None:
+    """Parsed texts are shared between parses; the second answer is the first's."""
+    data = {"repository": "github:acme/api", "branch_patterns": [pattern.text, pattern.text]}
+    first = parse_repository(data)
+    assert parse_repository(data) == first
+    assert [rule.pattern for rule in first.branch_patterns] == [pattern, pattern]
+    invariant = {"name": "m", "kind": "merge_only_on_branches", "branches": [pattern.text]}
+    assert parse_invariant(invariant) == parse_invariant(invariant)
+    assert parse_invariant(invariant).branches == (pattern,)  # type: ignore[attr-defined]
+
+
+def test_the_parsed_text_caches_start_over_when_full_and_still_answer() -> None:
+    texts = [f"cache-fill-{index}" for index in range(4097)]
+    for text in texts:
+        parse_repository({"repository": f"github:acme/{text}", "branch_patterns": [text]})
+        parse_invariant({"name": "m", "kind": "merge_only_on_branches", "branches": [text]})
+    for text in ["*", texts[-1]]:
+        rules = parse_repository({"repository": "github:acme/api", "branch_patterns": [text]})
+        assert rules.branch_patterns[0].pattern.text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "github:acme/api",
+        "gitlab:group/sub/api",
+        "github:group/sub/api",
+        "bitbucket:a/b/c",
+        "github:acme/.",
+        "github:acme/..",
+        "gitlab:group/sub/..",
+        "github:acme/." + "a" * 240,
+        "github:acme/" + "a" * 300,
+        "gitlab:" + "/".join(["g" * 40] * 6) + "/api",  # each part valid, too long in all
+    ],
+)
+def test_the_parser_reads_a_repository_as_repository_ref_parse_does(text: str) -> None:
+    expected = _parse_ref(text)
+    if isinstance(expected, InvalidValueError):
+        detail, codes = errors(parse_repository, {"repository": text})
+        assert (detail, codes) == (
+            {"repository": [expected.message]},
+            {"repository": [expected.code]},
+        )
+    else:
+        parsed = parse_repository({"repository": text}).repository
+        assert parse_repository({"repository": text}).repository == parsed  # parsed twice
+        assert (parsed.provider, parsed.owner, parsed.name) == (
+            expected.provider,
+            expected.owner,
+            expected.name,
+        )
+
+
+def _parse_ref(text: str) -> RepositoryRef | InvalidValueError:
+    try:
+        return RepositoryRef.parse(text)
+    except InvalidValueError as error:
+        return error
+
+
+@given(st.one_of(s.repository_refs().map(str), s.unparsable_repository_texts))
+def test_every_repository_text_reads_as_repository_ref_parse_reads_it(text: str) -> None:
+    test_the_parser_reads_a_repository_as_repository_ref_parse_does(text)
+
+
+def test_a_document_at_each_limit_is_accepted() -> None:
+    limits = Limits(
+        max_repositories_per_project=1,
+        max_patterns_per_repository=2,
+        max_identifier_length=4,
+    )
+    document = {
+        "organization_id": "acme",
+        "project_id": "webx",
+        "repositories": [
+            {
+                "repository": "github:acme/api",
+                "branch_patterns": [{"pattern": "a"}, {"pattern": "b"}],
+            }
+        ],
+    }
+    assert parse_project(document, limits=limits).project_id == "webx"
+    version = parse_organization({"organization_id": "acme", "version": 2**63 - 1}).version
+    assert version == 2**63 - 1
+
+
+def test_the_callers_limits_reach_every_part_of_an_export() -> None:
+    limits = Limits(max_identifier_length=3)
+    _, codes = errors(parse_export, {"organization_id": "acme", "projects": []}, limits=limits)
+    assert codes == {"organization_id": ["max_length"]}
+    project = {"organization_id": "acm", "project_id": "webx"}
+    _, codes = errors(
+        parse_export, {"organization_id": "acm", "projects": [project]}, limits=limits
+    )
+    assert codes == {"projects": [{0: {"project_id": ["max_length"]}}]} or "projects" in codes
+    _, codes = errors(
+        parse_bulk,
+        {"projects": ["web"], "changes": {"environments": ["a", "b"]}},
+        limits=Limits(max_environments=1),
+    )
+    assert "changes" in codes
+
+
+@pytest.mark.parametrize(
+    ("parse", "data", "message"),
+    [
+        (parse_export, [], "Invalid data. Expected a dictionary, but got list."),
+        (parse_invariant, [], "Invalid data. Expected a dictionary, but got list."),
+        (
+            parse_project,
+            {"organization_id": "acme", "project_id": "web", "repositories": 5},
+            'Expected a list of items but got type "int".',
+        ),
+    ],
+)
+def test_what_a_parser_says_of_a_document_of_the_wrong_shape(
+    parse: Any, data: object, message: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse(data)
+    assert message in str(caught.value)
+
+
+def test_a_bulk_reset_carries_no_patch() -> None:
+    assert parse_bulk({"projects": ["web", "api"], "reset": True}) == (["web", "api"], None)
+    projects, patch = parse_bulk({"projects": ["web"], "changes": {"fix_enabled_override": True}})
+    assert projects == ["web"]
+    assert patch is not None
+    assert patch.fix_enabled_override is True
+
+
+def test_json_that_is_not_unicode_text_is_refused_wherever_it_is() -> None:
+    for text in ['{"a": [["\\ud800"]]}', '["\ud800"]', '{"\\udfff": 1}']:
+        with pytest.raises(ValueError, match=r"is not Unicode text \(a lone surrogate\)"):
+            load_json(text)
+    with pytest.raises(ValueError, match=r"^JSON parse error - '\\ud800' is not Unicode text"):
+        load_json('["\\ud800"]')
+    with pytest.raises(ValueError, match=r"^JSON parse error - 'x{39} is not Unicode text"):
+        load_json('["' + "x" * 60 + '\\ud800"]')
+    with pytest.raises(ValueError, match=r"^JSON parse error - expected text or bytes, not int$"):
+        load_json(5)  # type: ignore[arg-type]
+
+
+MERGE_ONLY = {"name": "m", "kind": "merge_only_on_branches"}
+
+
+@pytest.mark.parametrize(
+    ("parse", "data", "codes", "detail"),
+    [
+        (parse_invariant, {**MERGE_ONLY, "branches": []}, ["empty"], None),
+        (parse_invariant, {**MERGE_ONLY, "branches": [None]}, {"0": ["null"]}, None),
+        (
+            parse_invariant,
+            {**MERGE_ONLY, "branches": [5]},
+            {"0": ["invalid"]},
+            {"0": ["Not a valid string."]},
+        ),
+        (parse_repository, {"repository": 5}, ["invalid"], ["Not a valid string."]),
+        (
+            parse_repository,
+            {"repository": "github:acme/api", "branch_patterns": [{"pattern": 5}]},
+            [{"pattern": ["invalid"]}],
+            [{"pattern": ["Not a valid string."]}],
+        ),
+    ],
+)
+def test_what_the_parser_says_of_a_missing_or_mistyped_pattern_or_repository(
+    parse: Any, data: dict[str, Any], codes: object, detail: object
+) -> None:
+    found_detail, found_codes = errors(parse, data)
+    (field,) = set(found_codes) & {"branches", "repository", "branch_patterns"}
+    assert found_codes[field] == codes
+    if detail is not None:
+        assert found_detail[field] == detail
+
+
+def test_a_text_where_a_list_of_branches_belongs_is_refused_even_if_made_of_known_patterns() -> (
+    None
+):
+    assert parse_invariant({**MERGE_ONLY, "branches": ["a", "b"]})  # "a" and "b" are known now
+    _, codes = errors(parse_invariant, {**MERGE_ONLY, "branches": "ab"})
+    assert codes == {"branches": ["not_a_list"]}
+
+
+def test_only_the_documents_own_errors_are_reported_at_the_largest_version() -> None:
+    document = {"organization_id": "acme", "version": 2**63 - 1, "fix_enabled": "no"}
+    _, codes = errors(parse_organization, document)
+    assert codes == {"fix_enabled": ["invalid"]}

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 
 import attrs
+from hypothesis import given
 
 from ai_settings_core import (
     BranchPattern,
@@ -35,16 +36,30 @@ from ai_settings_core.codec import (
     dump_decision,
     dump_explanation,
     dump_export,
+    dump_exposure,
     dump_findings,
     dump_impact,
+    dump_invariants_view,
     dump_organization,
     dump_project,
     dumps_export,
+    parse_organization,
+    parse_project,
 )
 from ai_settings_core.domain.audit import AuditEntry, AuditEvent
 from ai_settings_core.domain.changes import FieldChange, preview_impact
-from ai_settings_core.domain.views import BulkResult, Explanation, ProjectView, RepositoryView
+from ai_settings_core.domain.exposure import exposure
+from ai_settings_core.domain.views import (
+    BulkResult,
+    Explanation,
+    InvariantsView,
+    ProjectView,
+    RepositoryView,
+)
+from ai_settings_core.domain.violations import find_violations
 from ai_settings_core.ports import Page
+from tests import strategies as s
+from tests.unit.test_codec import check
 
 API = RepositoryRef.parse("github:acme/api")
 WEB = RepositoryRef.parse("github:acme/web")
@@ -314,3 +329,156 @@ def test_dumps_export_is_indented_json_ending_with_a_newline() -> None:
 def test_dumps_export_writes_the_stored_organization_with_its_versions() -> None:
     text = dumps_export(LOCKING, [WEB_PROJECT], "acme")
     assert json.loads(text) == dump_export(LOCKING, [WEB_PROJECT])
+
+
+# --- issue 20: expiries, shared resolutions, exposure and invariants in the documents --------
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+@given(s.optional_expiring_organizations, s.expiring_project_settings())
+def test_expiries_round_trip_and_each_trace_says_when_its_value_ends(organization, project):
+    stored = organization or OrganizationSettings("acme")
+    assert parse_organization(dump_organization(stored)) == stored
+    assert parse_project(dump_project(project)) == project
+    resolution = resolve_project(organization, project, now=s.EPOCH)
+    document = dump_project(project, resolution, ())
+    check(document, "project_read")
+    for setting in Setting:
+        trace = getattr(resolution, setting.value)
+        dumped = document["sources"][setting.value]
+        assert (trace.expires_at is None) == ("expires_at" not in dumped)
+        if trace.expires_at is not None:
+            assert _instant(dumped["expires_at"]) == trace.expires_at
+        for shadow, item in zip(trace.shadowed, dumped["shadowed"], strict=True):
+            assert (shadow.expires_at is None) == ("expires_at" not in item)
+            if shadow.expires_at is not None:
+                assert _instant(item["expires_at"]) == shadow.expires_at
+
+
+@given(s.optional_expiring_organizations, s.expiring_project_lists)
+def test_read_documents_built_with_shared_resolutions_are_those_built_alone(organization, projects):
+    shared: dict = {}
+    for project in projects:
+        resolution = resolve_project(organization, project, now=s.EPOCH)
+        alone = dump_project(project, resolution, ())
+        assert dump_project(project, resolution, (), shared=shared) == alone
+        assert dump_project(project, resolution, (), shared=shared) == alone
+
+
+@given(s.optional_expiring_organizations, s.expiring_project_lists, s.invariant_lists)
+def test_the_exposure_and_invariants_documents_say_what_the_reports_hold(
+    organization, projects, invariants
+):
+    report = exposure("acme", organization, projects, now=s.EPOCH)
+    document = dump_exposure(report)
+    check(document, "exposure")
+    assert document["organization_id"] == "acme"
+    assert document["at"] is None
+    assert [project["project_id"] for project in document["projects"]] == [
+        project.project_id for project in report.projects
+    ]
+    for dumped, project in zip(document["projects"], report.projects, strict=True):
+        effective = project.resolution.effective
+        assert dumped["effective"] == {
+            "scan_enabled": effective.scan_enabled,
+            "fix_enabled": effective.fix_enabled,
+            "stopping_point": effective.stopping_point.value,
+        }
+        assert dumped["environments"] == sorted(project.environments)
+        assert dumped["unlisted"] == dump_decision(project.unlisted)
+        assert dumped["repositories"] == [
+            {
+                "repository": str(repository.repository),
+                "ai_enabled": repository.ai_enabled,
+                "branches": [
+                    {"pattern": branch.pattern.text, "decision": dump_decision(branch.decision)}
+                    for branch in repository.branches
+                ],
+            }
+            for repository in project.repositories
+        ]
+    for point in StoppingPoint:
+        at = dump_exposure(report, point)
+        assert at["at"] == point.value
+        assert at == dump_exposure(report.reaching(point), point)
+        places = report.reaching(point).places(point)
+        assert at["places"] == {
+            reached.value: [
+                {
+                    "project_id": place.project_id,
+                    "repository": str(place.repository),
+                    "branch_pattern": place.pattern.text,
+                    "environments": sorted(place.environments),
+                    "stopping_point": place.stopping_point.value,
+                }
+                for place in group
+            ]
+            for reached, group in places.items()
+        }
+    violations = find_violations(organization, projects, invariants, now=s.EPOCH)
+    view = InvariantsView("acme", tuple(invariants), violations, 7)
+    document = dump_invariants_view(view)
+    check(document, "invariants_read")
+    assert (document["organization_id"], document["version"]) == ("acme", 7)
+    assert len(document["invariants"]) == len(invariants)
+    assert [
+        (v["invariant"], v["project_id"], v["repository"], tuple(v["path"]), v["message"])
+        for v in document["violations"]
+    ] == [
+        (
+            v.invariant,
+            v.project_id,
+            None if v.repository is None else str(v.repository),
+            v.path,
+            v.message,
+        )
+        for v in violations
+    ]
+
+
+def test_a_rule_without_an_override_is_written_as_its_pattern_and_invariants_round_trip() -> None:
+    project = parse_project(
+        {
+            "organization_id": "acme",
+            "project_id": "web",
+            "repositories": [
+                {
+                    "repository": "github:acme/api",
+                    "branch_patterns": [
+                        {"pattern": "main"},
+                        {"pattern": "release/*", "stopping_point_override": "suggestion"},
+                    ],
+                }
+            ],
+        }
+    )
+    assert dump_project(project)["repositories"][0]["branch_patterns"] == [
+        "main",
+        {"pattern": "release/*", "stopping_point_override": "suggestion"},
+    ]
+    invariant = {"name": "m", "kind": "merge_only_on_branches", "branches": ["main"]}
+    organization = parse_organization({"organization_id": "acme", "invariants": [invariant]})
+    assert dump_organization(organization)["invariants"] == [invariant]
+    assert parse_organization(dump_organization(organization)) == organization
+
+
+def test_an_expiry_is_written_to_the_second_unless_it_has_microseconds() -> None:
+    whole = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+    project = ProjectSettings(
+        "acme",
+        "web",
+        scan_enabled_override=True,
+        scan_enabled_override_expires_at=whole,
+        fix_enabled_override=True,
+        fix_enabled_override_expires_at=whole.replace(microsecond=500000),
+    )
+    document = dump_project(project)
+    assert document["scan_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
+    assert document["fix_enabled_override_expires_at"] == "2026-12-01T09:00:00.500000Z"
+    only_scan = attrs.evolve(
+        project, fix_enabled_override=None, fix_enabled_override_expires_at=None
+    )
+    assert dump_project(only_scan)["scan_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"

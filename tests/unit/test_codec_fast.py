@@ -353,3 +353,47 @@ COLD_DOCUMENTS = [
 def test_the_fast_paths_answer_the_same_with_cold_caches(fast, document, value):
     assert fast(document, SMALL) == value
     assert fast(document, SMALL) == value  # and warm
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (None, "null"),
+        ({}, "not_a_list"),
+        (0, "not_a_list"),
+        ("", "not_a_list"),
+        (False, "not_a_list"),
+    ],
+)
+def test_empty_invariants_that_are_not_a_list_are_refused(value: object, code: str) -> None:
+    """Falsy but not ``[]``: the straight path may not take them for no invariants."""
+    with pytest.raises(ValidationError) as caught:
+        parse_organization({"organization_id": "acme", "invariants": value})
+    assert caught.value.codes == {"invariants": [code]}
+
+
+@pytest.mark.parametrize(
+    ("parse", "document", "codes"),
+    [
+        (
+            parse_organization,
+            {"organization_id": "acme", "max_stopping_point": ["merge"]},
+            {"max_stopping_point": ["invalid_choice"]},
+        ),
+        (
+            parse_project,
+            {
+                "organization_id": "acme",
+                "project_id": "web",
+                "repositories": [{"repository": ["x"]}],
+            },
+            {"repositories": [{"repository": ["invalid"]}]},
+        ),
+    ],
+)
+def test_a_list_where_a_text_belongs_is_refused_on_the_straight_path_too(
+    parse: Any, document: dict[str, Any], codes: object
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        parse(document)
+    assert caught.value.codes == codes

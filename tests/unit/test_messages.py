@@ -145,6 +145,81 @@ MESSAGES = [
         lambda: parsed("parse_organization", {**ORG, 1: 1}),
     ),
     (
+        "invalid",
+        "scan_enabled_override_expires_at",
+        "A date and time is required, as ISO 8601 text like 2026-12-01T09:00:00Z.",
+        lambda: parsed("parse_project_patch", {"scan_enabled_override_expires_at": 5}),
+    ),
+    (
+        "invalid_datetime",
+        "scan_enabled_override_expires_at",
+        '"2026-12-01" is not a date and time in ISO 8601 form (like 2026-12-01T09:00:00Z).',
+        lambda: parsed("parse_project_patch", {"scan_enabled_override_expires_at": "2026-12-01"}),
+    ),
+    (
+        "naive_datetime",
+        "scan_enabled_override_expires_at",
+        '"2026-12-01T09:00" has no time zone: add Z (UTC) or an offset, like 2026-12-01T09:00:00Z.',
+        lambda: parsed(
+            "parse_project_patch", {"scan_enabled_override_expires_at": "2026-12-01T09:00"}
+        ),
+    ),
+    (
+        "invalid_datetime",
+        "scan_enabled_override_expires_at",
+        '"0001-01-01T00:00+01:00" is outside the range of dates.',
+        lambda: parsed(
+            "parse_project_patch", {"scan_enabled_override_expires_at": "0001-01-01T00:00+01:00"}
+        ),
+    ),
+    (
+        "invalid",
+        "repositories[0].branch_patterns[0]",
+        'Expected a branch pattern or a rule {"pattern", "stopping_point_override"}, but got int.',
+        lambda: parsed("parse_project", repository({"branch_patterns": [5]})),
+    ),
+    (
+        "unknown_field",
+        "repositories[0].branch_patterns[0].colour",
+        "Unknown field.",
+        lambda: parsed(
+            "parse_project", repository({"branch_patterns": [{"pattern": "main", "colour": 1}]})
+        ),
+    ),
+    (
+        "unknown_field",
+        "repositories[0].branch_patterns[0].non_field_errors",
+        "Unknown field 1.",
+        lambda: parsed("parse_project", repository({"branch_patterns": [{"pattern": "a", 1: 1}]})),
+    ),
+    (
+        "required",
+        "repositories[0].branch_patterns[0].pattern",
+        "This field is required.",
+        lambda: parsed("parse_project", repository({"branch_patterns": [{}]})),
+    ),
+    (
+        "invalid_pattern",
+        "repositories[0].branch_patterns[0].pattern",
+        "Invalid branch pattern '': may not be empty.",
+        lambda: parsed("parse_project", repository({"branch_patterns": [{"pattern": ""}]})),
+    ),
+    (
+        "invalid_choice",
+        "repositories[0].branch_patterns[0].stopping_point_override",
+        '"far" is not a valid choice.',
+        lambda: parsed(
+            "parse_project",
+            repository({"branch_patterns": [{"pattern": "a", "stopping_point_override": "far"}]}),
+        ),
+    ),
+    (
+        "not_a_list",
+        "projects",
+        'Expected a list of items but got type "int".',
+        lambda: parsed("parse_export", {**ORG, "projects": 5}),
+    ),
+    (
         "read_only",
         "sources",
         "This field is read-only.",
@@ -569,6 +644,7 @@ def test_every_code_the_domain_and_codec_emit_has_a_row():
         "invalid_audit_changes",
         "invalid_audit_entry",
         "invalid_choice",
+        "invalid_datetime",
         "invalid_identifier",
         "invalid_pattern",
         "invalid_provider",
@@ -578,6 +654,7 @@ def test_every_code_the_domain_and_codec_emit_has_a_row():
         "max_length",
         "max_value",
         "min_value",
+        "naive_datetime",
         "no_repository_for_stopping_point",
         "not_a_list",
         "null",
