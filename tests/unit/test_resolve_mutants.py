@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-import attrs
 
 from ai_settings_core import (
     BranchRule,
