@@ -388,17 +388,17 @@ def _moment(value: object) -> dt.datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded time: {value!r}.")
+        raise TypeError(f"Not a recorded time: {value!r}.")
     return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
 
 
 def _repository(value: object) -> RepositorySettings:
     # _plain's four items, and a fifth when the override expires.
     if not isinstance(value, tuple) or len(value) not in {4, 5}:
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+        raise ValueError(f"Not a recorded repository: {value!r}.")
     ref, ai_enabled, patterns, point, *expires = value
     if not isinstance(ai_enabled, bool) or not isinstance(patterns, tuple):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+        raise TypeError(f"Not a recorded repository: {value!r}.")
     return RepositorySettings(
         RepositoryRef.parse(ref),
         ai_enabled,
@@ -419,10 +419,10 @@ def _rule(value: object) -> BranchRule:
 def _invariant(value: object) -> Invariant:
     # _plain_invariant's JSON text.
     if not isinstance(value, str):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded invariant: {value!r}.")
+        raise TypeError(f"Not a recorded invariant: {value!r}.")
     plain = json.loads(value)
     if not isinstance(plain, dict):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded invariant: {value!r}.")
+        raise TypeError(f"Not a recorded invariant: {value!r}.")
     name, kind = str(plain["name"]), InvariantKind(plain["kind"])
     if kind is InvariantKind.STOPPING_POINT_AT_MOST:
         return StoppingPointAtMost(
@@ -439,22 +439,21 @@ def _invariant(value: object) -> Invariant:
 
 def _items(value: object) -> tuple[object, ...]:
     if not isinstance(value, tuple):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded list: {value!r}.")
+        raise TypeError(f"Not a recorded list: {value!r}.")
     return value
 
 
 def _flag(value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded boolean: {value!r}.")
+        raise TypeError(f"Not a recorded boolean: {value!r}.")
     return value
 
 
 def _required(read: Callable[[object], Any]) -> Callable[[object], Any]:
     def read_required(value: object) -> object:
         if value is None:
-            raise InvalidValueError(
-                "invalid_audit_changes", "A required value was recorded as null."
-            )
+            msg = "A required value was recorded as null."
+            raise ValueError(msg)
         return read(value)
 
     return read_required
