@@ -9,6 +9,7 @@ traces whose ``setting``, shadowed reasons or inherited shadowed entries nothing
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import attrs
 import pytest
@@ -339,5 +340,90 @@ def test_settings_that_expire_name_the_expiry_when_now_is_missing():
     org = OrganizationSettings(
         "acme", locked=frozenset({Setting.SCAN_ENABLED}), scan_enabled_lock_expires_at=end
     )
-    with pytest.raises(TypeError, match=r"carry an expiry \(2026-12-01T09:00:00\+00:00\)"):
+    with pytest.raises(TypeError) as raised:
         resolve_project(org, None)
+    assert str(raised.value) == (
+        "these settings carry an expiry (2026-12-01T09:00:00+00:00): "
+        "pass now= (an aware datetime) to say which moment to resolve for"
+    )
+
+
+# Every combination of live and expired values, on a small grid: the laws above draw few
+# expired locks in their first examples, so each case is also checked here, exhaustively.
+LATER, AT_NOW = s.EPOCH + dt.timedelta(hours=1), s.EPOCH
+STATES = {"absent": None, "for good": None, "live": LATER, "expired": AT_NOW}
+
+
+def _org(lock, ceiling):
+    locked = frozenset() if lock == "absent" else frozenset(Setting)
+    ends = {} if lock == "absent" else {s_.lock_expires_field: STATES[lock] for s_ in Setting}
+    return OrganizationSettings(
+        "acme",
+        fix_enabled=True,
+        stopping_point=StoppingPoint.MERGE,
+        max_stopping_point=ceiling,
+        locked=locked,
+        **ends,
+    )
+
+
+def _project(state, repository):
+    if state == "absent":
+        return ProjectSettings("acme", "web", repositories=(repository,))
+    end = STATES[state] and STATES[state] + dt.timedelta(minutes=1)  # not the repository's
+    return ProjectSettings(
+        "acme",
+        "web",
+        scan_enabled_override=False,
+        fix_enabled_override=False,
+        stopping_point_override=StoppingPoint.PULL_REQUEST,
+        scan_enabled_override_expires_at=end,
+        fix_enabled_override_expires_at=end,
+        stopping_point_override_expires_at=end,
+        repositories=(repository,),
+    )
+
+
+def _repository(state, rule):
+    rules = (BranchRule("*") if rule is None else rule,)
+    if state == "absent":
+        return RepositorySettings(REPO, branch_patterns=rules)
+    return RepositorySettings(
+        REPO,
+        branch_patterns=rules,
+        stopping_point_override=StoppingPoint.MERGE,
+        stopping_point_override_expires_at=STATES[state],
+    )
+
+
+@pytest.mark.parametrize("lock", list(STATES))
+@pytest.mark.parametrize("ceiling", [None, StoppingPoint.SUGGESTION])
+def test_every_field_of_every_trace_on_a_grid_of_live_and_expired_values(lock, ceiling):
+    org = _org(lock, ceiling)
+    for project_state, repository_state, rule in itertools.product(
+        STATES, STATES, [None, BranchRule("*"), BranchRule("*", StoppingPoint.SUGGESTION)]
+    ):
+        repository = _repository(repository_state, rule)
+        project = _project(project_state, repository)
+        rule_ = repository.branch_patterns[0]
+        for repository_, rule__, resolution in (
+            (None, None, resolve_project(org, project, now=s.EPOCH)),
+            (repository, None, resolve_repository(org, project, REPO, now=s.EPOCH)),
+            (repository, rule_, resolve_branch(org, project, REPO, "main", now=s.EPOCH)),
+        ):
+            for setting in Setting:
+                expected = expected_trace_at(org, project, repository_, rule__, setting, s.EPOCH)
+                assert resolution.trace(setting) == expected, (project_state, repository_state)
+
+
+def test_an_override_that_expires_needs_now_and_says_so():
+    project = ProjectSettings(
+        "acme", "web", fix_enabled_override=True, fix_enabled_override_expires_at=s.EPOCH
+    )
+    message = (
+        "these settings carry an expiry (2026-12-01T09:00:00+00:00): "
+        "pass now= (an aware datetime) to say which moment to resolve for"
+    )
+    with pytest.raises(TypeError) as raised:
+        resolve_project(None, project)
+    assert str(raised.value) == message
