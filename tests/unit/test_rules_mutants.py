@@ -24,6 +24,7 @@ from ai_settings_core import (
     Setting,
     StoppingPoint,
 )
+from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.resolve import resolve_project
 from ai_settings_core.domain.rules import (
     Limits,
@@ -350,7 +351,9 @@ def test_an_organizations_invariants_are_named_once_with_identifiers():
             FixRequiresScan("pr-at-most"),
         ),
     )
-    assert [(f.code, f.path, f.message) for f in validate_organization(org)] == [
+    findings = validate_organization(org)
+    assert all(finding.is_error for finding in findings)
+    assert [(f.code, f.path, f.message) for f in findings] == [
         (
             "invalid_identifier",
             ("invariants", 1, "name"),
@@ -417,8 +420,11 @@ def test_a_write_under_locks_that_expire_needs_now():
     org = OrganizationSettings(
         "acme", locked=frozenset({Setting.FIX_ENABLED}), fix_enabled_lock_expires_at=NOW
     )
-    with pytest.raises(TypeError, match="locks carry expiries: pass now="):
+    with pytest.raises(TypeError) as raised:
         validate_project(org, ProjectSettings("acme", "web"))
+    assert str(raised.value) == (
+        "the organization's locks carry expiries: pass now= to validate a write"
+    )
 
 
 def test_a_locked_stopping_point_refuses_a_new_branch_rules_point_at_its_path():
@@ -547,3 +553,17 @@ def test_a_read_that_passes_its_resolution_needs_no_now_for_its_warnings():
     assert [f.code for f in warnings] == ["no_repository_for_stopping_point"]
     with pytest.raises(TypeError):
         project_warnings(org, project)
+
+
+def test_a_hosts_rule_sees_a_read_as_a_write_of_the_stored_project_at_now():
+    seen = []
+
+    def host_rule(context):
+        seen.append((context.previous is context.project, context.limits, context.now))
+        return [Finding("host_advice", Severity.WARNING, (), "advice")]
+
+    limits = Limits(max_environments=3)
+    project = ProjectSettings("acme", "web")
+    warnings = project_warnings(None, project, limits=limits, rules=[host_rule], now=NOW)
+    assert [f.code for f in warnings] == ["host_advice"]
+    assert seen == [(True, limits, NOW)]
