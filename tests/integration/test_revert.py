@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from ai_settings_core import (
     ALL_SCOPES,
     Actor,
+    BranchRule,
     ConflictError,
     NotFoundError,
     OrganizationPatch,
@@ -35,6 +36,7 @@ from ai_settings_core import (
     ValidationError,
 )
 from ai_settings_core.changes import FieldChange
+from ai_settings_core.invariants import FixRequiresScan, StoppingPointAtMost
 from ai_settings_core.service import AuditEntry, AuditEvent
 from tests import strategies
 from tests.adapters import any_store, make_store
@@ -206,6 +208,26 @@ def test_a_repository_change_reverts_to_the_repositories_before(service):
     service.remove_repository(OWNER, "acme", "web", repo.repository)
     service.revert(OWNER, "acme", _newest(service))
     assert _project(service, "web").repositories == (repo,)
+
+
+def test_a_branch_rule_with_its_own_stopping_point_reverts_with_it(service):
+    rules = (BranchRule("main"), BranchRule("release/*", StoppingPoint.SUGGESTION))
+    repo = RepositorySettings(RepositoryRef.parse("github:acme/web"), branch_patterns=rules)
+    service.add_repository(OWNER, "acme", "web", repo)
+    service.remove_repository(OWNER, "acme", "web", repo.repository)
+    service.revert(OWNER, "acme", _newest(service))
+    assert _project(service, "web").repositories == (repo,)
+
+
+def test_a_change_of_the_invariants_reverts_to_the_invariants_before(service):
+    invariants = (
+        StoppingPointAtMost("pr-at-most", StoppingPoint.PULL_REQUEST),
+        FixRequiresScan("fix-needs-scan"),
+    )
+    service.update_organization(OWNER, "acme", OrganizationPatch(invariants=invariants))
+    service.update_organization(OWNER, "acme", OrganizationPatch(invariants=()))
+    service.revert(OWNER, "acme", _newest(service))
+    assert service.get_organization(OWNER, "acme").settings.invariants == invariants
 
 
 # The laws, as properties (the in-memory store and SQLite) ----------------------------------

@@ -7,6 +7,8 @@ looks at how the rule is written. See docs/testing.md.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import attrs
 import pytest
 from hypothesis import given
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     OrganizationSettings,
     ProjectSettings,
     RepositoryRef,
@@ -21,18 +24,22 @@ from ai_settings_core import (
     Setting,
     StoppingPoint,
 )
+from ai_settings_core.domain.findings import Finding, Severity
 from ai_settings_core.domain.resolve import resolve_project
 from ai_settings_core.domain.rules import (
     Limits,
     check_bulk_size,
+    project_warnings,
     validate_document_projects,
     validate_identifier,
     validate_organization,
     validate_project,
 )
+from ai_settings_core.invariants import FixRequiresScan, StoppingPointAtMost
 from tests import strategies as s
 
 REPO = RepositoryRef.parse("github:acme/api")
+OTHER = RepositoryRef.parse("github:acme/web")
 
 
 def codes(findings):
@@ -328,3 +335,235 @@ def test_every_repository_is_checked_against_the_ceiling_whatever_comes_before_i
     assert codes(validate_project(org, project)) == [
         ("above_ceiling", "repositories[2].stopping_point_override")
     ]
+
+
+# --- invariants: named once, with valid names, no more than the limit ---------------------
+
+
+def test_an_organizations_invariants_are_named_once_with_identifiers():
+    org = OrganizationSettings(
+        "acme",
+        invariants=(
+            FixRequiresScan("fix-needs-scan"),
+            FixRequiresScan("bad name"),
+            StoppingPointAtMost("fix-needs-scan", StoppingPoint.PULL_REQUEST),
+            FixRequiresScan("bad name"),
+            FixRequiresScan("pr-at-most"),
+        ),
+    )
+    findings = validate_organization(org)
+    assert all(finding.is_error for finding in findings)
+    assert [(f.code, f.path, f.message) for f in findings] == [
+        (
+            "invalid_identifier",
+            ("invariants", 1, "name"),
+            "An invariant's name may not contain whitespace or control characters.",
+        ),
+        (
+            "duplicate_invariant",
+            ("invariants", 2, "name"),
+            "An invariant named 'fix-needs-scan' is listed already.",
+        ),
+        (
+            "invalid_identifier",
+            ("invariants", 3, "name"),
+            "An invariant's name may not contain whitespace or control characters.",
+        ),
+    ]
+
+
+def test_an_invariants_name_is_held_to_the_identifier_limit():
+    org = OrganizationSettings("acme", invariants=(FixRequiresScan("abcde"),))
+    assert validate_organization(org, limits=Limits(max_identifier_length=5)) == ()
+    assert codes(validate_organization(org, limits=Limits(max_identifier_length=4))) == [
+        ("max_length", "invariants[0].name")
+    ]
+
+
+def test_the_number_of_invariants_is_limited_inclusively_and_not_checked_one_by_one():
+    named = tuple(FixRequiresScan(name) for name in ("a", "b", "a"))
+    at_limit = OrganizationSettings("acme", invariants=named)
+    assert codes(validate_organization(at_limit, limits=Limits(max_invariants=3))) == [
+        ("duplicate_invariant", "invariants[2].name")
+    ]
+    above = validate_organization(at_limit, limits=Limits(max_invariants=2))
+    assert [(f.code, f.path, f.message) for f in above] == [
+        ("max_length", ("invariants",), "Ensure this field has no more than 2 elements.")
+    ]
+
+
+# --- locks that expire, and branch rules under the lock and the ceiling --------------------
+
+NOW = s.EPOCH
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("lock_ends", "refused"), [(NOW, False), (NOW + HOUR, True)])
+def test_a_lock_binds_a_write_until_its_expiry(lock_ends, refused):
+    org = OrganizationSettings(
+        "acme",
+        locked=frozenset({Setting.FIX_ENABLED, Setting.STOPPING_POINT}),
+        fix_enabled_lock_expires_at=lock_ends,
+        stopping_point_lock_expires_at=lock_ends,
+    )
+    repository = RepositorySettings(REPO, stopping_point_override=StoppingPoint.MERGE)
+    project = ProjectSettings("acme", "web", fix_enabled_override=True, repositories=(repository,))
+    found = codes(validate_project(org, project, now=NOW))
+    expected = [
+        ("locked", "fix_enabled_override"),
+        ("locked", "repositories[0].stopping_point_override"),
+    ]
+    assert found == (expected if refused else [])
+
+
+def test_a_write_under_locks_that_expire_needs_now():
+    org = OrganizationSettings(
+        "acme", locked=frozenset({Setting.FIX_ENABLED}), fix_enabled_lock_expires_at=NOW
+    )
+    with pytest.raises(TypeError) as raised:
+        validate_project(org, ProjectSettings("acme", "web"))
+    assert str(raised.value) == (
+        "the organization's locks carry expiries: pass now= to validate a write"
+    )
+
+
+def test_a_locked_stopping_point_refuses_a_new_branch_rules_point_at_its_path():
+    org = OrganizationSettings(
+        "acme", stopping_point=StoppingPoint.SUGGESTION, locked=frozenset({Setting.STOPPING_POINT})
+    )
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(
+            RepositorySettings(
+                REPO,
+                branch_patterns=(BranchRule("main"), BranchRule("release/*", StoppingPoint.MERGE)),
+            ),
+        ),
+    )
+    findings = validate_project(org, project)
+    assert [(f.code, f.path, f.message) for f in findings] == [
+        (
+            "locked",
+            ("repositories", 0, "branch_patterns", 1, "stopping_point_override"),
+            'The stopping point is locked by the organization to "suggestion".',
+        )
+    ]
+
+
+def test_a_branch_rule_stored_before_the_lock_or_the_ceiling_is_kept_wherever_it_moves():
+    rule = BranchRule("release/*", StoppingPoint.MERGE)
+    for org in (
+        OrganizationSettings("acme", locked=frozenset({Setting.STOPPING_POINT})),
+        OrganizationSettings("acme", max_stopping_point=StoppingPoint.SUGGESTION),
+    ):
+        stored = ProjectSettings(
+            "acme",
+            "web",
+            repositories=(RepositorySettings(REPO, branch_patterns=(BranchRule("main"), rule)),),
+        )
+        moved = attrs.evolve(
+            stored,
+            repositories=(RepositorySettings(REPO, branch_patterns=(rule, BranchRule("dev"))),),
+        )
+        assert validate_project(org, moved, previous=stored) == ()
+        changed = attrs.evolve(
+            stored,
+            repositories=(
+                RepositorySettings(
+                    REPO, branch_patterns=(BranchRule("release/*", StoppingPoint.PULL_REQUEST),)
+                ),
+            ),
+        )
+        assert [f.path for f in validate_project(org, changed, previous=stored)] == [
+            ("repositories", 0, "branch_patterns", 0, "stopping_point_override")
+        ]
+        elsewhere = attrs.evolve(
+            stored, repositories=(RepositorySettings(OTHER, branch_patterns=(rule,)),)
+        )
+        assert len(validate_project(org, elsewhere, previous=stored)) == 1
+
+
+@pytest.mark.parametrize("point", list(StoppingPoint))
+@pytest.mark.parametrize("ceiling", list(StoppingPoint))
+def test_a_branch_rules_point_is_refused_exactly_above_the_ceiling(point, ceiling):
+    org = OrganizationSettings(
+        "acme", stopping_point=StoppingPoint.SUGGESTION, max_stopping_point=ceiling
+    )
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(
+            RepositorySettings(
+                REPO, branch_patterns=(BranchRule("main"), BranchRule("r/*", point))
+            ),
+        ),
+    )
+    findings = validate_project(org, project)
+    if point > ceiling:
+        assert [(f.code, f.path, f.message) for f in findings] == [
+            (
+                "above_ceiling",
+                ("repositories", 0, "branch_patterns", 1, "stopping_point_override"),
+                f'"{point}" is above the organization\'s maximum stopping point "{ceiling}".',
+            )
+        ]
+    else:
+        assert findings == ()
+
+
+# --- expiries a write sets -----------------------------------------------------------------
+
+
+def test_a_project_write_judges_its_expiries_at_now():
+    project = ProjectSettings(
+        "acme", "web", scan_enabled_override=False, scan_enabled_override_expires_at=NOW
+    )
+    assert codes(validate_project(None, project, now=NOW)) == [
+        ("expired", "scan_enabled_override_expires_at")
+    ]
+    assert validate_project(None, project, now=NOW - HOUR) == ()
+    assert validate_project(None, project, previous=project, now=NOW) == ()
+
+
+def test_an_organization_write_judges_its_lock_expiries_at_now_against_the_stored_ones():
+    org = OrganizationSettings(
+        "acme", locked=frozenset({Setting.SCAN_ENABLED}), scan_enabled_lock_expires_at=NOW
+    )
+    assert codes(validate_organization(org, now=NOW)) == [
+        ("expired", "scan_enabled_lock_expires_at")
+    ]
+    assert validate_organization(org, now=NOW - HOUR) == ()
+    assert validate_organization(org, previous=org, now=NOW) == ()
+
+
+# --- a read's warnings reuse the resolution it passes ---------------------------------------
+
+
+def test_a_read_that_passes_its_resolution_needs_no_now_for_its_warnings():
+    org = OrganizationSettings(
+        "acme",
+        fix_enabled=True,
+        locked=frozenset({Setting.FIX_ENABLED}),
+        fix_enabled_lock_expires_at=NOW,
+    )
+    project = ProjectSettings("acme", "web")
+    resolution = resolve_project(org, project, now=NOW - HOUR)
+    warnings = project_warnings(org, project, resolution=resolution)
+    assert [f.code for f in warnings] == ["no_repository_for_stopping_point"]
+    with pytest.raises(TypeError):
+        project_warnings(org, project)
+
+
+def test_a_hosts_rule_sees_a_read_as_a_write_of_the_stored_project_at_now():
+    seen = []
+
+    def host_rule(context):
+        seen.append((context.previous is context.project, context.limits, context.now))
+        return [Finding("host_advice", Severity.WARNING, (), "advice")]
+
+    limits = Limits(max_environments=3)
+    project = ProjectSettings("acme", "web")
+    warnings = project_warnings(None, project, limits=limits, rules=[host_rule], now=NOW)
+    assert [f.code for f in warnings] == ["host_advice"]
+    assert seen == [(True, limits, NOW)]

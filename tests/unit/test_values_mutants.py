@@ -253,6 +253,8 @@ def test_timestamps_round_trip_and_sort_in_time_order(moment):
     assert parse_timestamp(text) == moment
     assert len(text) == len("2026-01-02T03:04:05.000060Z")
     assert format_timestamp(moment, timespec="seconds") == text[:19] + "Z"
+    auto = text if moment.microsecond else text[:19] + "Z"
+    assert format_timestamp(moment, timespec="auto") == auto
 
 
 def test_a_timestamp_in_another_zone_is_written_in_utc():

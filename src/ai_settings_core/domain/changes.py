@@ -18,6 +18,7 @@ from attrs import AttrsInstance
 from ai_settings_core.domain.invariants import (
     FixRequiresScan,
     Invariant,
+    InvariantKind,
     MergeOnlyOnBranches,
     StoppingPointAtMost,
 )
@@ -387,44 +388,72 @@ def _moment(value: object) -> dt.datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded time: {value!r}.")
+        raise TypeError(f"Not a recorded time: {value!r}.")
     return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
 
 
 def _repository(value: object) -> RepositorySettings:
     # _plain's four items, and a fifth when the override expires.
     if not isinstance(value, tuple) or len(value) not in {4, 5}:
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+        raise ValueError(f"Not a recorded repository: {value!r}.")
     ref, ai_enabled, patterns, point, *expires = value
     if not isinstance(ai_enabled, bool) or not isinstance(patterns, tuple):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded repository: {value!r}.")
+        raise TypeError(f"Not a recorded repository: {value!r}.")
     return RepositorySettings(
         RepositoryRef.parse(ref),
         ai_enabled,
-        tuple(BranchPattern.parse(pattern) for pattern in patterns),
+        tuple(_rule(rule) for rule in patterns),
         _point(point),
         stopping_point_override_expires_at=_moment(expires[0]) if expires else None,
     )
 
 
+def _rule(value: object) -> BranchRule:
+    # _plain's pattern text, or (text, stopping point) for a rule with its own.
+    if isinstance(value, tuple):
+        text, point = value
+        return BranchRule(BranchPattern.parse(text), _required(_point)(point))
+    return BranchRule(BranchPattern.parse(value))
+
+
+def _invariant(value: object) -> Invariant:
+    # _plain_invariant's JSON text.
+    if not isinstance(value, str):
+        raise TypeError(f"Not a recorded invariant: {value!r}.")
+    plain = json.loads(value)
+    if not isinstance(plain, dict):
+        raise TypeError(f"Not a recorded invariant: {value!r}.")
+    name, kind = str(plain["name"]), InvariantKind(plain["kind"])
+    if kind is InvariantKind.STOPPING_POINT_AT_MOST:
+        return StoppingPointAtMost(
+            name,
+            StoppingPoint.parse(plain["at_most"]),
+            tuple(RepositoryRef.parse(ref) for ref in plain["except_repositories"]),
+        )
+    if kind is InvariantKind.MERGE_ONLY_ON_BRANCHES:
+        return MergeOnlyOnBranches(
+            name, tuple(BranchPattern.parse(text) for text in plain["branches"])
+        )
+    return FixRequiresScan(name)
+
+
 def _items(value: object) -> tuple[object, ...]:
     if not isinstance(value, tuple):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded list: {value!r}.")
+        raise TypeError(f"Not a recorded list: {value!r}.")
     return value
 
 
 def _flag(value: object) -> bool | None:
     if value is not None and not isinstance(value, bool):
-        raise InvalidValueError("invalid_audit_changes", f"Not a recorded boolean: {value!r}.")
+        raise TypeError(f"Not a recorded boolean: {value!r}.")
     return value
 
 
 def _required(read: Callable[[object], Any]) -> Callable[[object], Any]:
     def read_required(value: object) -> object:
         if value is None:
-            raise InvalidValueError(
-                "invalid_audit_changes", "A required value was recorded as null."
-            )
+            msg = "A required value was recorded as null."
+            raise ValueError(msg)
         return read(value)
 
     return read_required
@@ -436,6 +465,7 @@ _UNPLAIN: Final[dict[str, Callable[[object], Any]]] = {
     "stopping_point": _required(_point),
     "locked": lambda value: frozenset(Setting(item) for item in _items(value)),
     "max_stopping_point": _point,
+    "invariants": lambda value: tuple(_invariant(item) for item in _items(value)),
     "scan_enabled_override": _flag,
     "fix_enabled_override": _flag,
     "stopping_point_override": _point,
@@ -476,7 +506,7 @@ def restore_fields(
             )
         try:
             values[change.field] = _UNPLAIN[change.field](getattr(change, side))
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, LookupError) as error:
             raise InvalidValueError("invalid_audit_changes", f"{change.field!r}: {error}") from None
     return attrs.evolve(record, **values) if values else record
 
