@@ -52,7 +52,7 @@ def paused(project_id: str = "payments", until: dt.datetime = EPOCH) -> ProjectS
         project_id,
         fix_enabled_override=False,
         fix_enabled_override_expires_at=until,
-        repositories=(RepositorySettings(API),),
+        repositories=(RepositorySettings(API, branch_patterns=(BranchPattern("main"),)),),
     )
 
 
@@ -289,3 +289,67 @@ def test_a_repository_reference_in_any_case_is_the_listed_repository():
         decision = snapshot.decide("api", ref, "main")
         assert decision == decide(ORG, project, repository=ref, branch="main")
         assert decision.fix is True
+
+
+# Expiry: deriving snapshots ------------------------------------------------------------------
+
+
+def assert_answers_at(snapshot, org, projects, now):
+    for project in [*projects, ProjectSettings("acme", "unknown")]:
+        for ref in (None, API):
+            for branch in ("main", "dev"):
+                assert snapshot.decide(project.project_id, ref, branch) == decide(
+                    org, project, repository=ref, branch=branch, now=now
+                ), (project.project_id, ref, branch, now)
+
+
+def test_a_snapshot_without_expiries_derives_ones_that_expire():
+    clock = Clock(EPOCH - HOUR)
+    # A project that scans when the organization's lock lets it.
+    web = ProjectSettings(
+        "acme", "web", scan_enabled_override=True, repositories=(RepositorySettings(API),)
+    )
+    snapshot = DecisionSnapshot.prepare(ORG, [web], clock=clock)
+    with_paused = snapshot.replace_project(paused())
+    locked = snapshot.with_organization(scan_locked_off(EPOCH))
+    for now in (EPOCH - HOUR, EPOCH, EPOCH + HOUR):
+        clock.now = now
+        assert_answers_at(with_paused, ORG, [web, paused()], now)
+        assert_answers_at(locked, scan_locked_off(EPOCH), [web], now)
+        assert_answers_at(snapshot, ORG, [web], now)
+    clock.now = EPOCH - HOUR
+    assert with_paused.decide("payments", API, "main").fix is False
+    assert locked.decide("web", API, "main").scan is False
+    clock.now = EPOCH
+    assert with_paused.decide("payments", API, "main").fix is True
+    assert locked.decide("web", API, "main").scan is True
+
+
+def test_snapshots_derived_between_two_expiries_answer_at_each_later_moment():
+    # Fixes paused until EPOCH on one project and until two hours later on another: derived
+    # an hour after the first expiry, from a snapshot that has already answered since then.
+    clock = Clock(EPOCH - HOUR)
+    first, second = paused("payments", EPOCH), paused("web", EPOCH + 2 * HOUR)
+    org = scan_locked_off(EPOCH + 3 * HOUR)
+    snapshot = DecisionSnapshot.prepare(org, [first, second], clock=clock)
+    assert_answers_at(snapshot, org, [first, second], clock.now)
+    clock.now = EPOCH + HOUR
+    assert_answers_at(snapshot, org, [first, second], clock.now)
+    other = ProjectSettings(
+        "acme", "other", scan_enabled_override=True, repositories=(RepositorySettings(API),)
+    )
+    later = paused("later", EPOCH + 4 * HOUR)
+    derived = [
+        (snapshot.replace_project(other), org, [first, second, other]),
+        (snapshot.replace_project(later), org, [first, second, later]),
+        (snapshot.remove_project("web"), org, [first]),
+        (snapshot.with_organization(ORG), ORG, [first, second]),
+        (snapshot.with_organization(ORG).replace_project(other), ORG, [first, second, other]),
+        (snapshot.with_organization(scan_locked_off(None)), scan_locked_off(None), [first, second]),
+    ]
+    for hours in (1, 2, 3, 4, 5):
+        clock.now = EPOCH + hours * HOUR
+        for new, new_org, projects in derived:
+            assert_answers_at(new, new_org, projects, clock.now)
+            assert dict(new.projects) == {p.project_id: p for p in projects}
+            assert_answers_at(new, new_org, projects, clock.now)
