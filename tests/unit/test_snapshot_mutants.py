@@ -353,3 +353,27 @@ def test_snapshots_derived_between_two_expiries_answer_at_each_later_moment():
             assert_answers_at(new, new_org, projects, clock.now)
             assert dict(new.projects) == {p.project_id: p for p in projects}
             assert_answers_at(new, new_org, projects, clock.now)
+
+
+def test_a_repository_stopping_point_that_expires_falls_back_to_the_projects():
+    clock = Clock(EPOCH - HOUR)
+    repository = RepositorySettings(
+        API,
+        stopping_point_override=StoppingPoint.SUGGESTION,
+        stopping_point_override_expires_at=EPOCH,
+    )
+    project = ProjectSettings(
+        "acme",
+        "api",
+        stopping_point_override=StoppingPoint.PULL_REQUEST,
+        repositories=(repository,),
+    )
+    snapshot = DecisionSnapshot.prepare(ORG, [project], clock=clock)
+    for now, point in (
+        (EPOCH - HOUR, StoppingPoint.SUGGESTION),
+        (EPOCH, StoppingPoint.PULL_REQUEST),
+    ):
+        clock.now = now
+        decision = snapshot.decide("api", API, "main")
+        assert decision == decide(ORG, project, repository=API, branch="main", now=now)
+        assert decision.stopping_point is point
