@@ -46,7 +46,14 @@ from pydantic import (
 )
 from pydantic import ValidationError as PydanticValidationError
 
-from ai_settings_core import BranchPattern, ProjectSettings, RepositoryRef, ValidationError
+from ai_settings_core import (
+    BranchPattern,
+    BranchRule,
+    ProjectSettings,
+    RepositoryRef,
+    StoppingPoint,
+    ValidationError,
+)
 from ai_settings_core.codec import (
     dump_organization,
     dump_project,
@@ -398,10 +405,19 @@ def run(repeats: int = 15, number: int = 2000) -> list[dict[str, Any]]:
         BAD_ORGANIZATIONS,
     )
     _refuse_alike({"ours": parse_bulk, "pydantic": PydanticBulk.model_validate}, BAD_BULKS)
-    # cattrs as it comes, plus the two hooks it cannot do without (text into value objects).
+    # cattrs as it comes, plus the hooks it cannot do without (text into value objects, and a
+    # branch rule written as its pattern alone).
     plain = cattrs.Converter()
     plain.register_structure_hook(RepositoryRef, lambda value, _: RepositoryRef.parse(value))
     plain.register_structure_hook(BranchPattern, lambda value, _: BranchPattern(value))
+
+    def branch_rule(value: Any, _: object) -> BranchRule:
+        if isinstance(value, str):
+            return BranchRule(BranchPattern(value))
+        point = value.get("stopping_point_override")
+        return BranchRule(BranchPattern(value["pattern"]), point and StoppingPoint(point))
+
+    plain.register_structure_hook(BranchRule, branch_rule)
     organization = parse_organization(ORGANIZATION)
     organization_model = PydanticOrganization.model_validate(ORGANIZATION)
     organization_struct = msgspec.convert(ORGANIZATION, MsgspecOrganization, strict=True)
