@@ -75,7 +75,6 @@ _REPOSITORY_KEYS: Final = _keys_without_expiries(RepositorySettings)
 _PROJECT_KEYS: Final = _keys_without_expiries(ProjectSettings)
 _ORGANIZATION_KEYS: Final = _keys_without_expiries(OrganizationSettings)
 _PROJECT_EXPIRIES: Final = _expiry_setters(ProjectSettings)
-_ORGANIZATION_EXPIRIES: Final = _expiry_setters(OrganizationSettings)
 _DEFAULT_PATTERNS: Final = (ALL_BRANCHES_RULE,)
 _NO_ENVIRONMENTS: Final[frozenset[str]] = frozenset()
 _MISSING: Final[Any] = object()
@@ -290,10 +289,11 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
         ceiling = STOPPING_POINTS.get(ceiling, _MISSING) if type(ceiling) is str else _MISSING
     version = get("version", 0)
     locked = _locked(get("locked", []))
-    if get("invariants"):  # invariants, and what is not a list, go to the converter
+    invariants = get("invariants", [])
+    if invariants:  # invariants, and what is not a list, go to the converter
         return None
     if not (
-        get("invariants", []) == []
+        invariants == []
         and type(organization_id) is str
         and 0 < len(organization_id) <= limits.max_identifier_length
         and organization_id.isprintable()
@@ -317,7 +317,9 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
         set_ceiling,
         set_invariants,
         set_version,
-        *_,
+        set_scan_lock_ends,
+        set_fix_lock_ends,
+        set_point_lock_ends,
     ) = _SET_ORGANIZATION
     set_id(organization, organization_id)
     set_scan(organization, scan)
@@ -327,6 +329,7 @@ def fast_organization(data: object, limits: Limits) -> OrganizationSettings | No
     set_ceiling(organization, ceiling)
     set_invariants(organization, ())
     set_version(organization, version)
-    for set_expires_at in _ORGANIZATION_EXPIRIES:
-        set_expires_at(organization, None)
+    set_scan_lock_ends(organization, None)
+    set_fix_lock_ends(organization, None)
+    set_point_lock_ends(organization, None)
     return organization
