@@ -16,6 +16,7 @@ from hypothesis import given
 
 from ai_settings_core import (
     BranchPattern,
+    BranchRule,
     Finding,
     OrganizationSettings,
     ProjectSettings,
@@ -482,3 +483,27 @@ def test_an_expiry_is_written_to_the_second_unless_it_has_microseconds() -> None
         project, fix_enabled_override=None, fix_enabled_override_expires_at=None
     )
     assert dump_project(only_scan)["scan_enabled_override_expires_at"] == "2026-12-01T09:00:00Z"
+
+
+def test_each_dump_is_a_new_document_even_for_rules_dumped_before() -> None:
+    # Repositories configured alike share one tuple of rules; their items are dumped once
+    # and copied into each document, so a document changed in place changes no other.
+    rules = (BranchPattern("main"), BranchPattern("release/*"))
+    ruled = (BranchRule(BranchPattern("hotfix-*"), StoppingPoint.SUGGESTION),)
+    project = ProjectSettings(
+        "acme",
+        "web",
+        repositories=(
+            RepositorySettings(RepositoryRef.parse("github:acme/api"), branch_patterns=rules),
+            RepositorySettings(RepositoryRef.parse("github:acme/web"), branch_patterns=ruled),
+        ),
+    )
+    first = dump_project(project)
+    first["repositories"][0]["branch_patterns"].append("changed")
+    first["repositories"][1]["branch_patterns"][0]["pattern"] = "changed"
+    again = dump_project(project)
+    assert again["repositories"][0]["branch_patterns"] == ["main", "release/*"]
+    assert again["repositories"][1]["branch_patterns"] == [
+        {"pattern": "hotfix-*", "stopping_point_override": "suggestion"}
+    ]
+    assert again == dump_project(attrs.evolve(project))

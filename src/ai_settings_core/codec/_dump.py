@@ -87,20 +87,43 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     return _repository_items((repository,))[0]
 
 
+# The pattern texts of the branch rules dumped lately, by the identity of their tuple (kept in
+# the value, so that an id is only trusted while its tuple lives): parsers and stores share
+# one tuple among the repositories configured alike. Only rules without their own stopping
+# point (texts, immutable); a rule with one is dumped as a new object each time, as documents
+# may be changed in place. Bounded: cleared when full.
+_TEXTS: Final[dict[int, tuple[tuple[BranchRule, ...], tuple[str, ...]]]] = {}
+_TEXTS_LIMIT: Final = 4096
+
+
+def _rule_items(rules: tuple[BranchRule, ...]) -> list[str | JSON]:
+    """The ``branch_patterns`` items of ``rules`` (a new list each time)."""
+    found = _TEXTS.get(id(rules))
+    if found is not None and found[0] is rules:
+        return list(found[1])
+    items = [
+        rule.pattern.text if rule.stopping_point_override is None else dump_rule(rule)
+        for rule in rules
+    ]
+    if all(rule.stopping_point_override is None for rule in rules):
+        if len(_TEXTS) >= _TEXTS_LIMIT:
+            _TEXTS.clear()
+        _TEXTS[id(rules)] = (rules, tuple(items))  # type: ignore[arg-type]
+    return items
+
+
 def _repository_items(repositories: Sequence[RepositorySettings]) -> list[JSON]:
     """The repository items, in one comprehension: the hot path of every project read.
 
-    An enum's ``_value_`` is its value without the ``value`` property's call. An expiry is
-    written only when there is one (absent: the override does not expire).
+    An enum's ``_value_`` is its value without the ``value`` property's call, a reference's
+    ``_text`` its text without ``__str__``'s. An expiry is written only when there is one
+    (absent: the override does not expire).
     """
     items = [
         {
-            "repository": str(repository.repository),
+            "repository": repository.repository._text,  # noqa: SLF001 - str() without a call
             "ai_enabled": repository.ai_enabled,
-            "branch_patterns": [
-                rule.pattern.text if rule.stopping_point_override is None else dump_rule(rule)
-                for rule in repository.branch_patterns
-            ],
+            "branch_patterns": _rule_items(repository.branch_patterns),
             "stopping_point_override": None
             if (point := repository.stopping_point_override) is None
             else point._value_,
