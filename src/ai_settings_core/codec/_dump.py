@@ -87,11 +87,11 @@ def dump_repository(repository: RepositorySettings) -> JSON:
     return _repository_items((repository,))[0]
 
 
-# The pattern texts of the branch rules dumped lately, by the identity of their tuple (kept in
-# the value, so that an id is only trusted while its tuple lives): parsers and stores share
-# one tuple among the repositories configured alike. Only rules without their own stopping
-# point (texts, immutable); a rule with one is dumped as a new object each time, as documents
-# may be changed in place. Bounded: cleared when full.
+# The pattern texts of the branch rules dumped lately, by the identity of their tuple (the
+# value keeps the tuple alive, so no other object can take its id while the entry lasts):
+# parsers and stores share one tuple among the repositories configured alike. Only rules
+# without their own stopping point (texts, immutable); a rule with one is dumped as a new
+# object each time, as documents may be changed in place. Bounded: cleared when full.
 _TEXTS: Final[dict[int, tuple[tuple[BranchRule, ...], tuple[str, ...]]]] = {}
 _TEXTS_LIMIT: Final = 4096
 
@@ -99,7 +99,7 @@ _TEXTS_LIMIT: Final = 4096
 def _rule_items(rules: tuple[BranchRule, ...]) -> list[str | JSON]:
     """The ``branch_patterns`` items of ``rules`` (a new list each time)."""
     found = _TEXTS.get(id(rules))
-    if found is not None and found[0] is rules:
+    if found is not None:
         return list(found[1])
     items = [
         rule.pattern.text if rule.stopping_point_override is None else dump_rule(rule)
