@@ -46,6 +46,7 @@ _PATTERNS: dict[_common.RuleKey, tuple[BranchRule, ...]] = {}
 _ENVIRONMENTS: dict[tuple[str, ...], frozenset[str]] = {}
 _REFS: dict[tuple[str, str, str], RepositoryRef] = {}
 _REPOSITORIES: dict[tuple[object, ...], RepositorySettings] = {}
+_SHARED: Final[tuple[dict[Any, Any], ...]] = (_PATTERNS, _ENVIRONMENTS, _REFS, _REPOSITORIES)
 _ORGANIZATIONS: dict[tuple[object, ...], OrganizationSettings] = {}
 _ORGANIZATIONS_LIMIT: Final = 1_000
 
@@ -159,18 +160,13 @@ def _build(
     pattern_rows: Iterable[Sequence[Any]],
     environment_rows: Iterable[Sequence[Any]],
 ) -> list[ProjectSettings]:
+    for cache in _SHARED:
+        if len(cache) >= _CACHE_LIMIT:
+            cache.clear()
     pattern_cache = _PATTERNS
     environment_cache = _ENVIRONMENTS
     refs = _REFS
-    if len(refs) >= _CACHE_LIMIT:
-        refs.clear()
     repository_cache = _REPOSITORIES
-    if len(repository_cache) >= _CACHE_LIMIT:
-        repository_cache.clear()
-    if len(pattern_cache) >= _CACHE_LIMIT:
-        pattern_cache.clear()
-    if len(environment_cache) >= _CACHE_LIMIT:
-        environment_cache.clear()
     points = POINTS
     texts_by_repository: dict[int, list[str | tuple[str, str]]] = {}
     for repository_row, text, rule_point in pattern_rows:
