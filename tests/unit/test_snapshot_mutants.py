@@ -158,9 +158,11 @@ def _api_with(rules, **overrides):
 # Branches: an event without a branch --------------------------------------------------------
 
 
+# Only a pattern of stars alone matches every branch, the empty name included; a pattern with
+# anything else, even a letter before its star (`X*`), does not.
 @pytest.mark.parametrize(
     ("pattern", "matched"),
-    [("*", True), ("?*", False), ("release/*", False), ("main", False)],
+    [("*", True), ("?*", False), ("X*", False), ("release/*", False), ("main", False)],
 )
 def test_an_event_without_a_branch_is_matched_only_by_a_rule_matching_the_empty_name(
     pattern, matched
