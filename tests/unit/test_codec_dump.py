@@ -507,3 +507,33 @@ def test_each_dump_is_a_new_document_even_for_rules_dumped_before() -> None:
         {"pattern": "hotfix-*", "stopping_point_override": "suggestion"}
     ]
     assert again == dump_project(attrs.evolve(project))
+
+
+def test_every_repository_whose_override_expires_writes_its_expiry() -> None:
+    later = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
+
+    def repository(name: str, expires_at: dt.datetime | None) -> RepositorySettings:
+        return RepositorySettings(
+            RepositoryRef.parse(f"github:acme/{name}"),
+            stopping_point_override=StoppingPoint.SUGGESTION,
+            stopping_point_override_expires_at=expires_at,
+        )
+
+    def expiries(*repositories: RepositorySettings) -> list[str | None]:
+        document = dump_project(ProjectSettings("acme", "web", repositories=repositories))
+        return [item.get("stopping_point_override_expires_at") for item in document["repositories"]]
+
+    assert expiries(repository("api", later)) == ["2026-12-01T09:00:00Z"]
+    assert expiries(repository("api", later), repository("web", later)) == [
+        "2026-12-01T09:00:00Z",
+        "2026-12-01T09:00:00Z",
+    ]
+    assert expiries(repository("api", None), repository("web", later)) == [
+        None,
+        "2026-12-01T09:00:00Z",
+    ]
+    assert expiries(repository("api", later), repository("web", None)) == [
+        "2026-12-01T09:00:00Z",
+        None,
+    ]
+    assert expiries(repository("api", None)) == [None]

@@ -97,10 +97,10 @@ _TEXTS_LIMIT: Final = 4096
 
 
 def _rule_items(rules: tuple[BranchRule, ...]) -> list[str | JSON]:
-    """The ``branch_patterns`` items of ``rules`` (a new list each time)."""
-    found = _TEXTS.get(id(rules))
-    if found is not None:
-        return list(found[1])
+    """The ``branch_patterns`` items of ``rules``, a new list, kept in ``_TEXTS`` if they can be.
+
+    The caller has looked ``rules`` up in ``_TEXTS`` (:func:`_repository_items`, inline).
+    """
     items = [
         rule.pattern.text if rule.stopping_point_override is None else dump_rule(rule)
         for rule in rules
@@ -116,24 +116,36 @@ def _repository_items(repositories: Sequence[RepositorySettings]) -> list[JSON]:
     """The repository items, in one comprehension: the hot path of every project read.
 
     An enum's ``_value_`` is its value without the ``value`` property's call, a reference's
-    ``_text`` its text without ``__str__``'s. An expiry is written only when there is one
+    ``_text`` its text without ``__str__``'s; the pattern texts come from ``_TEXTS`` without
+    a call when their rules were dumped lately. An expiry is written only when there is one
     (absent: the override does not expire).
     """
+    texts = _TEXTS.get
     items = [
         {
             "repository": repository.repository._text,  # noqa: SLF001 - str() without a call
             "ai_enabled": repository.ai_enabled,
-            "branch_patterns": _rule_items(repository.branch_patterns),
+            "branch_patterns": _rule_items(repository.branch_patterns)
+            if (found := texts(id(repository.branch_patterns))) is None
+            else [*found[1]],
             "stopping_point_override": None
             if (point := repository.stopping_point_override) is None
             else point._value_,
         }
         for repository in repositories
     ]
+    for repository in repositories:  # a plain loop: zip() would cost more than the items
+        if repository.stopping_point_override_expires_at is not None:
+            _add_expiries(items, repositories)
+            break
+    return items
+
+
+def _add_expiries(items: list[JSON], repositories: Sequence[RepositorySettings]) -> None:
+    """Write the expiry of each repository item whose override expires."""
     for item, repository in zip(items, repositories, strict=True):
         if (expires_at := repository.stopping_point_override_expires_at) is not None:
             item["stopping_point_override_expires_at"] = _moment(expires_at)
-    return items
 
 
 def _text(value: bool | StoppingPoint) -> bool | str:
