@@ -104,7 +104,9 @@ class WsgiApp:
     ``CONTENT_LENGTH`` or sent with ``Transfer-Encoding`` (chunked) is read to its end, and
     answered 413 once it passes ``max_body_bytes``. A ``PUT``, ``POST`` or ``PATCH`` sent
     with ``Transfer-Encoding`` to a server that cannot end its input (``wsgiref``) is
-    answered 411 Length Required rather than run without its body.
+    answered 411 Length Required rather than run without its body. A ``GET``, ``HEAD``,
+    ``DELETE`` or ``OPTIONS`` without ``CONTENT_LENGTH`` is not read at all: no route of
+    theirs takes a body.
 
     A refused body (413) is read and thrown away first, up to ``drain_bytes``: the client
     sends its whole body before it reads the answer, and a server that closed the connection
@@ -139,8 +141,13 @@ class WsgiApp:
 
     def _read_body(self, environ: dict[str, Any]) -> bytes | Response:
         """The request's body, or the error answer that refuses it."""
+        raw_length = environ.get("CONTENT_LENGTH")
+        if not raw_length and environ.get("REQUEST_METHOD") in _BODYLESS_METHODS:
+            # No route of these methods reads a body: a GET is not made to read the input
+            # (the server discards what a client sent anyway, before the next request).
+            return b""
         limit = self.api.max_body_bytes
-        text = str(environ.get("CONTENT_LENGTH") or "").strip()
+        text = str(raw_length or "").strip()
         if text and not (text.isascii() and text.isdigit()):
             return invalid_length(text)
         digits = text.lstrip("0")
@@ -183,6 +190,7 @@ def invalid_length(text: str) -> Response:
 
 
 _BODY_METHODS: Final = frozenset({"PATCH", "POST", "PUT"})
+_BODYLESS_METHODS: Final = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 _READ_SIZE: Final = 65536
 
 
