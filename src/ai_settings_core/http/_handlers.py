@@ -14,6 +14,7 @@ from ai_settings_core.domain.findings import Finding, Path, Severity
 from ai_settings_core.domain.permissions import PROJECT_READ
 from ai_settings_core.domain.rules import raise_for_errors, validate_identifier
 from ai_settings_core.domain.values import RepositoryRef
+from ai_settings_core.domain.views import ProjectView
 from ai_settings_core.errors import NotFoundError, ValidationError
 from ai_settings_core.http import _payloads as payloads
 from ai_settings_core.http._call import (
@@ -26,7 +27,13 @@ from ai_settings_core.http._call import (
     time,
 )
 from ai_settings_core.http._conditional import etag
-from ai_settings_core.http._messages import JSON_TYPE, Response, json_response
+from ai_settings_core.http._messages import (
+    JSON_TYPE,
+    Response,
+    json_response,
+    json_text_response,
+)
+from ai_settings_core.http._project_json import project_page_json, project_view_json
 
 __all__ = [
     "add_invariant",
@@ -66,8 +73,13 @@ def _organization_view(view: Any, status: int = 200) -> Response:  # noqa: ANN40
     return json_response(status, document, (etag(view.version),))
 
 
-def _project_view(view: Any, status: int = 200, *headers: tuple[str, str]) -> Response:  # noqa: ANN401
-    return json_response(status, codec.dump_project_view(view), (etag(view.version), *headers))
+def _project_view(view: ProjectView, status: int = 200, *headers: tuple[str, str]) -> Response:
+    return json_text_response(
+        status,
+        project_view_json(view),
+        lambda: codec.dump_project_view(view),
+        (etag(view.version), *headers),
+    )
 
 
 def get_organization(call: Call) -> Response:
@@ -141,7 +153,9 @@ def list_projects(call: Call) -> Response:
         overriding_only=True,
         resolve_repositories=False,  # the page shows each project's own values only
     )
-    return json_response(200, payloads.dump_project_page(page))
+    return json_text_response(
+        200, project_page_json(page), lambda: payloads.dump_project_page(page)
+    )
 
 
 def bulk(call: Call) -> Response:

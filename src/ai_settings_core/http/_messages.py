@@ -27,10 +27,12 @@ __all__ = [
     "HttpError",
     "Request",
     "Response",
+    "compact_json",
     "detail_error",
     "error_response",
     "http_error_response",
     "json_response",
+    "json_text_response",
     "read_document",
     "unavailable_response",
     "validation_response",
@@ -211,8 +213,17 @@ def _charset(parameters: str) -> str | None:
 # Bodies out --------------------------------------------------------------------------------
 
 
-_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-"""The encoder of every JSON body (``json.dumps`` with arguments builds one per call)."""
+_COMPACT: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+"""The encoder of every JSON body (``json.dumps`` with arguments builds one per call).
+
+Bodies are documents the codec built, which hold no cycles: the encoder does not keep the
+identity of every list and dict it enters to look for one (a seventh of a page's encoding).
+"""
+
+
+def compact_json(document: object) -> str:
+    """``document`` as the compact JSON text of every body (not yet bytes)."""
+    return _COMPACT.encode(document)
 
 
 def _encode_json(document: object) -> bytes:
@@ -234,6 +245,24 @@ def json_response(
 ) -> Response:
     """A JSON answer."""
     return Response(status, (("Content-Type", JSON_TYPE), *headers), _encode_json(document))
+
+
+def json_text_response(
+    status: int,
+    text: str,
+    document: Callable[[], object],
+    headers: tuple[tuple[str, str], ...] = (),
+) -> Response:
+    """A JSON answer whose body is written already: ``text``, which encodes ``document()``.
+
+    ``document`` builds the body as data for the rare text that is not Unicode (a lone
+    surrogate), which :func:`json_response` writes with ASCII escapes.
+    """
+    try:
+        body = text.encode()
+    except UnicodeEncodeError:
+        return json_response(status, document(), headers)
+    return Response(status, (("Content-Type", JSON_TYPE), *headers), body)
 
 
 def _error(
