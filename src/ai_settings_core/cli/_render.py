@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.changes import FieldChange, Impact
-from ai_settings_core.domain.exposure import Exposure
 from ai_settings_core.domain.invariants import Invariant, MergeOnlyOnBranches, StoppingPointAtMost
-from ai_settings_core.domain.plans import SettingsPlan
 from ai_settings_core.domain.resolve import Level, Reason, Resolution, Trace
 from ai_settings_core.domain.settings import SYSTEM_DEFAULTS, BranchRule, Setting
 from ai_settings_core.domain.values import StoppingPoint, format_timestamp
@@ -25,6 +23,10 @@ from ai_settings_core.domain.views import (
     ProjectView,
     RevertResult,
 )
+
+if TYPE_CHECKING:  # annotations only: a command that shows neither does not load them
+    from ai_settings_core.domain.exposure import Exposure
+    from ai_settings_core.domain.plans import SettingsPlan
 
 __all__ = [
     "render_audit",

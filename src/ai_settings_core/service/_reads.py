@@ -7,11 +7,10 @@ the cursors of a page name a project it cannot reach, and pages stay full.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from ai_settings_core.domain.audit import AuditEntry
 from ai_settings_core.domain.decide import decide
-from ai_settings_core.domain.exposure import Exposure, exposure
 from ai_settings_core.domain.permissions import ORG_ADMIN, ORG_READ, PROJECT_READ, Actor
 from ai_settings_core.domain.resolve import resolve_branch, resolve_repository
 from ai_settings_core.domain.resolve_all import resolve_all
@@ -28,6 +27,9 @@ from ai_settings_core.ports import (
     decode_project_cursor,
     encode_project_cursor,
 )
+
+if TYPE_CHECKING:
+    from ai_settings_core.domain.exposure import Exposure
 from ai_settings_core.service._core import ServiceCore
 
 __all__: list[str] = []
@@ -140,6 +142,8 @@ class ReadUseCases(ServiceCore):
         projects = state.projects
         if actor.projects is not None:
             projects = tuple(p for p in projects if p.project_id in actor.projects)
+        from ai_settings_core.domain.exposure import exposure  # noqa: PLC0415 - on demand
+
         return exposure(organization_id, state.organization, projects, now=self._clock())
 
     def audit_log(

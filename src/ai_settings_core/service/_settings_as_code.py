@@ -9,6 +9,7 @@ with a conflict when any record the plan looked at changed since.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from ai_settings_core.domain.findings import Path
 from ai_settings_core.domain.permissions import (
@@ -18,7 +19,6 @@ from ai_settings_core.domain.permissions import (
     PROJECT_READ,
     Actor,
 )
-from ai_settings_core.domain.plans import SettingsDocument, SettingsPlan, plan_settings
 from ai_settings_core.domain.rules import (
     raise_for_errors,
 )
@@ -26,6 +26,9 @@ from ai_settings_core.domain.settings import OrganizationSettings, ProjectSettin
 from ai_settings_core.domain.views import BulkResult
 from ai_settings_core.errors import ConflictError
 from ai_settings_core.service._pipeline import Plan, Stored, WritePipeline
+
+if TYPE_CHECKING:  # loaded by the plan's use (a command that does not plan does not load it)
+    from ai_settings_core.domain.plans import SettingsDocument, SettingsPlan
 
 __all__: list[str] = []
 
@@ -110,6 +113,8 @@ class SettingsAsCodeUseCases(WritePipeline):
         for project_id in projects:
             actor.require_project(organization_id, project_id, PROJECT_READ)
         now = self._clock()
+        from ai_settings_core.domain.plans import plan_settings  # noqa: PLC0415 - on demand
+
         plan = plan_settings(
             organization, projects, document.organization, document.projects, prune=prune, now=now
         )
