@@ -140,7 +140,7 @@ def _unchecked_ref(provider: str, owner: str, name: str) -> RepositoryRef:
 def stitch(
     organization_id: str,
     project_rows: Sequence[Sequence[Any]],
-    repository_rows: Iterable[Sequence[Any]],
+    repository_rows: Sequence[Sequence[Any]],
     pattern_rows: Iterable[Sequence[Any]],
     environment_rows: Iterable[Sequence[Any]],
 ) -> list[ProjectSettings]:
@@ -156,7 +156,7 @@ def stitch(
 def _build(
     organization_id: str,
     project_rows: Sequence[Sequence[Any]],
-    repository_rows: Iterable[Sequence[Any]],
+    repository_rows: Sequence[Sequence[Any]],
     pattern_rows: Iterable[Sequence[Any]],
     environment_rows: Iterable[Sequence[Any]],
 ) -> list[ProjectSettings]:
@@ -178,6 +178,9 @@ def _build(
             texts.append(item)
     repositories: dict[int, list[RepositorySettings]] = {}
     no_texts: list[str | tuple[str, str]] = []
+    # More repositories than the caches hold: the next load would clear them before it could
+    # reuse any, so they are built without the caches (which keep what smaller reads put there).
+    keep = len(repository_rows) < _CACHE_LIMIT
     for (
         project_row,
         repository_row,
@@ -189,24 +192,30 @@ def _build(
         expires_at,
     ) in repository_rows:
         pattern_key = tuple(texts_by_repository.get(repository_row, no_texts))
-        # The whole of a repository's rows is the key: an equal row is an equal repository.
-        repository_key = (provider, owner, name, ai_enabled, point, expires_at, pattern_key)
-        repository = repository_cache.get(repository_key)
+        repository = None
+        if keep:
+            # The whole of a repository's rows is the key: an equal row, an equal repository.
+            repository_key = (provider, owner, name, ai_enabled, point, expires_at, pattern_key)
+            repository = repository_cache.get(repository_key)
         if repository is None:
             key = (provider, owner, name)
-            ref = refs.get(key)
+            ref = refs.get(key) if keep else None
             if ref is None:
-                ref = refs[key] = _unchecked_ref(provider, owner, name)
+                ref = _unchecked_ref(provider, owner, name)
+                if keep:
+                    refs[key] = ref
             branch_patterns = pattern_cache.get(pattern_key)
             if branch_patterns is None:
                 branch_patterns = pattern_cache[pattern_key] = _common.branch_rules(pattern_key)
-            repository = repository_cache[repository_key] = RepositorySettings(
+            repository = RepositorySettings(
                 ref,
                 ai_enabled == 1,
                 branch_patterns,
                 None if point is None else points[point],
                 None if expires_at is None else parse_timestamp(expires_at),
             )
+            if keep:
+                repository_cache[repository_key] = repository
         found = repositories.get(project_row)
         if found is None:
             repositories[project_row] = [repository]
