@@ -49,7 +49,7 @@ def dump_repository_view(view: RepositoryView) -> JSON:
 
 
 # Every set of overridden settings, as a listing writes it (sorted): there are eight.
-_OVERRIDDEN: Final = {
+OVERRIDDEN: Final = {
     frozenset(chosen): tuple(sorted(setting.value for setting in chosen))
     for size in range(len(Setting) + 1)
     for chosen in itertools.combinations(Setting, size)
@@ -65,7 +65,7 @@ def dump_project_page(page: Page[ProjectView]) -> JSON:
     shared: dict[int, Any] = {}
     for view in page.items:
         document = codec.dump_project(view.project, view.resolution, view.warnings, shared=shared)
-        document["overridden"] = list(_OVERRIDDEN[view.project.overridden])
+        document["overridden"] = list(OVERRIDDEN[view.project.overridden])
         results.append(document)
     return {"results": results, "next_cursor": page.next_cursor}
 

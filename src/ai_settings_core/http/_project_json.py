@@ -13,16 +13,13 @@ twice; here the body is written as text at once, from pieces that repeat:
 The nested pieces come from the codec (``dump_repository``, ``dump_resolution``,
 ``dump_findings``) encoded by the API's one encoder, so each has one definition; this module
 writes only a project's own top-level keys, in ``dump_project``'s order, and the three
-``effective`` values. A project
-that stores an expiry is written the plain way (its document has more keys). The text is
-exactly what encoding the codec's document gives (``tests/unit/test_http_project_json.py``
-proves it for any project).
+``effective`` values. A project that stores an expiry is written the plain way (its document
+has more keys). The text is exactly what encoding the codec's document gives
+(``tests/unit/test_http_project_json.py`` proves it for any project).
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring  # the C function where there is one
 from typing import Final
@@ -30,10 +27,11 @@ from typing import Final
 from ai_settings_core import codec
 from ai_settings_core.domain.findings import Finding
 from ai_settings_core.domain.resolve import Resolution
-from ai_settings_core.domain.settings import ProjectSettings, RepositorySettings, Setting
+from ai_settings_core.domain.settings import ProjectSettings, RepositorySettings
 from ai_settings_core.domain.values import StoppingPoint
 from ai_settings_core.domain.views import ProjectView
 from ai_settings_core.http._messages import compact_json as encode
+from ai_settings_core.http._payloads import OVERRIDDEN
 from ai_settings_core.ports import Page
 
 __all__ = ["project_page_json", "project_view_json"]
@@ -48,14 +46,8 @@ _OPTIONAL_POINT: Final[dict[StoppingPoint | None, str]] = {
     **{point: f'"{point.value}"' for point in StoppingPoint},
 }
 
-# Every set of overridden settings, as a listing writes it (sorted): there are eight.
-_OVERRIDDEN: Final = {
-    frozenset(chosen): json.dumps(
-        sorted(setting.value for setting in chosen), separators=(",", ":")
-    )
-    for size in range(len(Setting) + 1)
-    for chosen in itertools.combinations(Setting, size)
-}
+# Every set of overridden settings, as the page writes it.
+_OVERRIDDEN: Final = {chosen: encode(list(texts)) for chosen, texts in OVERRIDDEN.items()}
 
 # A repository's item by the identity of the settings object (the value keeps it alive, so no
 # other object can take its id while the entry lasts); bounded: cleared when full.
