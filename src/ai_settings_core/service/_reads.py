@@ -27,10 +27,10 @@ from ai_settings_core.ports import (
     decode_project_cursor,
     encode_project_cursor,
 )
-
-if TYPE_CHECKING:
-    from ai_settings_core.domain.exposure import Exposure
 from ai_settings_core.service._core import ServiceCore
+
+if TYPE_CHECKING:  # built on demand by ``exposure`` (a read that does not ask does not load it)
+    from ai_settings_core.domain.exposure import Exposure
 
 __all__: list[str] = []
 
