@@ -2,7 +2,7 @@
 
 A SQLite file of 1,000 projects (a third override something; each has one to three
 repositories with their branch patterns; some limit environments) is served by gunicorn
-(``gthread``, one worker, two threads, keep-alive) in four servers started side by side:
+(``gthread``, one worker, two threads, keep-alive) in servers started side by side:
 
 - ``ours``: ``WsgiApp(SettingsApi(SettingsService(SqliteStore(path))))``: connections kept;
 - ``ours, pool_size=0``: the same with a new connection per unit of work (how every unit
@@ -10,6 +10,9 @@ repositories with their branch patterns; some limit environments) is served by g
 - ``flask``: a hand-written Flask app reading the same rows over a connection each thread
   keeps open, building the same fields (overrides, repositories, environments, version,
   effective values): the baseline;
+- ``ours`` and ``flask`` again with one thread in their worker (``--threads 1``), for
+  information: two threads take turns holding the interpreter, and for pages that keep a
+  core busy that costs more than the second thread gains (see ``docs/http.md``);
 
 and loaded in turn by ``wrk`` (``apt-get install wrk``; without it, a small keep-alive
 client in another process), rounds interleaved so that a busy moment weighs on all alike.
@@ -279,14 +282,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(path: Path, kind: str) -> Iterator[str]:
+def server(path: Path, kind: str, threads: int = 2) -> Iterator[str]:
     """A gunicorn server of the app ``kind`` on ``path``; yields its base URL."""
     port = _free_port()
     environment = {**os.environ, "BENCH_HTTP_DB": str(path), "BENCH_HTTP_APP": kind}
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             *(sys.executable, "-m", "gunicorn", "--chdir", str(ROOT)),
-            *("-k", "gthread", "-w", "1", "--threads", "2", "--log-level", "warning"),
+            *("-k", "gthread", "-w", "1", "--threads", str(threads), "--log-level", "warning"),
             *("-b", f"127.0.0.1:{port}", "benchmarks.bench_http:app()"),
         ],
         env=environment,
@@ -362,7 +365,7 @@ def requests_per_second(base: str, path: str) -> float:
     return float(output)
 
 
-def same_answers(bases: dict[str, str]) -> None:
+def same_answers(bases: dict[tuple[str, int], str]) -> None:
     """Both pages, from every server: the same JSON documents."""
     for path in (PROJECT_PATH, LIST_PATH):
         first, *others = (fetch(base + path) for base in bases.values())
@@ -418,14 +421,17 @@ def committed_writes(directory: Path) -> tuple[float, float | None]:
 def run(repeats: int = 5) -> list[dict[str, Any]]:
     """Serve the file from the three apps and load each page in turn; plus the sync count."""
     rounds = max(3, min(repeats, 7))
-    rates: dict[tuple[str, str], list[float]] = {}
-    kinds = ("ours", "ours-unpooled", "flask")
+    rates: dict[tuple[str, tuple[str, int]], list[float]] = {}
+    kinds = (("ours", 2), ("ours-unpooled", 2), ("flask", 2), ("ours", 1), ("flask", 1))
     with tempfile.TemporaryDirectory(prefix="bench-http-") as name:
         directory = Path(name)
         path = directory / "settings.db"
         populate(path)
         with contextlib.ExitStack() as servers:
-            bases = {kind: servers.enter_context(server(path, kind)) for kind in kinds}
+            bases = {
+                (kind, threads): servers.enter_context(server(path, kind, threads))
+                for kind, threads in kinds
+            }
             same_answers(bases)
             for _ in range(rounds):
                 for page in (PROJECT_PATH, LIST_PATH):
@@ -434,8 +440,8 @@ def run(repeats: int = 5) -> list[dict[str, Any]]:
                         rates.setdefault((page, kind), []).append(rate)
         per_write, syncs = committed_writes(directory)
 
-    def per_request(page: str, kind: str) -> float:
-        return 1e9 / statistics.median(rates[page, kind])
+    def per_request(page: str, kind: str, threads: int = 2) -> float:
+        return 1e9 / statistics.median(rates[page, (kind, threads)])
 
     baseline = "hand-written Flask view, kept connection"
     rows = []
@@ -457,6 +463,14 @@ def run(repeats: int = 5) -> list[dict[str, Any]]:
                 per_request(page, "ours-unpooled"),
                 baseline_name=baseline,
                 baseline_median_ns=flask,
+            )
+        )
+        rows.append(
+            row(
+                f"http: {label}, gunicorn --threads 1",
+                per_request(page, "ours", 1),
+                baseline_name="hand-written Flask view, --threads 1",
+                baseline_median_ns=per_request(page, "flask", 1),
             )
         )
     counted = "no strace: syncs not counted" if syncs is None else f"{syncs:.2f} disk syncs"
