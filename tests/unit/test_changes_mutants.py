@@ -265,24 +265,23 @@ def expiring_organizations_with_invariants(draw):
     return attrs.evolve(org, invariants=draw(s.invariant_lists))
 
 
-@given(expiring_organizations_with_invariants(), expiring_organizations_with_invariants())
-def test_an_organizations_recorded_changes_read_back_into_either_side(before, after):
+def _read_back_into_either_side(before, after, diff) -> None:
     after = attrs.evolve(after, version=before.version)
-    changes = diff_organization(before, after)
+    changes = diff(before, after)
     assert restore_fields(after, changes, side="before") == before
     assert restore_fields(before, changes, side="after") == after
     assert stale_fields(after, changes) == ()
     assert stale_fields(before, changes) == tuple(change.field for change in changes)
+
+
+@given(expiring_organizations_with_invariants(), expiring_organizations_with_invariants())
+def test_an_organizations_recorded_changes_read_back_into_either_side(before, after):
+    _read_back_into_either_side(before, after, diff_organization)
 
 
 @given(s.expiring_project_settings(project_id="web"), s.expiring_project_settings(project_id="web"))
 def test_a_projects_recorded_changes_read_back_into_either_side(before, after):
-    after = attrs.evolve(after, version=before.version)
-    changes = diff_project(before, after)
-    assert restore_fields(after, changes, side="before") == before
-    assert restore_fields(before, changes, side="after") == after
-    assert stale_fields(after, changes) == ()
-    assert stale_fields(before, changes) == tuple(change.field for change in changes)
+    _read_back_into_either_side(before, after, diff_project)
 
 
 def test_an_expiry_and_a_branch_rules_point_are_recorded_in_payload_form():

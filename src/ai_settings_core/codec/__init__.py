@@ -27,6 +27,7 @@ from ai_settings_core.codec._documents import (
 )
 from ai_settings_core.codec._dump import (
     dump_decision,
+    dump_effective,
     dump_export,
     dump_field_changes,
     dump_findings,
@@ -69,6 +70,7 @@ __all__ = [
     "dump_audit_page",
     "dump_bulk_result",
     "dump_decision",
+    "dump_effective",
     "dump_explanation",
     "dump_export",
     "dump_exposure",

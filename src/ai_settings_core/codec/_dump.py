@@ -31,6 +31,7 @@ from ai_settings_core.domain.values import StoppingPoint, format_timestamp
 
 __all__ = [
     "dump_decision",
+    "dump_effective",
     "dump_export",
     "dump_field_changes",
     "dump_findings",
@@ -189,7 +190,13 @@ def dump_resolution(resolution: Resolution) -> JSON:
     }
 
 
-def _effective(resolution: Resolution) -> JSON:
+def dump_effective(resolution: Resolution) -> JSON:
+    """The effective values of a resolution: ``{"scan_enabled", "fix_enabled", "stopping_point"}``.
+
+    >>> from ai_settings_core import resolve_organization
+    >>> dump_effective(resolve_organization(None))
+    {'scan_enabled': True, 'fix_enabled': False, 'stopping_point': 'pull_request'}
+    """
     return {
         "scan_enabled": resolution.scan_enabled.value,
         "fix_enabled": resolution.fix_enabled.value,
@@ -298,14 +305,14 @@ def dump_project(
                 document[setting.expires_field] = _moment(expires_at)
     if resolution is not None:
         if shared is None:
-            document["effective"] = _effective(resolution)
+            document["effective"] = dump_effective(resolution)
             document["sources"] = dump_resolution(resolution)
         else:
             found = shared.get(id(resolution))
             if found is None or found[0] is not resolution:
                 found = shared[id(resolution)] = (
                     resolution,
-                    _effective(resolution),
+                    dump_effective(resolution),
                     dump_resolution(resolution),
                 )
             document["effective"], document["sources"] = found[1], found[2]

@@ -31,19 +31,10 @@ def _ref(name: str) -> JSON:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _effective(view: RepositoryView | ProjectView) -> JSON:
-    resolution = view.resolution
-    return {
-        "scan_enabled": resolution.scan_enabled.value,
-        "fix_enabled": resolution.fix_enabled.value,
-        "stopping_point": resolution.stopping_point.value.value,
-    }
-
-
 def dump_repository_view(view: RepositoryView) -> JSON:
     """One repository of a project: its item plus its ``effective`` values and ``sources``."""
     document = codec.dump_repository(view.settings)
-    document["effective"] = _effective(view)
+    document["effective"] = codec.dump_effective(view.resolution)
     document["sources"] = codec.dump_resolution(view.resolution)
     return document
 

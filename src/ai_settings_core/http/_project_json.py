@@ -10,11 +10,11 @@ twice; here the body is written as text at once, from pieces that repeat:
   shares one resolution among the projects with the same overrides);
 - the sorted environments and the ``overridden`` list are written once per set.
 
-The nested pieces come from the codec (``dump_repository``, ``dump_resolution``,
-``dump_findings``) encoded by the API's one encoder, so each has one definition; this module
-writes only a project's own top-level keys, in ``dump_project``'s order, and the three
-``effective`` values. A project that stores an expiry is written the plain way (its document
-has more keys). The text is exactly what encoding the codec's document gives
+The nested pieces come from the codec (``dump_repository``, ``dump_effective``,
+``dump_resolution``, ``dump_findings``) encoded by the API's one encoder, so each has one
+definition; this module writes only a project's own top-level keys, in ``dump_project``'s
+order. A project that stores an expiry is written the plain way (its document has more
+keys). The text is exactly what encoding the codec's document gives
 (``tests/unit/test_http_project_json.py`` proves it for any project).
 """
 
@@ -40,7 +40,6 @@ _string: Final[Callable[[str], str]] = encode_basestring
 """A JSON string, as the encoder writes it with ``ensure_ascii=False``."""
 
 _OPTIONAL_BOOL: Final[dict[bool | None, str]] = {None: "null", True: "true", False: "false"}
-_BOOL: Final[dict[bool, str]] = {True: "true", False: "false"}
 _OPTIONAL_POINT: Final[dict[StoppingPoint | None, str]] = {
     None: "null",
     **{point: f'"{point.value}"' for point in StoppingPoint},
@@ -93,18 +92,11 @@ def _resolved(resolution: Resolution, shared: _Shared) -> str:
     found = shared.get(id(resolution))
     if found is not None and found[0] is resolution:
         return found[1]
-    text = "".join(
-        (
-            ',"effective":{"scan_enabled":',
-            _BOOL[resolution.scan_enabled.value],
-            ',"fix_enabled":',
-            _BOOL[resolution.fix_enabled.value],
-            ',"stopping_point":',
-            _OPTIONAL_POINT[resolution.stopping_point.value],
-            '},"sources":',
-            encode(codec.dump_resolution(resolution)),
-        )
-    )
+    both = {
+        "effective": codec.dump_effective(resolution),
+        "sources": codec.dump_resolution(resolution),
+    }
+    text = "," + encode(both)[1:-1]  # the two keys, without the object's braces
     shared[id(resolution)] = (resolution, text)
     return text
 
